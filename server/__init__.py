@@ -1,0 +1,57 @@
+"""码上联络站: the app factory."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+
+from server.config import load_config
+from server.database import init_database
+from server.errors import register_error_handlers
+from server.extensions import db, migrate
+
+MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_config(overrides))
+    app.instance_path = app.config["INSTANCE_PATH"]
+    app.json.ensure_ascii = False  # Chinese as is in JSON answers
+    os.makedirs(app.instance_path, exist_ok=True)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    from server import models  # noqa: F401  (registers the tables)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
+    init_database(app)
+
+    from server.openapi import init_api
+
+    api = init_api(app)
+    from server.deputy.routes import blp as deputy_blp
+    from server.identity.routes import blp as identity_blp
+    from server.intake.routes import blp as intake_blp
+
+    for blueprint in (identity_blp, intake_blp, deputy_blp):
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+
+    from server.intake.landing import bp as landing_bp
+    from server.wechat.callback import bp as callback_bp
+
+    app.register_blueprint(landing_bp)
+    app.register_blueprint(callback_bp)
+
+    # Registered last so our JSON error shape wins over flask-smorest's.
+    register_error_handlers(app)
+
+    from server.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,219 @@
+"""`flask` commands: set up data, print codes, run workers and the scheduler."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import click
+import redis
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from server.extensions import db
+from server.models import Deputy, Message, StaffUser, Station
+
+log = logging.getLogger(__name__)
+
+# Periodic jobs, as data: (name, dotted job path, config key holding the interval in seconds).
+PERIODIC_JOBS = (("sweep", "server.routing.jobs.sweep", "SWEEP_INTERVAL"),)
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(qr_group)
+    app.cli.add_command(user_group)
+    app.cli.add_command(invite_group)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(sweep_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(phones_group)
+    app.cli.add_command(redis_group)
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Add the default categories to a new database."""
+    from server.seed import seed_categories
+
+    click.echo(f"categories added: {seed_categories()}")
+
+
+@click.command("seed-demo")
+@click.option("--out", type=click.Path(dir_okay=False), help="write scenes, invites, login here")
+def seed_demo_command(out: str | None) -> None:
+    """Create the demo stations, deputies and admin (idempotent) and fresh invite codes."""
+    from server.seed import seed_demo
+
+    previous = {}
+    if out and Path(out).exists():
+        previous = json.loads(Path(out).read_text())
+    demo = seed_demo()
+    if demo["admin"]["password"] is None:  # admin existed: keep the password we printed before
+        demo["admin"]["password"] = previous.get("admin", {}).get("password")
+    config = current_app.config
+    templates = config["WECHAT_TEMPLATES"]
+    demo["templates"] = {
+        "reply": templates.reply,
+        "new_item": templates.new_item,
+        "reminder": templates.reminder,
+    }
+    demo["urls"] = {
+        "api": f"{config['PUBLIC_URL']}/api/v1",
+        "docs": f"{config['PUBLIC_URL']}/api/v1/docs",
+        "admin": f"{config['PUBLIC_URL']}/admin",
+        "sandbox": f"{config['WECHAT_SANDBOX_URL']}/sandbox/",
+    }
+    text = json.dumps(demo, ensure_ascii=False, indent=2)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
+        Path(out).chmod(0o600)
+    click.echo(text)
+
+
+qr_group = AppGroup("qr", help="Print codes for stations and deputies.")
+
+
+@qr_group.command("export")
+@click.argument("directory", type=click.Path(file_okay=False))
+def qr_export(directory: str) -> None:
+    """Write the mini-program code and the plain QR code of every station and deputy as PNG."""
+    from server.wechat.client import WeChatError
+    from server.wechat.codes import export_all
+
+    stations = list(db.session.scalars(db.select(Station).where(Station.active.is_(True))))
+    deputies = list(db.session.scalars(db.select(Deputy).where(Deputy.active.is_(True))))
+    try:
+        written = export_all(directory, stations, deputies)
+    except WeChatError as exc:
+        raise click.ClickException(f"微信小程序码生成失败：{exc}") from exc
+    click.echo(f"{len(written)} files written to {directory}")
+
+
+user_group = AppGroup("user", help="Dashboard accounts.")
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["admin", "station_staff"]), default="station_staff")
+@click.option("--station", "station_codes", multiple=True, help="station code (repeatable)")
+@click.option("--name", default="", help="display name")
+@click.password_option()
+def user_create(username: str, role: str, station_codes: tuple, name: str, password: str) -> None:
+    """Create a staff account."""
+    if db.session.scalar(db.select(StaffUser).where(StaffUser.username == username)):
+        raise click.ClickException(f"用户 {username} 已存在")
+    stations = []
+    for code in station_codes:
+        station = db.session.scalar(db.select(Station).where(Station.code == code))
+        if station is None:
+            raise click.ClickException(f"找不到联络站 {code}")
+        stations.append(station)
+    if role == "station_staff" and not stations:
+        raise click.ClickException("联络站工作人员至少要指定一个联络站（--station）")
+    user = StaffUser(username=username, display_name=name or username, role=role, stations=stations)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {role} {username}")
+
+
+invite_group = AppGroup("invite", help="Deputy invite codes.")
+
+
+@invite_group.command("create")
+@click.argument("deputy_code")
+@click.option("--hours", type=int, default=None, help="valid for (default INVITE_TTL_HOURS)")
+def invite_create(deputy_code: str, hours: int | None) -> None:
+    """Issue a single-use invite code for a deputy to bind their WeChat."""
+    from server.seed import new_invite
+
+    deputy = db.session.scalar(db.select(Deputy).where(Deputy.code == deputy_code))
+    if deputy is None:
+        raise click.ClickException(f"找不到代表 {deputy_code}")
+    invite = new_invite(deputy, hours)
+    db.session.commit()
+    click.echo(invite.code)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="stop when the queue is empty")
+@click.option("--simple", is_flag=True, help="run jobs in-process instead of forking")
+def worker_command(burst: bool, simple: bool) -> None:
+    """Run an RQ worker (with RQ's scheduler, for delayed retries)."""
+    from rq import SimpleWorker, Worker
+
+    from server.routing.queue import get_queue
+
+    queue = get_queue()
+    worker_class = SimpleWorker if simple else Worker
+    worker = worker_class([queue], connection=queue.connection)
+    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+
+
+@click.command("sweep")
+def sweep_command() -> None:
+    """Run the sweep once, now, in this process."""
+    from server.routing.sweep import run_sweep
+
+    click.echo(json.dumps(run_sweep(), ensure_ascii=False))
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="enqueue what is due and exit")
+def scheduler_command(once: bool) -> None:
+    """Enqueue the periodic jobs. Several schedulers may run: each interval is enqueued once."""
+    from rq.utils import import_attribute
+
+    from server.redis_conn import get_redis
+    from server.routing.queue import enqueue
+
+    config = current_app.config
+    while True:
+        now = time.time()
+        for name, path, interval_key in PERIODIC_JOBS:
+            interval = config[interval_key]
+            slot = int(now // interval)
+            try:
+                # Leader election per slot: the first scheduler to claim it enqueues.
+                key = f"{config['KEY_PREFIX']}:scheduler:{name}:{slot}"
+                if get_redis().set(key, 1, nx=True, ex=interval * 2):
+                    enqueue(import_attribute(path), job_id=f"{name}-{slot}")
+            except redis.RedisError as exc:
+                log.warning("scheduler: redis unavailable (%s)", exc)
+        if once:
+            return
+        time.sleep(max(1.0, min(config[key] for *_, key in PERIODIC_JOBS) / 4))
+
+
+phones_group = AppGroup("phones", help="Encrypted contact phone numbers.")
+
+
+@phones_group.command("rotate")
+def phones_rotate() -> None:
+    """Re-encrypt every stored phone number with the newest key in PHONE_KEYS."""
+    from server.crypto import rotate_phone
+
+    count = 0
+    for message in db.session.scalars(
+        db.select(Message).where(Message.contact_phone_enc.is_not(None))
+    ):
+        message.contact_phone_enc = rotate_phone(message.contact_phone_enc)
+        count += 1
+    db.session.commit()
+    click.echo(f"re-encrypted {count} phone numbers")
+
+
+redis_group = AppGroup("redis", help="The embedded redis-server (when REDIS_URL is not set).")
+
+
+@redis_group.command("stop")
+def redis_stop() -> None:
+    from server.redis_conn import stop_embedded_redis
+
+    stopped = stop_embedded_redis(Path(current_app.config["INSTANCE_PATH"]))
+    click.echo("stopped" if stopped else "not running")

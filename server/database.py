@@ -1,0 +1,48 @@
+"""Engine set-up per backend."""
+
+from __future__ import annotations
+
+import os
+import weakref
+
+from flask import Flask
+from sqlalchemy import event
+
+from server.extensions import db
+
+
+def _tune_sqlite(engine) -> None:
+    """WAL, a busy timeout and BEGIN IMMEDIATE: the web app and the workers write to one file.
+
+    Without BEGIN IMMEDIATE a transaction that reads then writes can fail with "database is
+    locked" at once instead of waiting its turn.
+    """
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+# A forked RQ job must not share the parent's pooled connections: each child drops them (without
+# closing the parent's sockets) and opens its own.
+_ENGINES: weakref.WeakSet = weakref.WeakSet()
+os.register_at_fork(after_in_child=lambda: [e.dispose(close=False) for e in list(_ENGINES)])
+
+
+def init_database(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            os.makedirs(app.instance_path, exist_ok=True)
+            _tune_sqlite(engine)
+        _ENGINES.add(engine)

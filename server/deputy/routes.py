@@ -1,0 +1,164 @@
+"""The deputy API: bind, inbox, one item, reply (shared/API.md)."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from server.auth import require_citizen, require_deputy
+from server.crypto import decrypt_phone
+from server.deputy import service
+from server.errors import ApiError
+from server.extensions import db
+from server.identity.routes import LoginOut, login_answer
+from server.intake import present
+from server.intake.schemas import MessageDetail
+from server.models import STATUS_LABELS, Assignment, Message
+from server.routing.queue import enqueue_notice
+from server.schemas import PageQuery, RequestSchema, text
+from server.timeutil import iso
+
+blp = Blueprint("deputy", __name__, description="代表：绑定、收件箱与答复")
+BEARER = [{"bearer": []}]
+
+
+class BindIn(RequestSchema):
+    invite_code = text(32, "邀请码")
+
+
+class ReplyIn(RequestSchema):
+    content = text(1000, "答复内容")
+
+
+class TransferIn(RequestSchema):
+    unit_id = fields.Integer(required=True)
+    note = text(500, "转交说明", required=False, load_default="")
+
+
+class InboxQuery(PageQuery):
+    status = fields.String(
+        load_default=None,
+        validate=validate.OneOf([*STATUS_LABELS, "awaiting"], error="未知的状态"),
+    )
+
+
+class InboxOut(Schema):
+    items = fields.List(fields.Dict())
+    counts = fields.Dict()
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class DeputyMessageDetail(MessageDetail):
+    overdue = fields.Boolean()
+
+
+class ReplyOut(Schema):
+    id = fields.Integer()
+    message_id = fields.Integer()
+    status = fields.String()
+    notice = fields.String(allow_none=True, metadata={"description": "通知群众的状态"})
+    created_at = fields.String()
+
+
+@blp.post("/deputy/bind")
+@require_citizen
+@blp.arguments(BindIn)
+@blp.response(200, LoginOut)
+@blp.doc(security=BEARER)
+def bind(body: dict):
+    """用联络站给的邀请码，把当前微信绑定为代表"""
+    service.bind(g.citizen, body["invite_code"])
+    return login_answer(g.citizen)
+
+
+def deputy_view(message: Message) -> dict:
+    """What the accountable deputy sees: the citizen's identity only if not anonymous, the
+    phone only if the citizen left one (to call back)."""
+    out = present.detail(message, viewer="deputy")
+    out["overdue"] = message.overdue_at is not None
+    if message.anonymous:
+        out["contact_phone"] = None
+    else:
+        out["contact_phone"] = decrypt_phone(message.contact_phone_enc)
+    return out
+
+
+@blp.get("/deputy/inbox")
+@require_deputy
+@blp.arguments(InboxQuery, location="query")
+@blp.response(200, InboxOut)
+@blp.doc(security=BEARER)
+def inbox(query: dict):
+    """交给我的留言"""
+    base = (
+        db.select(Message)
+        .join(Assignment, Assignment.message_id == Message.id)
+        .where(Assignment.deputy_id == g.deputy.id, Assignment.active.is_(True))
+    )
+    if query["status"] == "awaiting":
+        base = base.where(Message.status.in_(("routed", "reopened", "transferred")))
+    elif query["status"]:
+        base = base.where(Message.status == query["status"])
+    total = db.session.scalar(db.select(db.func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(
+        base.order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(query["per_page"])
+        .offset((query["page"] - 1) * query["per_page"])
+    )
+    items = []
+    for message in rows:
+        item = present.summary(message)
+        item["overdue"] = message.overdue_at is not None
+        items.append(item)
+    return {
+        "items": items,
+        "counts": service.inbox_counts(g.deputy),
+        "page": query["page"],
+        "per_page": query["per_page"],
+        "total": total,
+    }
+
+
+@blp.get("/deputy/messages/<int:message_id>")
+@require_deputy
+@blp.response(200, DeputyMessageDetail)
+@blp.doc(security=BEARER)
+def deputy_message(message_id: int):
+    """一条交给我的留言及其过程"""
+    return deputy_view(service.assigned_message(g.deputy, message_id))
+
+
+@blp.post("/deputy/messages/<int:message_id>/replies")
+@require_deputy
+@blp.arguments(ReplyIn)
+@blp.response(201, ReplyOut)
+@blp.doc(security=BEARER)
+def post_reply(body: dict, message_id: int):
+    """答复群众；群众会收到微信通知（若已订阅）"""
+    content = body["content"].strip()
+    if not content:
+        raise ApiError(422, "validation_error", "请填写答复内容", {"content": "请填写答复内容"})
+    message = service.assigned_message(g.deputy, message_id)
+    answer, notice = service.reply(g.deputy, message, content)
+    if notice is not None and notice.status == "pending":
+        enqueue_notice(notice.id)
+    return {
+        "id": answer.id,
+        "message_id": message.id,
+        "status": message.status,
+        "notice": notice.status if notice else None,
+        "created_at": iso(answer.created_at),
+    }
+
+
+@blp.post("/deputy/messages/<int:message_id>/transfer")
+@require_deputy
+@blp.arguments(TransferIn)
+@blp.doc(security=BEARER)
+def transfer(body: dict, message_id: int):
+    """转交承办单位（尚未开放）"""
+    service.assigned_message(g.deputy, message_id)
+    raise ApiError(501, "not_implemented", "转交承办单位的功能尚未开放，请先直接答复或联系联络站")

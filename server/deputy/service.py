@@ -1,0 +1,110 @@
+"""What a deputy does: bind their WeChat, read their inbox, answer."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from server.errors import ApiError, not_found
+from server.events import record
+from server.extensions import db
+from server.models import AWAITING_DEPUTY, Assignment, Citizen, Deputy, DeputyInvite, Message, Reply
+from server.timeutil import utcnow
+from server.wechat.notices import queue_notice
+
+
+def bind(citizen: Citizen, code: str) -> Deputy:
+    """Spend a single-use invite code; the caller's WeChat now answers as that deputy."""
+    code = (code or "").strip().upper()
+    invite = db.session.scalar(db.select(DeputyInvite).where(DeputyInvite.code == code))
+    if invite is None:
+        raise ApiError(404, "invite_not_found", "邀请码不存在，请核对后重新输入")
+    now = utcnow()
+    if invite.used_at is not None:
+        raise ApiError(409, "invite_used", "该邀请码已被使用，请联系联络站工作人员重新生成")
+    if invite.expires_at <= now:
+        raise ApiError(410, "invite_expired", "该邀请码已过期，请联系联络站工作人员重新生成")
+    deputy = db.session.get(Deputy, invite.deputy_id)
+    if deputy is None or not deputy.active:
+        raise ApiError(409, "deputy_inactive", "该代表账号已停用，请联系联络站工作人员")
+    other = db.session.scalar(
+        db.select(Deputy).where(Deputy.citizen_id == citizen.id, Deputy.id != deputy.id)
+    )
+    if other is not None:
+        raise ApiError(
+            409, "already_bound", f"您的微信已绑定代表“{other.name}”，不能再绑定其他代表"
+        )
+    # Conditional: of two phones racing with one code, exactly one wins.
+    claimed = db.session.execute(
+        update(DeputyInvite)
+        .where(DeputyInvite.id == invite.id, DeputyInvite.used_at.is_(None))
+        .values(used_at=now, used_by_id=citizen.id)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise ApiError(409, "invite_used", "该邀请码已被使用，请联系联络站工作人员重新生成")
+    previous = deputy.citizen_id
+    deputy.citizen_id = citizen.id
+    deputy.bound_at = now
+    record("deputy_bound", None, "deputy", deputy.id, citizen_id=citizen.id, replaced=previous)
+    db.session.commit()
+    return deputy
+
+
+def assigned_message(deputy: Deputy, message_id: int) -> Message:
+    """A message currently assigned to this deputy; anything else is 404 (ids reveal nothing)."""
+    message = db.session.scalar(
+        db.select(Message)
+        .join(Assignment, Assignment.message_id == Message.id)
+        .where(
+            Message.id == message_id,
+            Assignment.deputy_id == deputy.id,
+            Assignment.active.is_(True),
+        )
+    )
+    if message is None:
+        raise not_found("找不到这条留言，或它已不由您负责")
+    return message
+
+
+def reply(deputy: Deputy, message: Message, content: str):
+    """Post the deputy's answer and queue the citizen's notice. Returns (reply, notice)."""
+    if message.status in ("closed", "rejected"):
+        raise ApiError(409, "message_closed", "该留言已办结，不能再答复")
+    now = utcnow()
+    answer = Reply(
+        message_id=message.id,
+        author_kind="deputy",
+        deputy_id=deputy.id,
+        content=content,
+        created_at=now,
+    )
+    db.session.add(answer)
+    db.session.flush()
+    message.status = "replied"
+    message.updated_at = now
+    if message.first_replied_at is None:
+        message.first_replied_at = now
+    record("replied", message.id, "deputy", deputy.id, reply_id=answer.id)
+    notice = queue_notice(
+        "reply",
+        f"reply-{answer.id}",
+        message,
+        message.citizen_id,
+        reply=content,
+        deputy=deputy.name,
+        replied_at=now,
+    )
+    db.session.commit()
+    return answer, notice
+
+
+def inbox_counts(deputy: Deputy) -> dict[str, int]:
+    rows = db.session.execute(
+        db.select(Message.status, db.func.count())
+        .join(Assignment, Assignment.message_id == Message.id)
+        .where(Assignment.deputy_id == deputy.id, Assignment.active.is_(True))
+        .group_by(Message.status)
+    ).all()
+    counts = {status: count for status, count in rows}
+    counts["awaiting"] = sum(counts.get(s, 0) for s in AWAITING_DEPUTY)
+    return counts

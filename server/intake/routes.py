@@ -1,0 +1,190 @@
+"""The citizen API: scan, upload, submit, read back (shared/API.md)."""
+
+from __future__ import annotations
+
+from flask import g, request, send_file
+from flask_smorest import Blueprint
+
+from server.auth import require_citizen
+from server.errors import not_found, validation_error
+from server.extensions import db
+from server.intake import photos, present, service
+from server.intake.schemas import (
+    FollowupIn,
+    MessageCreated,
+    MessageDetail,
+    MessageIn,
+    MessagePage,
+    RatingIn,
+    ScanOut,
+    SubscriptionsIn,
+    SubscriptionsOut,
+    UploadOut,
+)
+from server.models import Message, Upload
+from server.routing.queue import enqueue_notice, enqueue_route
+from server.schemas import PageQuery
+from server.wechat import consent
+
+blp = Blueprint("intake", __name__, description="群众：扫码、上传、提交与查看")
+
+BEARER = [{"bearer": []}]
+
+
+@blp.get("/scan/<scene>")
+@blp.response(200, ScanOut)
+@blp.alt_response(404, description="二维码无效")
+def scan(scene: str):
+    """扫码打开：联络站或代表的信息、今天谁值班、可选类别"""
+    found = service.resolve_scene(scene)
+    if found is None:
+        raise not_found("二维码无效或已停用，请联系联络站工作人员")
+    return service.scan_view(found, scene)
+
+
+@blp.post("/uploads")
+@require_citizen
+@blp.response(201, UploadOut)
+@blp.doc(
+    security=BEARER,
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            }
+        }
+    },
+)
+def upload():
+    """上传一张照片（JPG/PNG/WebP），返回 upload_id"""
+    stored = photos.store_upload(request.files.get("file"), g.citizen.id)
+    return {
+        "upload_id": stored.id,
+        "width": stored.width,
+        "height": stored.height,
+        "size": stored.size,
+    }
+
+
+@blp.get("/uploads/<upload_id>")
+@blp.doc(description="照片（用接口返回的带签名地址访问）")
+def photo(upload_id: str):
+    stored = db.session.get(Upload, upload_id)
+    if stored is None or not photos.check_photo_signature(upload_id, request.args.get("sig", "")):
+        raise not_found("照片不存在或链接已过期")
+    response = send_file(photos.photo_path(stored), mimetype=stored.content_type, max_age=3600)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@blp.post("/messages")
+@require_citizen
+@blp.arguments(MessageIn)
+@blp.response(201, MessageCreated)
+@blp.doc(
+    security=BEARER,
+    parameters=[
+        {
+            "in": "header",
+            "name": "Idempotency-Key",
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+            "description": "同一次提交的重试用同一个值，只会生成一条留言",
+        }
+    ],
+)
+def create_message(body: dict):
+    """提交一条意见建议"""
+    message, replayed = service.create_message(
+        g.citizen, body, request.headers.get("Idempotency-Key")
+    )
+    if not replayed:
+        enqueue_route(message.id)  # after the commit, always
+    return {"id": message.id, "tracking_no": message.tracking_no, "status": message.status}
+
+
+@blp.get("/messages")
+@require_citizen
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, MessagePage)
+@blp.doc(security=BEARER)
+def list_messages(query: dict):
+    """我的反映，最新的在前"""
+    base = db.select(Message).where(Message.citizen_id == g.citizen.id)
+    total = db.session.scalar(db.select(db.func.count()).select_from(base.subquery()))
+    rows = db.session.scalars(
+        base.order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(query["per_page"])
+        .offset((query["page"] - 1) * query["per_page"])
+    )
+    return {
+        "items": [present.summary(m) for m in rows],
+        "page": query["page"],
+        "per_page": query["per_page"],
+        "total": total,
+    }
+
+
+def own_message(message_id: int) -> Message:
+    """The caller's message; someone else's is 404, so ids reveal nothing."""
+    message = db.session.get(Message, message_id)
+    if message is None or message.citizen_id != g.citizen.id:
+        raise not_found("找不到这条反映")
+    return message
+
+
+@blp.get("/messages/<int:message_id>")
+@require_citizen
+@blp.response(200, MessageDetail)
+@blp.doc(security=BEARER)
+def message_detail(message_id: int):
+    """一条反映及其办理过程"""
+    return present.detail(own_message(message_id))
+
+
+@blp.post("/messages/<int:message_id>/followups")
+@require_citizen
+@blp.arguments(FollowupIn)
+@blp.response(201, MessageDetail)
+@blp.doc(security=BEARER)
+def followup(body: dict, message_id: int):
+    """在自己的反映下追问或补充"""
+    content = body["content"].strip()
+    if not content:
+        raise validation_error({"content": "请填写追问内容"})
+    message = own_message(message_id)
+    service.follow_up(g.citizen, message, content)
+    return present.detail(message)
+
+
+@blp.post("/messages/<int:message_id>/rating")
+@require_citizen
+@blp.arguments(RatingIn)
+@blp.response(200, MessageDetail)
+@blp.doc(security=BEARER)
+def rating(body: dict, message_id: int):
+    """评价答复：满意、基本满意（办结）或不满意（重新办理）"""
+    message = own_message(message_id)
+    notice = service.rate(g.citizen, message, body["score"], body.get("comment"))
+    if notice is not None and notice.status == "pending":
+        enqueue_notice(notice.id)
+    return present.detail(message)
+
+
+@blp.post("/subscriptions")
+@require_citizen
+@blp.arguments(SubscriptionsIn)
+@blp.response(200, SubscriptionsOut)
+@blp.doc(security=BEARER)
+def subscriptions(body: dict):
+    """记录 wx.requestSubscribeMessage 中用户点了“允许”的模板"""
+    unknown = [t for t in body["accepted"] if t not in consent.known_templates()]
+    if unknown:
+        raise validation_error({"accepted": "包含未知的订阅模板"})
+    for template_id in body["accepted"]:
+        service.record_consent(g.citizen, template_id)
+    db.session.commit()
+    return {"credits": consent.credits_of(g.citizen.id)}

@@ -1,0 +1,316 @@
+"""What happens when a citizen scans and submits. Routes stay thin; the rules live here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from server.crypto import encrypt_phone
+from server.errors import ApiError, validation_error
+from server.events import record
+from server.extensions import db
+from server.models import Category, Citizen, Deputy, DutyShift, Message, Station, Upload
+from server.routing import roster
+from server.routing.duty import on_duty_deputies, station_shifts
+from server.timeutil import local_today, utcnow
+from server.wechat import api as wechat
+from server.wechat import consent
+from server.wechat.client import WeChatError
+
+log = logging.getLogger(__name__)
+
+SCENE = re.compile(r"^(?P<kind>[sd])\.(?P<code>[a-z0-9]{4,16})$")
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
+
+
+@dataclass
+class Scan:
+    kind: str  # station | deputy
+    station: Station | None
+    deputy: Deputy | None
+
+
+def resolve_scene(scene: str) -> Scan | None:
+    """`s.<code>` -> a station, `d.<code>` -> a deputy (and their first station)."""
+    match = SCENE.match((scene or "").strip().lower())
+    if not match:
+        return None
+    code = match["code"]
+    if match["kind"] == "s":
+        station = db.session.scalar(
+            db.select(Station).where(Station.code == code, Station.active.is_(True))
+        )
+        return Scan("station", station, None) if station else None
+    deputy = db.session.scalar(
+        db.select(Deputy).where(Deputy.code == code, Deputy.active.is_(True))
+    )
+    if deputy is None:
+        return None
+    memberships = sorted(deputy.memberships, key=lambda m: (m.joined_at, m.station_id))
+    station = next((m.station for m in memberships if m.station.active), None)
+    return Scan("deputy", station, deputy)
+
+
+def active_categories() -> list[Category]:
+    return list(
+        db.session.scalars(
+            db.select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
+        )
+    )
+
+
+def scan_view(scan: Scan, scene: str) -> dict:
+    config = current_app.config
+    station = scan.station
+    station_out, on_duty = None, []
+    if station is not None:
+        shifts = station_shifts(station.id)
+        today = local_today()
+        rules = db.session.scalars(
+            db.select(DutyShift).where(DutyShift.station_id == station.id).order_by(DutyShift.id)
+        )
+        station_out = {
+            "id": station.id,
+            "name": station.name,
+            "address": station.address,
+            "reception_note": station.reception_note,
+            "reception_days": [d.isoformat() for d in roster.reception_days(shifts, today)],
+            "reception_rules": sorted({roster.describe(r.kind, r.days) for r in rules}),
+        }
+        on_duty = [d.public() for d in on_duty_deputies(station.id, today, shifts)]
+    return {
+        "kind": scan.kind,
+        "scene": scene,
+        "station": station_out,
+        "deputy": scan.deputy.public() if scan.deputy else None,
+        "on_duty": on_duty,
+        "today": local_today().isoformat(),
+        "categories": [c.public() for c in active_categories()],
+        "subscribe_templates": {"reply": config["WECHAT_TEMPLATES"].reply},
+        "limits": {
+            "content_max_chars": config["CONTENT_MAX_CHARS"],
+            "max_photos": config["MAX_PHOTOS"],
+            "max_upload_bytes": config["MAX_UPLOAD_BYTES"],
+        },
+    }
+
+
+def find_category(value) -> Category | None:
+    query = db.select(Category).where(Category.active.is_(True))
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return db.session.scalar(query.where(Category.id == value))
+    if isinstance(value, str) and value.strip():
+        text = value.strip()
+        if text.isdigit():
+            return db.session.scalar(query.where(Category.id == int(text)))
+        return db.session.scalar(query.where(Category.name == text))
+    return None
+
+
+def _request_hash(body: dict) -> str:
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _tracking_no() -> str:
+    """Date (Asia/Shanghai) + 8 random digits: easy to read out on the phone, not guessable."""
+    return local_today().strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
+
+
+def _existing(citizen: Citizen, key: str | None) -> Message | None:
+    if not key:
+        return None
+    return db.session.scalar(
+        db.select(Message).where(Message.citizen_id == citizen.id, Message.idempotency_key == key)
+    )
+
+
+def _replay(existing: Message, request_hash: str) -> Message:
+    if existing.request_hash != request_hash:
+        raise ApiError(
+            409, "idempotency_conflict", "同一个提交编号已用于另一条内容，请刷新后重新提交"
+        )
+    return existing
+
+
+def _validate(citizen: Citizen, body: dict) -> tuple[Scan, Category, list[Upload], str]:
+    config = current_app.config
+    errors: dict[str, str] = {}
+    scan = resolve_scene(body["scene"])
+    if scan is None:
+        errors["scene"] = "二维码无效或已停用，请重新扫码"
+    category = find_category(body["category"])
+    if category is None:
+        errors["category"] = "请从列表中选择类别"
+    content = (body.get("content") or "").strip()
+    if not content:
+        errors["content"] = "请填写反映内容"
+    elif len(content) > config["CONTENT_MAX_CHARS"]:
+        errors["content"] = f"内容不能超过{config['CONTENT_MAX_CHARS']}字（现在{len(content)}字）"
+    photo_ids = list(dict.fromkeys(body.get("photos") or []))
+    uploads: list[Upload] = []
+    if len(photo_ids) > config["MAX_PHOTOS"]:
+        errors["photos"] = f"最多上传{config['MAX_PHOTOS']}张照片"
+    elif photo_ids:
+        uploads = list(
+            db.session.scalars(
+                db.select(Upload).where(
+                    Upload.id.in_(photo_ids),
+                    Upload.citizen_id == citizen.id,
+                    Upload.message_id.is_(None),
+                )
+            )
+        )
+        if len(uploads) != len(photo_ids):
+            errors["photos"] = "照片无效或已使用，请重新上传"
+    if errors:
+        raise validation_error(errors)
+    order = {upload_id: i for i, upload_id in enumerate(photo_ids)}
+    uploads.sort(key=lambda u: order[u.id])
+    return scan, category, uploads, content
+
+
+def check_content(citizen: Citizen, content: str) -> str:
+    """msg_sec_check v2: risky -> refused; review -> accepted and flagged; no answer -> accepted."""
+    try:
+        suggest, _label = wechat.check_text(citizen.openid, content)
+    except WeChatError as exc:
+        # WeChat unreachable must not lose what the citizen wrote: keep it, mark it unchecked.
+        log.warning("msg_sec_check unavailable (%s); accepting unchecked", exc)
+        return "unavailable"
+    if suggest == "risky":
+        raise ApiError(
+            422,
+            "content_risky",
+            "内容未通过安全检查，请修改后再提交",
+            {"content": "内容含有不适宜公开的信息，请修改"},
+        )
+    return "review" if suggest == "review" else "pass"
+
+
+def create_message(
+    citizen: Citizen, body: dict, idempotency_key: str | None
+) -> tuple[Message, bool]:
+    """Store a citizen's message; returns (message, replayed). The caller enqueues routing."""
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise ApiError(
+            400, "bad_idempotency_key", "Idempotency-Key 应为 8 到 64 位字母、数字、- 或 _"
+        )
+    request_hash = _request_hash(body)
+    existing = _existing(citizen, idempotency_key)
+    if existing is not None:
+        return _replay(existing, request_hash), True
+
+    scan, category, uploads, content = _validate(citizen, body)
+    verdict = check_content(citizen, content)
+    location = body.get("location") or {}
+    for attempt in range(3):
+        message = Message(
+            tracking_no=_tracking_no(),
+            channel="deputy_code" if scan.kind == "deputy" else "station_code",
+            station_id=scan.station.id if scan.station else None,
+            target_deputy_id=scan.deputy.id if scan.deputy else None,
+            category_id=category.id,
+            content=content,
+            location_lat=location.get("lat"),
+            location_lng=location.get("lng"),
+            location_address=location.get("address") or None,
+            contact_phone_enc=encrypt_phone(body.get("contact_phone")),
+            anonymous=bool(body.get("anonymous")),
+            status="received",
+            content_check=verdict,
+            flagged=verdict == "review",
+            citizen_id=citizen.id,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash,
+            created_at=utcnow(),
+        )
+        db.session.add(message)
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()
+            existing = _existing(citizen, idempotency_key)
+            if existing is not None:  # the same submission raced us and won
+                return _replay(existing, request_hash), True
+            if attempt == 2:
+                raise
+            continue  # a tracking number collision: draw again
+        break
+    for upload in uploads:
+        upload.message_id = message.id
+    record("received", message.id, "citizen", citizen.id, channel=message.channel)
+    if message.flagged:
+        record("flagged", message.id, "system", None, reason="msg_sec_check review")
+    for template_id in body.get("subscribed") or []:
+        record_consent(citizen, template_id, message.id)
+    db.session.commit()
+    return message, False
+
+
+def record_consent(citizen: Citizen, template_id: str, message_id: int | None = None) -> bool:
+    """One accept from wx.requestSubscribeMessage, as reported by the mini-program."""
+    if template_id not in consent.known_templates():
+        return False
+    if current_app.config["CONSENT_SOURCE"] == "client":
+        consent.grant(citizen.id, template_id)
+    record("consent", message_id, "citizen", citizen.id, template_id=template_id, source="client")
+    return True
+
+
+def follow_up(citizen: Citizen, message: Message, content: str):
+    """The citizen adds to their own thread; an item awaiting its deputy keeps waiting."""
+    from server.models import Reply
+
+    if message.status in ("closed", "rejected"):
+        raise ApiError(409, "message_closed", "该反映已办结，如有新情况请重新提交")
+    post = Reply(message_id=message.id, author_kind="citizen", content=content, created_at=utcnow())
+    db.session.add(post)
+    db.session.flush()
+    record("followup", message.id, "citizen", citizen.id, reply_id=post.id)
+    db.session.commit()
+    return post
+
+
+def rate(citizen: Citizen, message: Message, score: str, comment: str | None):
+    """满意/基本满意 close the item; 不满意 reopens it and tells the deputy again.
+
+    Returns the deputy's notice when one was queued (the caller enqueues it).
+    """
+    from server.wechat.notices import queue_notice
+
+    if message.status != "replied":
+        raise ApiError(409, "cannot_rate", "代表答复后才能评价")
+    now = utcnow()
+    message.rating, message.rating_comment, message.rated_at = score, comment, now
+    record("rated", message.id, "citizen", citizen.id, score=score, comment=comment)
+    notice = None
+    if score == "unsatisfied":
+        message.status = "reopened"
+        event = record("reopened", message.id, "citizen", citizen.id)
+        db.session.flush()
+        assignment = message.active_assignment
+        if assignment is not None:
+            notice = queue_notice(
+                "reopened",
+                f"reopen-{event.id}",
+                message,
+                assignment.deputy.citizen_id,
+                deputy_id=assignment.deputy_id,
+                note="群众不满意，请重新办理",
+            )
+    else:
+        message.status = "closed"
+        message.closed_at = now
+        record("closed", message.id, "citizen", citizen.id, reason="rated")
+    db.session.commit()
+    return notice

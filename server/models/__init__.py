@@ -1,0 +1,46 @@
+"""The domain model; importing this package registers every table."""
+
+from server.models.category import DEFAULT_CATEGORIES, Category
+from server.models.citizen import Citizen, ConsentCredit
+from server.models.deputy import LEVELS, Deputy, DeputyInvite
+from server.models.event import Event
+from server.models.message import (
+    AWAITING_DEPUTY,
+    CHANNEL_LABELS,
+    RATING_LABELS,
+    STATUS_LABELS,
+    Assignment,
+    Message,
+    Reply,
+    Upload,
+)
+from server.models.notification import Notification
+from server.models.roster import SHIFT_KINDS, DutyShift
+from server.models.staff import ROLES, StaffUser
+from server.models.station import Station, StationMember
+
+__all__ = [
+    "AWAITING_DEPUTY",
+    "CHANNEL_LABELS",
+    "DEFAULT_CATEGORIES",
+    "LEVELS",
+    "RATING_LABELS",
+    "ROLES",
+    "SHIFT_KINDS",
+    "STATUS_LABELS",
+    "Assignment",
+    "Category",
+    "Citizen",
+    "ConsentCredit",
+    "Deputy",
+    "DeputyInvite",
+    "DutyShift",
+    "Event",
+    "Message",
+    "Notification",
+    "Reply",
+    "StaffUser",
+    "Station",
+    "StationMember",
+    "Upload",
+]

@@ -1,0 +1,38 @@
+"""What a message is about. Categories are data; so is which expertise each one needs."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    # Deputies whose expertise overlaps these tags are preferred when routing.
+    expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    def public(self) -> dict:
+        return {"id": self.id, "name": self.name}
+
+
+# Seeded on a new database; staff may edit them later. Tags follow the professional groups
+# named in the seeds (法制、社会治理、经济、教科文卫、农业农村、城建环保).
+DEFAULT_CATEGORIES = (
+    ("城乡建设", ["城建环保"]),
+    ("交通出行", ["城建环保", "社会治理"]),
+    ("环境保护", ["城建环保"]),
+    ("教育", ["教科文卫"]),
+    ("医疗卫生", ["教科文卫"]),
+    ("社会保障", ["社会治理"]),
+    ("农业农村", ["农业农村"]),
+    ("经济发展", ["经济"]),
+    ("社会治理", ["社会治理", "法制"]),
+    ("其他", []),
+)

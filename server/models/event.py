@@ -1,0 +1,47 @@
+"""Every state change, as a row: the registers are derived from these."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import UTCDateTime
+from server.timeutil import utcnow
+
+EVENT_LABELS = {
+    "received": "群众提交",
+    "flagged": "内容待复核",
+    "routed": "交办代表",
+    "unassigned": "无可交办代表",
+    "notified": "已通知",
+    "replied": "代表答复",
+    "followup": "群众追问",
+    "rated": "群众评价",
+    "reopened": "重新办理",
+    "closed": "办结",
+    "reminded": "催办提醒",
+    "overdue": "逾期未答复",
+    "rejected": "不予受理",
+    "reassigned": "改派",
+    "deputy_bound": "代表绑定微信",
+    "consent": "订阅授权",
+}
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24), index=True)
+    actor: Mapped[str] = mapped_column(String(16))  # citizen | deputy | staff | system | wechat
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind)

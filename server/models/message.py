@@ -1,0 +1,145 @@
+"""What citizens raise (Message), its photos, who answers it (Assignment) and the thread (Reply)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.types import UTCDateTime
+from server.timeutil import utcnow
+
+# The life of a message (docs/architecture.md); labels are what people see.
+STATUS_LABELS = {
+    "received": "已受理",  # stored, routing queued
+    "unassigned": "待分派",  # nobody to route to: staff must assign
+    "routed": "办理中",  # assigned to a deputy
+    "replied": "已答复",
+    "reopened": "重新办理",  # the citizen was not satisfied
+    "transferred": "已转交",
+    "closed": "已办结",
+    "rejected": "不予受理",
+}
+# Items a deputy still owes an answer on; they count as the deputy's load when routing.
+AWAITING_DEPUTY = ("routed", "reopened", "transferred")
+CHANNEL_LABELS = {"station_code": "联络站码", "deputy_code": "代表码", "walk_in": "来访登记"}
+RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
+
+
+class Message(db.Model):
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "idempotency_key"),
+        Index("ix_messages_station_created", "station_id", "created_at"),
+        Index("ix_messages_citizen_created", "citizen_id", "created_at"),
+        Index("ix_messages_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_no: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    # Set when the citizen scanned a deputy's own code: that deputy answers.
+    target_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    content: Mapped[str] = mapped_column(Text)
+    location_lat: Mapped[float | None] = mapped_column(Float)
+    location_lng: Mapped[float | None] = mapped_column(Float)
+    location_address: Mapped[str | None] = mapped_column(String(200))
+    contact_phone_enc: Mapped[str | None] = mapped_column(Text)  # Fernet token, see crypto.py
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    # msg_sec_check outcome: pass | review | unavailable
+    content_check: Mapped[str] = mapped_column(String(16), default="pass")
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64))
+    request_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(String(24))
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    station: Mapped[Station | None] = relationship()  # noqa: F821
+    target_deputy: Mapped[Deputy | None] = relationship()  # noqa: F821
+    category: Mapped[Category] = relationship()  # noqa: F821
+    citizen: Mapped[Citizen | None] = relationship()  # noqa: F821
+    photos: Mapped[list[Upload]] = relationship(order_by="Upload.created_at")
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="message", order_by="Assignment.id"
+    )
+    replies: Mapped[list[Reply]] = relationship(order_by="Reply.id")
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def active_assignment(self) -> Assignment | None:
+        return next((a for a in self.assignments if a.active), None)
+
+
+class Upload(db.Model):
+    """A photo a citizen uploaded, re-encoded without metadata; attached to one message."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200))  # relative to UPLOAD_DIR
+    content_type: Mapped[str] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Assignment(db.Model):
+    """The deputy accountable for a message; one active at a time."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_deputy_active", "deputy_id", "active"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("deputies.id"))
+    rule: Mapped[str] = mapped_column(String(32))  # which routing rule chose this deputy
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    message: Mapped[Message] = relationship(back_populates="assignments")
+    deputy: Mapped[Deputy] = relationship()  # noqa: F821
+
+
+class Reply(db.Model):
+    """One post in a message's thread: a deputy's answer or a citizen's follow-up."""
+
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    author_kind: Mapped[str] = mapped_column(String(16))  # deputy | citizen | staff
+    deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    deputy: Mapped[Deputy | None] = relationship()  # noqa: F821

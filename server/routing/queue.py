@@ -1,0 +1,66 @@
+"""Putting work on the RQ queue. Redis only carries work: the database row was committed first,
+so when Redis is unreachable we log and go on, and the sweep finds the row later."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+import redis
+from flask import current_app
+from rq import Queue
+
+from server.redis_conn import get_redis
+
+log = logging.getLogger(__name__)
+
+RESULT_TTL = 3600  # RQ's default of 500 s is too short to look at; results are in the DB anyway
+FAILURE_TTL = 14 * 24 * 3600  # failed jobs stay visible for two weeks (queue health page)
+
+
+def get_queue() -> Queue:
+    return Queue(
+        current_app.config["RQ_QUEUE"],
+        connection=get_redis(),
+        default_timeout=current_app.config["ROUTE_JOB_TIMEOUT"],
+    )
+
+
+def _options(job_id: str) -> dict:
+    return {"job_id": job_id, "result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL}
+
+
+def job_id(kind: str, row_id: int) -> str:
+    """`route-42-k3f9`: readable, and unique per enqueue. Reusing an id would let a finishing
+    job overwrite the record of its own re-enqueued successor (a job id is not idempotency:
+    the database is, see jobs.py)."""
+    return f"{kind}-{row_id}-{secrets.token_hex(3)}"
+
+
+def enqueue(func, *args, job_id: str, delay: float = 0) -> bool:
+    """Enqueue `func(*args)`; False (logged, not raised) when Redis is unreachable."""
+    try:
+        queue = get_queue()
+        if delay > 0:
+            queue.enqueue_in(timedelta(seconds=delay), func, *args, **_options(job_id))
+        else:
+            queue.enqueue(func, *args, **_options(job_id))
+        return True
+    except redis.RedisError as exc:
+        log.warning("could not enqueue %s (%s); the sweep will pick it up", job_id, exc)
+        return False
+
+
+def enqueue_route(message_id: int) -> bool:
+    from server.routing.jobs import route_message
+
+    return enqueue(route_message, message_id, job_id=job_id("route", message_id))
+
+
+def enqueue_notice(notification_id: int, delay: float = 0) -> bool:
+    from server.routing.jobs import send_notification
+
+    return enqueue(
+        send_notification, notification_id, job_id=job_id("notice", notification_id), delay=delay
+    )

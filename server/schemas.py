@@ -1,0 +1,39 @@
+"""Shared marshmallow pieces: Chinese messages and the error/pagination shapes."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+
+class RequestSchema(Schema):
+    """Request bodies ignore unknown fields, so older servers accept newer mini-programs."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def text(max_chars: int, label: str, required: bool = True, **kwargs) -> fields.String:
+    """A string field whose length errors read well in Chinese."""
+    return fields.String(
+        required=required,
+        validate=validate.Length(max=max_chars, error=f"{label}不能超过{max_chars}字"),
+        error_messages={"required": f"请填写{label}", "null": f"请填写{label}"},
+        **kwargs,
+    )
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True, metadata={"description": "给人看的中文说明"})
+    fields = fields.Dict(metadata={"description": "字段 -> 中文说明"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class PageQuery(RequestSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="页码应从 1 开始"))
+    per_page = fields.Integer(
+        load_default=20, validate=validate.Range(min=1, max=100, error="每页 1 到 100 条")
+    )

@@ -1,0 +1,118 @@
+"""Reference data every database needs, and the demo the run script shows."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+
+from server.extensions import db
+from server.models import (
+    DEFAULT_CATEGORIES,
+    Category,
+    Deputy,
+    DeputyInvite,
+    DutyShift,
+    StaffUser,
+    Station,
+    StationMember,
+)
+from server.routing import roster
+from server.timeutil import local_today, utcnow
+
+
+def seed_categories() -> int:
+    existing = set(db.session.scalars(db.select(Category.name)))
+    added = 0
+    for order, (name, expertise) in enumerate(DEFAULT_CATEGORIES):
+        if name not in existing:
+            db.session.add(Category(name=name, expertise=expertise, sort_order=order))
+            added += 1
+    db.session.commit()
+    return added
+
+
+def new_invite(deputy: Deputy, hours: int | None = None) -> DeputyInvite:
+    hours = hours or current_app.config["INVITE_TTL_HOURS"]
+    invite = DeputyInvite(deputy_id=deputy.id, expires_at=utcnow() + timedelta(hours=hours))
+    db.session.add(invite)
+    return invite
+
+
+def _duty_today_rule() -> tuple[str, list[int]]:
+    """逢六 if today is a 6/16/26, else the station's weekly day that is today: the demo always
+    has someone on duty, whatever the date."""
+    today = local_today()
+    if today.day in roster.PRESETS["逢六"]:
+        return "monthly", roster.PRESETS["逢六"]
+    return "weekly", [today.isoweekday()]
+
+
+def seed_demo(admin_password: str | None = None) -> dict:
+    """Idempotent: a second run finds the demo and only issues fresh invite codes."""
+    seed_categories()
+    station = db.session.scalar(db.select(Station).where(Station.name == "金竹社区人大代表联络站"))
+    if station is None:
+        station = Station(
+            name="金竹社区人大代表联络站",
+            address="金竹西路 18 号社区服务中心二楼",
+            reception_note="每月逢六（6日、16日、26日）上午 9:00—11:30 代表接待；其他时间扫码留言",
+        )
+        second = Station(
+            name="城东街道代表之家",
+            address="城东街道办事处一楼",
+            reception_note="每月 10 日、20 日代表接待",
+        )
+        db.session.add_all([station, second])
+        db.session.flush()
+        people = [
+            Deputy(name="王建国", level="县", expertise=["城建环保"], title="金竹社区党委书记"),
+            Deputy(name="李秀兰", level="市", expertise=["教科文卫"], title="金竹小学校长"),
+            Deputy(name="陈志强", level="乡", expertise=["社会治理", "法制"], title="执业律师"),
+            Deputy(name="赵丽华", level="县", expertise=["经济"], title="城东商会副会长"),
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        for deputy in people[:3]:
+            db.session.add(StationMember(station_id=station.id, deputy_id=deputy.id))
+        db.session.add(StationMember(station_id=second.id, deputy_id=people[3].id))
+        kind, days = _duty_today_rule()
+        db.session.add(
+            DutyShift(
+                station_id=station.id,
+                deputy_id=people[0].id,
+                kind=kind,
+                days=days,
+                note="演示：今天值班",
+            )
+        )
+        db.session.add(
+            DutyShift(station_id=station.id, deputy_id=people[1].id, kind="monthly", days=[10, 20])
+        )
+        db.session.add(
+            DutyShift(station_id=station.id, deputy_id=people[2].id, kind="weekly", days=[6])
+        )
+        db.session.add(
+            DutyShift(station_id=second.id, deputy_id=people[3].id, kind="monthly", days=[10, 20])
+        )
+    password = None
+    admin = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
+    if admin is None:
+        password = admin_password or secrets.token_urlsafe(9)
+        admin = StaffUser(username="admin", display_name="系统管理员", role="admin")
+        admin.set_password(password)
+        db.session.add(admin)
+    db.session.flush()
+    deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
+    invites = {d.id: new_invite(d) for d in deputies}
+    db.session.commit()
+    stations = list(db.session.scalars(db.select(Station).order_by(Station.id)))
+    return {
+        "stations": [{"name": s.name, "scene": s.scene} for s in stations],
+        "deputies": [
+            {"name": d.name, "level": d.level, "scene": d.scene, "invite_code": invites[d.id].code}
+            for d in deputies
+        ],
+        "admin": {"username": "admin", "password": password},
+    }

@@ -1,0 +1,27 @@
+"""The WeChat sandbox: a faithful local stand-in for WeChat's HTTP API (see shared WECHAT.md).
+
+The names below load on first use, so that importing `defaults` (as server/config.py does) does
+not pull in Flask routes, Pillow and qrcode.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.wechat.sandbox.app import create_sandbox_app
+    from server.wechat.sandbox.qr import sandbox_code_text
+
+__all__ = ["create_sandbox_app", "sandbox_code_text"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_sandbox_app":
+        from server.wechat.sandbox.app import create_sandbox_app
+
+        return create_sandbox_app
+    if name == "sandbox_code_text":
+        from server.wechat.sandbox.qr import sandbox_code_text
+
+        return sandbox_code_text
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

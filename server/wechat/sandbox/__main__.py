@@ -1,0 +1,28 @@
+"""`python -m server.wechat.sandbox --host 127.0.0.1 --port 8001`: the sandbox on its own."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+
+from werkzeug.serving import run_simple
+
+from server.wechat.sandbox.app import create_sandbox_app
+
+log = logging.getLogger("server.wechat.sandbox")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="WeChat sandbox: a local stand-in for WeChat")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("SANDBOX_PORT") or 8001))
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = create_sandbox_app()
+    log.info("WeChat 沙箱 listening on http://%s:%s", args.host, args.port)
+    run_simple(args.host, args.port, app, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

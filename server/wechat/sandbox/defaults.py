@@ -1,0 +1,75 @@
+"""What the WeChat sandbox knows out of the box.
+
+The web app's defaults (server/config.py) point at the same appid, secret, templates and pages,
+so a fresh checkout works with no configuration at all.
+"""
+
+APPID = "wx5e1f0c0de0000001"
+SECRET = "sandbox-secret-not-for-production"
+
+# Mini-program pages the sandbox treats as published (getwxacodeunlimit check_path, and the
+# `page` of subscribe messages).
+PAGES = (
+    "pages/entry/entry",
+    "pages/submit/submit",
+    "pages/mine/mine",
+    "pages/detail/detail",
+    "pages/deputy/bind/bind",
+    "pages/deputy/inbox/inbox",
+    "pages/deputy/item/item",
+)
+
+TEMPLATE_REPLY = "sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD"
+TEMPLATE_NEW_ITEM = "sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0"
+TEMPLATE_REMINDER = "sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3"
+
+# Template id -> title, consent kind and keyword fields (key -> WeChat data type), the way a
+# template picked from WeChat's library looks in the console.
+TEMPLATES = {
+    TEMPLATE_REPLY: {
+        "title": "留言回复通知",
+        "kind": "one_time",
+        "fields": {
+            "character_string1": "character_string",  # 受理编号
+            "thing2": "thing",  # 反映内容
+            "thing3": "thing",  # 回复内容
+            "name4": "name",  # 答复代表
+            "time5": "time",  # 回复时间
+        },
+    },
+    TEMPLATE_NEW_ITEM: {
+        "title": "新留言提醒",
+        "kind": "long_term",
+        "fields": {
+            "character_string1": "character_string",  # 受理编号
+            "thing2": "thing",  # 类别
+            "thing3": "thing",  # 内容摘要
+            "thing4": "thing",  # 联络站
+            "time5": "time",  # 提交时间
+        },
+    },
+    TEMPLATE_REMINDER: {
+        "title": "待办提醒",
+        "kind": "long_term",
+        "fields": {
+            "character_string1": "character_string",  # 受理编号
+            "thing2": "thing",  # 内容摘要
+            "time3": "time",  # 提交时间
+            "thing4": "thing",  # 提醒事项
+        },
+    },
+}
+
+# The mini-program's name, shown on the sandbox's page.
+PUBLIC_NAME = "码上联络站"
+
+# The mini-program's original id (原始ID): WeChat puts it in ToUserName of every push.
+ORIGINAL_ID = "gh_5a0d1b0c0de1"
+
+# getwxacodeunlimit without `page` opens the home page; the QR text names it like this.
+DEFAULT_CODE_PAGE = "pages/index/index"
+
+# msg_sec_check v2: words that make the sandbox answer "risky" (label 20006, 违法犯罪) or
+# "review" (label 21000, 其他). Anything else passes (label 100).
+SEC_RISKY_WORDS = ("赌博网站", "代开发票", "枪支弹药")
+SEC_REVIEW_WORDS = ("加微信", "兼职刷单")

@@ -1,0 +1,44 @@
+"""Rows for tests, written straight to the database (the dashboard will make them in real use)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from server.extensions import db
+from server.models import Category, Deputy, DeputyInvite, DutyShift, Station, StationMember
+from server.timeutil import utcnow
+
+
+def station(name: str = "金竹社区人大代表联络站", **kwargs) -> Station:
+    row = Station(name=name, address=kwargs.pop("address", "金竹西路 18 号"), **kwargs)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def deputy(name: str, level: str = "县", expertise=(), stations=(), **kwargs) -> Deputy:
+    row = Deputy(name=name, level=level, expertise=list(expertise), **kwargs)
+    db.session.add(row)
+    db.session.flush()
+    for st in stations:
+        db.session.add(StationMember(station_id=st.id, deputy_id=row.id))
+    db.session.flush()
+    return row
+
+
+def shift(st: Station, dep: Deputy, kind: str, days, **kwargs) -> DutyShift:
+    row = DutyShift(station_id=st.id, deputy_id=dep.id, kind=kind, days=list(days), **kwargs)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def invite(dep: Deputy, hours: float = 24, **kwargs) -> DeputyInvite:
+    row = DeputyInvite(deputy_id=dep.id, expires_at=utcnow() + timedelta(hours=hours), **kwargs)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def category(name: str) -> Category:
+    return db.session.scalar(db.select(Category).where(Category.name == name))
