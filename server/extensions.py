@@ -21,5 +21,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# Objects stay readable after commit without another round trip (requests and jobs each get a
+# fresh session), and no transaction is reopened just to read what we already hold - which
+# matters when the next step is a slow WeChat call.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()

@@ -211,6 +211,7 @@ def create_message(
         return _replay(existing, request_hash), True
 
     scan, category, uploads, content = _validate(citizen, body)
+    db.session.commit()  # end the read transaction: no lock is held while WeChat answers
     verdict = check_content(citizen, content)
     location = body.get("location") or {}
     for attempt in range(3):

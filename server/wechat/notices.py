@@ -192,7 +192,7 @@ def send(notification_id: int) -> str:
         return _finish(notice, "no_recipient")
     if not consent.spend(recipient.id, notice.template_id):
         return _finish(notice, "no_consent", None, "没有剩余的订阅次数")
-    db.session.commit()
+    db.session.commit()  # no transaction stays open during the WeChat call
     try:
         msgid = wechat.send_subscribe(
             recipient.openid, notice.template_id, notice.data, notice.page
