@@ -1,0 +1,168 @@
+"""The loop, played over HTTP against a running system (./scripts/run), step by step with timings.
+
+A deputy binds their WeChat with an invite code and allows notices; a citizen scans the station
+code, allows the reply notice, submits; the worker routes it and the deputy's notice arrives in
+the WeChat sandbox; the deputy replies; the citizen's notice arrives; the citizen rates it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+DEMO = Path("instance/demo.json")
+STATE = Path("instance/demo-deputy.json")  # the demo deputy's WeChat user, reused across runs
+START = time.monotonic()
+http = requests.Session()
+
+
+def step(text: str) -> None:
+    print(f"[{time.monotonic() - START:6.2f}s] {text}", flush=True)
+
+
+def fail(text: str) -> None:
+    print(f"\n失败：{text}", file=sys.stderr)
+    sys.exit(1)
+
+
+def call(method: str, url: str, token: str | None = None, **kwargs) -> dict:
+    headers = kwargs.pop("headers", {})
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    response = http.request(method, url, headers=headers, timeout=15, **kwargs)
+    if response.status_code >= 400:
+        fail(f"{method} {url} -> {response.status_code} {response.text[:300]}")
+    return response.json()
+
+
+def wait_for(what: str, check, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    fail(f"{what}：{timeout:.0f} 秒内没有等到（worker 在运行吗？）")
+
+
+def main() -> None:
+    if not DEMO.exists():
+        fail("找不到 instance/demo.json：请先运行 ./scripts/run")
+    demo = json.loads(DEMO.read_text())
+    api, sandbox = demo["urls"]["api"], demo["urls"]["sandbox"].rstrip("/")
+    templates = demo["templates"]
+    station = demo["stations"][0]
+
+    def sandbox_call(method: str, path: str, **kwargs) -> dict:
+        return call(method, f"{sandbox}/{path}", **kwargs)
+
+    def login(openid: str) -> dict:
+        code = sandbox_call("POST", "login_code", json={"openid": openid})["code"]
+        return call("POST", f"{api}/auth/wechat", json={"code": code})
+
+    # The deputy on duty binds their WeChat once (invite codes are single use).
+    scan = call("GET", f"{api}/scan/{station['scene']}")
+    on_duty = scan["on_duty"][0]["name"] if scan["on_duty"] else demo["deputies"][0]["name"]
+    deputy = next(d for d in demo["deputies"] if d["name"] == on_duty)
+    saved = json.loads(STATE.read_text()) if STATE.exists() else {}
+    session = None
+    if saved.get("scene") == deputy["scene"]:
+        try:
+            session = login(saved["openid"])
+        except SystemExit:
+            session = None  # the sandbox was restarted: bind again
+    if session is None or session["role"] != "deputy":
+        openid = sandbox_call("POST", "users", json={"nickname": deputy["name"]})["openid"]
+        session = login(openid)
+        session = call(
+            "POST",
+            f"{api}/deputy/bind",
+            session["token"],
+            json={"invite_code": deputy["invite_code"]},
+        )
+        STATE.write_text(json.dumps({"scene": deputy["scene"], "openid": openid}))
+        saved = {"openid": openid}
+        step(f"代表 {deputy['name']} 用邀请码 {deputy['invite_code']} 绑定了微信")
+    else:
+        step(f"代表 {deputy['name']} 已绑定微信，直接登录")
+    deputy_openid, deputy_token = saved["openid"], session["token"]
+    for template_id in (templates["new_item"], templates["reminder"]):
+        sandbox_call(
+            "POST",
+            "consent",
+            json={"openid": deputy_openid, "template_id": template_id, "decision": "accept"},
+        )
+    call("POST", f"{api}/subscriptions", deputy_token, json={"accepted": [templates["new_item"]]})
+    step("代表允许接收“新留言提醒”")
+
+    # The citizen: scan, sign in, allow the reply notice, submit.
+    citizen = sandbox_call("POST", "users", json={"nickname": "金竹社区居民"})["openid"]
+    step(f"群众扫码：{scan['station']['name']}，今天值班：{on_duty}")
+    token = login(citizen)["token"]
+    step("群众通过微信登录（code2session）")
+    sandbox_call(
+        "POST",
+        "consent",
+        json={"openid": citizen, "template_id": templates["reply"], "decision": "accept"},
+    )
+    step("群众点击“允许”接收答复通知（一次性订阅）")
+    before = len(sandbox_call("GET", "sent", params={"openid": deputy_openid})["sent"])
+    created = call(
+        "POST",
+        f"{api}/messages",
+        token,
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "scene": station["scene"],
+            "category": "城乡建设",
+            "content": "金竹西路 32 号门口的路灯坏了一个多月，晚上老人出门很不安全，希望尽快修好。",
+            "anonymous": False,
+            "subscribed": [templates["reply"]],
+        },
+    )
+    step(f"提交成功，受理编号 {created['tracking_no']}（状态：{created['status']}）")
+
+    detail = wait_for(
+        "交办代表",
+        lambda: (
+            (d := call("GET", f"{api}/messages/{created['id']}", token))["status"] != "received"
+            and d
+        ),
+    )
+    assigned = detail["deputy"]["name"] if detail["deputy"] else "（无）"
+    step(f"已交办：{detail['status_label']}，承办代表 {assigned}")
+    notice = wait_for(
+        "代表的微信通知",
+        lambda: sandbox_call("GET", "sent", params={"openid": deputy_openid})["sent"][before:],
+    )
+    step(f"代表收到微信通知：{notice[0]['data']['thing3']['value']}")
+
+    inbox = call("GET", f"{api}/deputy/inbox", deputy_token)
+    step(f"代表打开收件箱：待办 {inbox['counts'].get('awaiting', 0)} 件")
+    call(
+        "POST",
+        f"{api}/deputy/messages/{created['id']}/replies",
+        deputy_token,
+        json={
+            "content": "您好，已联系街道城管科，路灯本周五前修好，修好后请您再看看。谢谢您的反映！"
+        },
+    )
+    step("代表答复")
+    reply = wait_for(
+        "群众的微信通知", lambda: sandbox_call("GET", "sent", params={"openid": citizen})["sent"]
+    )
+    step(f"群众收到答复通知：{reply[0]['data']['thing3']['value']}")
+    rated = call(
+        "POST", f"{api}/messages/{created['id']}/rating", token, json={"score": "satisfied"}
+    )
+    step(f"群众评价“满意”，状态：{rated['status_label']}")
+    print(f"\n闭环完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
+
+
+if __name__ == "__main__":
+    main()
