@@ -14,7 +14,7 @@ from server.extensions import db
 from server.identity.routes import LoginOut, login_answer
 from server.intake import present
 from server.intake.schemas import MessageDetail
-from server.models import STATUS_LABELS, Assignment, Message
+from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
 from server.routing.queue import enqueue_notice
 from server.schemas import PageQuery, RequestSchema, text
 from server.timeutil import iso
@@ -99,7 +99,7 @@ def inbox(query: dict):
         .where(Assignment.deputy_id == g.deputy.id, Assignment.active.is_(True))
     )
     if query["status"] == "awaiting":
-        base = base.where(Message.status.in_(("routed", "reopened", "transferred")))
+        base = base.where(Message.status.in_(AWAITING_DEPUTY))
     elif query["status"]:
         base = base.where(Message.status == query["status"])
     total = db.session.scalar(db.select(db.func.count()).select_from(base.subquery()))

@@ -16,13 +16,14 @@ from server.crypto import encrypt_phone
 from server.errors import ApiError, validation_error
 from server.events import record
 from server.extensions import db
-from server.models import Category, Citizen, Deputy, DutyShift, Message, Station, Upload
+from server.models import Category, Citizen, Deputy, Message, Reply, Station, Upload
 from server.routing import roster
 from server.routing.duty import on_duty_deputies, station_shifts
 from server.timeutil import local_today, utcnow
 from server.wechat import api as wechat
 from server.wechat import consent
 from server.wechat.client import WeChatError
+from server.wechat.notices import queue_notice
 
 log = logging.getLogger(__name__)
 
@@ -73,16 +74,13 @@ def scan_view(scan: Scan, scene: str) -> dict:
     if station is not None:
         shifts = station_shifts(station.id)
         today = local_today()
-        rules = db.session.scalars(
-            db.select(DutyShift).where(DutyShift.station_id == station.id).order_by(DutyShift.id)
-        )
         station_out = {
             "id": station.id,
             "name": station.name,
             "address": station.address,
             "reception_note": station.reception_note,
             "reception_days": [d.isoformat() for d in roster.reception_days(shifts, today)],
-            "reception_rules": sorted({roster.describe(r.kind, r.days) for r in rules}),
+            "reception_rules": sorted({roster.describe(s.kind, list(s.days)) for s in shifts}),
         }
         on_duty = [d.public() for d in on_duty_deputies(station.id, today, shifts)]
     return {
@@ -270,8 +268,6 @@ def record_consent(citizen: Citizen, template_id: str, message_id: int | None = 
 
 def follow_up(citizen: Citizen, message: Message, content: str):
     """The citizen adds to their own thread; an item awaiting its deputy keeps waiting."""
-    from server.models import Reply
-
     if message.status in ("closed", "rejected"):
         raise ApiError(409, "message_closed", "该反映已办结，如有新情况请重新提交")
     post = Reply(message_id=message.id, author_kind="citizen", content=content, created_at=utcnow())
@@ -287,8 +283,6 @@ def rate(citizen: Citizen, message: Message, score: str, comment: str | None):
 
     Returns the deputy's notice when one was queued (the caller enqueues it).
     """
-    from server.wechat.notices import queue_notice
-
     if message.status != "replied":
         raise ApiError(409, "cannot_rate", "代表答复后才能评价")
     now = utcnow()
