@@ -48,6 +48,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(landing_bp)
     app.register_blueprint(callback_bp)
 
+    if os.environ.get("BENCH_FLOOR"):
+        from server.benchfloor import init_floor
+
+        init_floor(app)
+
     # Registered last so our JSON error shape wins over flask-smorest's.
     register_error_handlers(app)
 

@@ -114,6 +114,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "WECHAT_APPID": wechat_appid or sandbox.APPID,
         "WECHAT_SECRET": _env("WECHAT_SECRET", sandbox.SECRET if using_sandbox else None),
         "WECHAT_TIMEOUT": _float("WECHAT_TIMEOUT", 5.0),
+        # msg_sec_check on every submission ("wechat"), or none ("off": e.g. a deployment
+        # outside WeChat, or a benchmark separating our cost from WeChat's).
+        "CONTENT_CHECK": _env("CONTENT_CHECK", "wechat"),
         "WECHAT_MINIPROGRAM_STATE": _env("WECHAT_MINIPROGRAM_STATE", "formal"),
         "WECHAT_CODE_ENV": _env("WECHAT_CODE_ENV", "release"),
         "WECHAT_ENTRY_PAGE": _env("WECHAT_ENTRY_PAGE", "pages/entry/entry"),

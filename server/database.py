@@ -46,3 +46,11 @@ def init_database(app: Flask) -> None:
             os.makedirs(app.instance_path, exist_ok=True)
             _tune_sqlite(engine)
         _ENGINES.add(engine)
+
+
+def dialect_insert(model):
+    """INSERT with ON CONFLICT support for the backend in use (PostgreSQL or SQLite)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)

@@ -18,6 +18,7 @@ from server.models import (
     Station,
     StationMember,
 )
+from server.models.deputy import new_invite_code
 from server.routing import roster
 from server.timeutil import local_today, utcnow
 
@@ -35,7 +36,9 @@ def seed_categories() -> int:
 
 def new_invite(deputy: Deputy, hours: int | None = None) -> DeputyInvite:
     hours = hours or current_app.config["INVITE_TTL_HOURS"]
-    invite = DeputyInvite(deputy_id=deputy.id, expires_at=utcnow() + timedelta(hours=hours))
+    invite = DeputyInvite(
+        code=new_invite_code(), deputy_id=deputy.id, expires_at=utcnow() + timedelta(hours=hours)
+    )
     db.session.add(invite)
     return invite
 

@@ -25,6 +25,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server import create_app
 from server.extensions import db
+from server.intake import lookup
 from server.redis_conn import stop_embedded_redis
 from server.routing.queue import get_queue
 from server.seed import seed_categories
@@ -145,6 +146,7 @@ def clean_app(app, sandbox):
         seed_categories()
         _clean_redis(app)
     sandbox.control("POST", "reset")
+    lookup.clear()
     yield app
     defaults = app.config["_DEFAULTS"]
     app.config.update({k: v for k, v in defaults.items() if k != "_DEFAULTS"})

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from server.auth import Caller
 from server.errors import ApiError, not_found
 from server.events import record
 from server.extensions import db
-from server.models import AWAITING_DEPUTY, Assignment, Citizen, Deputy, DeputyInvite, Message, Reply
+from server.models import AWAITING_DEPUTY, Assignment, Deputy, DeputyInvite, Message, Reply
 from server.timeutil import utcnow
 from server.wechat.notices import queue_notice
 
 
-def bind(citizen: Citizen, code: str) -> Deputy:
+def bind(citizen: Caller, code: str) -> Deputy:
     """Spend a single-use invite code; the caller's WeChat now answers as that deputy."""
     code = (code or "").strip().upper()
     invite = db.session.scalar(db.select(DeputyInvite).where(DeputyInvite.code == code))

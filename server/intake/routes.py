@@ -98,12 +98,10 @@ def photo(upload_id: str):
 )
 def create_message(body: dict):
     """提交一条意见建议"""
-    message, replayed = service.create_message(
-        g.citizen, body, request.headers.get("Idempotency-Key")
-    )
-    if not replayed:
-        enqueue_route(message.id)  # after the commit, always
-    return {"id": message.id, "tracking_no": message.tracking_no, "status": message.status}
+    created = service.create_message(g.citizen, body, request.headers.get("Idempotency-Key"))
+    if not created.replayed:
+        enqueue_route(created.id)  # after the commit, always
+    return {"id": created.id, "tracking_no": created.tracking_no, "status": created.status}
 
 
 @blp.get("/messages")

@@ -60,7 +60,7 @@ class Message(db.Model):
     contact_phone_enc: Mapped[str | None] = mapped_column(Text)  # Fernet token, see crypto.py
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="received")
-    # msg_sec_check outcome: pass | review | unavailable
+    # msg_sec_check outcome: pass | review | unavailable | skipped (CONTENT_CHECK=off)
     content_check: Mapped[str] = mapped_column(String(16), default="pass")
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))

@@ -4,6 +4,7 @@ so when Redis is unreachable we log and go on, and the sweep finds the row later
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from datetime import timedelta
 
@@ -20,11 +21,17 @@ FAILURE_TTL = 14 * 24 * 3600  # failed jobs stay visible for two weeks (queue he
 
 
 def get_queue() -> Queue:
-    return Queue(
-        current_app.config["RQ_QUEUE"],
-        connection=get_redis(),
-        default_timeout=current_app.config["ROUTE_JOB_TIMEOUT"],
-    )
+    """The app's queue, one per process: a Queue remembers the Redis server's version, which it
+    would otherwise ask for (INFO) on every enqueue."""
+    key = ("rq_queue", os.getpid())
+    queue = current_app.extensions.get(key)
+    if queue is None or queue.connection is not get_redis():
+        queue = current_app.extensions[key] = Queue(
+            current_app.config["RQ_QUEUE"],
+            connection=get_redis(),
+            default_timeout=current_app.config["ROUTE_JOB_TIMEOUT"],
+        )
+    return queue
 
 
 def _options(job_id: str) -> dict:
@@ -44,8 +51,10 @@ def enqueue(func, *args, job_id: str, delay: float = 0) -> bool:
         queue = get_queue()
         if delay > 0:
             queue.enqueue_in(timedelta(seconds=delay), func, *args, **_options(job_id))
-        else:
-            queue.enqueue(func, *args, **_options(job_id))
+            return True
+        with queue.connection.pipeline() as pipe:  # one round trip for the whole enqueue
+            queue.enqueue(func, *args, pipeline=pipe, **_options(job_id))
+            pipe.execute()
         return True
     except redis.RedisError as exc:
         log.warning("could not enqueue %s (%s); the sweep will pick it up", job_id, exc)

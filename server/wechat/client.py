@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import urllib.request
 
 import redis
 import requests
@@ -85,6 +86,10 @@ class GuardedWeChatClient(WeChatClient):
         self.API_BASE_URL = f"{self.base_url}/cgi-bin/"
         self.wxa.API_BASE_URL = f"{self.base_url}/"
         self._local = threading.local()
+        # Read proxy settings from the environment once, not on every call (requests would).
+        self._http.proxies = urllib.request.getproxies()
+        self._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+        self._http.trust_env = False
 
     def fetch_access_token(self):
         return self._fetch_access_token(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from server.database import dialect_insert
 from server.extensions import db
 from server.models import ConsentCredit
 from server.timeutil import utcnow
@@ -21,9 +21,7 @@ def known_templates() -> set[str]:
 
 
 def _upsert(citizen_id: int, template_id: str, values: dict, on_conflict: dict) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ConsentCredit).values(
+    statement = dialect_insert(ConsentCredit).values(
         citizen_id=citizen_id, template_id=template_id, updated_at=utcnow(), **values
     )
     statement = statement.on_conflict_do_update(

@@ -14,7 +14,10 @@ from server.wechat.sandbox.state import EXTENSION, SandboxState
 
 
 class _QuietHandler(WSGIRequestHandler):
-    """No access-log line per request: test output stays readable (errors are still logged)."""
+    """No access-log line per request: test output stays readable (errors are still logged).
+    HTTP/1.1 keeps connections alive, as WeChat does."""
+
+    protocol_version = "HTTP/1.1"
 
     def log_request(self, *args: object, **kwargs: object) -> None:
         pass
