@@ -48,6 +48,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(landing_bp)
     app.register_blueprint(callback_bp)
 
+    from server.admin import init_admin
+
+    init_admin(app)  # the staff dashboard under /admin (its own CSRF check; /api/ is exempt)
+
     if os.environ.get("BENCH_FLOOR"):
         from server.benchfloor import init_floor
 

@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table."""
 
+from server.models.audit import AuditLog
 from server.models.category import DEFAULT_CATEGORIES, Category
 from server.models.citizen import Citizen, ConsentCredit
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
@@ -18,6 +19,7 @@ from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, StaffUser
 from server.models.station import Station, StationMember
+from server.models.walkin import WalkIn
 
 __all__ = [
     "AWAITING_DEPUTY",
@@ -29,6 +31,7 @@ __all__ = [
     "SHIFT_KINDS",
     "STATUS_LABELS",
     "Assignment",
+    "AuditLog",
     "Category",
     "Citizen",
     "ConsentCredit",
@@ -43,4 +46,5 @@ __all__ = [
     "Station",
     "StationMember",
     "Upload",
+    "WalkIn",
 ]

@@ -1,0 +1,42 @@
+"""Writing the dashboard's audit log (see server/models/audit.py), in the caller's transaction."""
+
+from __future__ import annotations
+
+from flask import g, request
+
+from server.extensions import db
+from server.models import AuditLog
+
+ACTION_LABELS = {
+    "login": "登录",
+    "login_failed": "登录失败",
+    "logout": "退出",
+    "station_created": "新建联络站",
+    "station_updated": "修改联络站",
+    "member_added": "添加驻站代表",
+    "member_removed": "移除驻站代表",
+    "deputy_created": "新建代表",
+    "deputy_updated": "修改代表",
+    "invite_created": "生成邀请码",
+    "shift_created": "新增值班规则",
+    "shift_updated": "修改值班规则",
+    "shift_deleted": "删除值班规则",
+    "register_exported": "导出登记簿",
+    "poster_downloaded": "下载海报",
+    "job_retried": "重试任务",
+    "user_created": "新建账号",
+    "user_updated": "修改账号",
+}
+
+
+def audit(action: str, target: str = "", staff_id: int | None = None, **data) -> AuditLog:
+    staff = getattr(g, "staff", None)
+    row = AuditLog(
+        staff_id=staff_id if staff_id is not None else (staff.id if staff else None),
+        action=action,
+        target=target,
+        data=data,
+        ip=(request.remote_addr or "")[:64],
+    )
+    db.session.add(row)
+    return row

@@ -1,0 +1,131 @@
+"""Signing in and out, who is signed in, and the checks every dashboard request passes."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from server.admin import bp, throttle
+from server.admin.audit import audit
+from server.admin.csrf import check_csrf, csrf_token
+from server.extensions import db
+from server.models import StaffUser
+from server.timeutil import utcnow
+
+# Pages anyone may open; everything else needs a signed-in, active account.
+PUBLIC_ENDPOINTS = {"admin.login"}
+# Checked against when the username is unknown, so both cases take as long (no user probing).
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def _signed_out(message: str):
+    session.clear()
+    if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
+        return jsonify({"error": {"code": "signed_out", "message": message}}), 401
+    flash(message, "warning")
+    return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+
+
+@bp.before_request
+def load_staff():
+    check_csrf()
+    g.staff = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    staff_id = session.get("staff_id")
+    if staff_id is None:
+        return _signed_out("请先登录")
+    now = utcnow().timestamp()
+    config = current_app.config
+    if now - session.get("seen_at", 0) > config["ADMIN_IDLE_MINUTES"] * 60:
+        return _signed_out("长时间未操作，已自动退出，请重新登录")
+    if now - session.get("login_at", 0) > config["ADMIN_SESSION_HOURS"] * 3600:
+        return _signed_out("登录已超过有效时间，请重新登录")
+    staff = db.session.get(StaffUser, staff_id)
+    # A password change or a disabled account ends every session signed in before it.
+    if staff is None or not staff.active or session.get("pw") != staff.password_hash[-12:]:
+        return _signed_out("账号已停用或密码已修改，请重新登录")
+    session["seen_at"] = now
+    g.staff = staff
+    return None
+
+
+def admin_only(view):
+    """Pages for administrators; station staff get 403."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if g.staff is None or g.staff.role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/admin") and not target.startswith("//"):
+        return target
+    return url_for("admin.overview")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    csrf_token()  # the form needs one before anyone is signed in
+    if request.method == "GET":
+        if session.get("staff_id"):
+            return redirect(url_for("admin.overview"))
+        return render_template("admin/login.html", username="", error=None)
+    username = (request.form.get("username") or "").strip()
+    password = request.form.get("password") or ""
+    ip = request.remote_addr or ""
+    if throttle.is_locked(username, ip):
+        minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+        error = f"登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
+        return render_template("admin/login.html", username=username, error=error), 429
+    staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+    ok = check_password_hash(staff.password_hash if staff else _DUMMY_HASH, password)
+    if not ok or staff is None or not staff.active:
+        left = throttle.record_failure(username, ip)
+        audit("login_failed", f"user:{username[:50]}", staff_id=staff.id if staff else None)
+        db.session.commit()
+        error = "用户名或密码不正确"
+        if staff is not None and not staff.active and ok:
+            error = "该账号已停用，请联系管理员"
+        if left == 0:
+            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+            error = f"登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
+            return render_template("admin/login.html", username=username, error=error), 429
+        if left <= 2:
+            error += f"（还可以再试 {left} 次）"
+        return render_template("admin/login.html", username=username, error=error), 401
+    throttle.clear(username, ip)
+    session.clear()  # a fresh session on sign-in: nothing carried over from before
+    now = utcnow().timestamp()
+    session.permanent = True
+    session.update(staff_id=staff.id, login_at=now, seen_at=now, pw=staff.password_hash[-12:])
+    csrf_token()
+    audit("login", f"user:{staff.id}", staff_id=staff.id)
+    db.session.commit()
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def logout():
+    audit("logout", f"user:{g.staff.id}")
+    db.session.commit()
+    session.clear()
+    flash("已退出登录", "info")
+    return redirect(url_for("admin.login"))

@@ -1,0 +1,255 @@
+"""Items: the filtered list, one item's whole record, and what staff do to it."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+
+from server.admin import actions, bp, scope
+from server.admin.filters import ItemFilter
+from server.admin.forms import parse_int, text
+from server.admin.present import ADMIN_EVENT_LABELS, RULE_LABELS
+from server.crypto import decrypt_phone, mask_phone
+from server.extensions import db
+from server.models import (
+    RATING_LABELS,
+    Category,
+    Deputy,
+    Event,
+    Message,
+    Notification,
+    WalkIn,
+)
+from server.models.notification import NOTICE_STATUS_LABELS
+from server.routing.queue import enqueue_notice
+
+PER_PAGE = 20
+
+
+def filter_choices() -> dict:
+    return {
+        "stations": scope.visible_stations(),
+        "deputies": scope.visible_deputies(),
+        "categories": list(db.session.scalars(db.select(Category).order_by(Category.sort_order))),
+    }
+
+
+@bp.get("/items")
+def item_list():
+    item_filter = ItemFilter.from_args(request.args)
+    page = max(1, parse_int(request.args.get("page"), 1))
+    messages, total = [], 0
+    if not item_filter.errors:
+        query = item_filter.query()
+        total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+        messages = list(
+            db.session.scalars(
+                query.order_by(Message.created_at.desc(), Message.id.desc())
+                .limit(PER_PAGE)
+                .offset((page - 1) * PER_PAGE)
+            )
+        )
+    return render_template(
+        "admin/items.html",
+        f=item_filter,
+        messages=messages,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PER_PAGE)),
+        masked_phone=lambda m: mask_phone(decrypt_phone(m.contact_phone_enc)),
+        **filter_choices(),
+    ), (422 if item_filter.errors else 200)
+
+
+def _event_detail(event: Event) -> str:
+    data = event.data or {}
+    if event.kind == "routed":
+        rule = RULE_LABELS.get(data.get("rule"), data.get("rule", ""))
+        return f"交办 {data.get('deputy', '')} 代表（{rule}）"
+    if event.kind == "reassigned":
+        text_ = f"由 {data.get('from_deputy') or '无人'} 改派给 {data.get('to_deputy')}"
+        return text_ + (f"：{data['note']}" if data.get("note") else "")
+    if event.kind == "notified":
+        label = NOTICE_STATUS_LABELS.get(data.get("status"), data.get("status", ""))
+        errcode = data.get("errcode")
+        return f"{label}" + (f"（微信错误码 {errcode}）" if errcode is not None else "")
+    if event.kind == "rated":
+        score = RATING_LABELS.get(data.get("score"), "")
+        return score + (f"：{data['comment']}" if data.get("comment") else "")
+    if event.kind in ("rejected", "unassigned", "flagged"):
+        return data.get("reason", "")
+    if event.kind == "closed":
+        reason = {"rated": "群众评价后办结", "on_the_spot": "当场答复办结", "staff": "工作人员办结"}
+        text_ = reason.get(data.get("reason"), "")
+        return text_ + (f"：{data['note']}" if data.get("note") else "")
+    if event.kind == "received":
+        return "来访登记" if data.get("channel") == "walk_in" else ""
+    return ""
+
+
+def timeline(message: Message) -> list[dict]:
+    """Events and the thread in time order: what happened, who did it, and what was said."""
+    entries = []
+    events = db.session.scalars(
+        db.select(Event).where(Event.message_id == message.id).order_by(Event.id)
+    )
+    for event in events:
+        if event.kind == "consent":
+            continue  # bookkeeping of the citizen's subscribe taps, not part of the story
+        who = (event.data or {}).get("staff") or ""
+        entries.append(
+            {
+                "at": event.created_at,
+                "kind": event.kind,
+                "title": ADMIN_EVENT_LABELS.get(event.kind, event.kind),
+                "actor": event.actor,
+                "who": who,
+                "detail": _event_detail(event),
+                "text": None,
+            }
+        )
+    for post in message.replies:
+        author = {"citizen": "群众追问", "staff": "联络站答复"}.get(post.author_kind)
+        if post.author_kind == "deputy":
+            author = f"{post.deputy.name} 代表答复" if post.deputy else "代表答复"
+        entries.append(
+            {
+                "at": post.created_at,
+                "kind": "post",
+                "title": author,
+                "actor": post.author_kind,
+                "who": "",
+                "detail": "",
+                "text": post.content,
+            }
+        )
+    entries.sort(key=lambda e: (e["at"], e["kind"] != "post"))
+    return entries
+
+
+def _item_page(message: Message, errors=None, values=None, phone=None, status: int = 200):
+    notices = list(
+        db.session.scalars(
+            db.select(Notification)
+            .where(Notification.message_id == message.id)
+            .order_by(Notification.id)
+        )
+    )
+    deputies = {d.id: d for d in scope.visible_deputies(active_only=True)}
+    notice_deputies = {
+        d.id: d
+        for d in db.session.scalars(
+            db.select(Deputy).where(Deputy.id.in_([n.deputy_id for n in notices if n.deputy_id]))
+        )
+    }
+    walk_in = db.session.scalar(db.select(WalkIn).where(WalkIn.message_id == message.id))
+    return render_template(
+        "admin/item.html",
+        m=message,
+        walk_in=walk_in,
+        timeline=timeline(message),
+        notices=notices,
+        notice_deputies=notice_deputies,
+        deputies=list(deputies.values()),
+        masked_phone=mask_phone(decrypt_phone(message.contact_phone_enc)),
+        phone=phone,
+        errors=errors or {},
+        values=values or {},
+    ), status
+
+
+@bp.get("/items/<int:message_id>")
+def item(message_id: int):
+    return _item_page(scope.message_or_404(message_id))
+
+
+def _done(message: Message, text_: str):
+    flash(text_, "success")
+    return redirect(url_for("admin.item", message_id=message.id))
+
+
+@bp.post("/items/<int:message_id>/reassign")
+def item_reassign(message_id: int):
+    message = scope.message_or_404(message_id)
+    deputy_id = parse_int(request.form.get("deputy_id"))
+    note = (request.form.get("note") or "").strip()[:200]
+    deputy = db.session.get(Deputy, deputy_id) if deputy_id else None
+    if deputy is None or deputy.id not in {d.id for d in scope.visible_deputies()}:
+        return _item_page(message, {"deputy_id": "请选择要改派的代表"}, request.form, status=422)
+    try:
+        notice = actions.reassign(message, deputy, g.staff, note)
+    except actions.ActionError as exc:
+        return _item_page(message, {"deputy_id": str(exc)}, request.form, status=409)
+    if notice is not None:
+        enqueue_notice(notice.id)
+        return _done(message, f"已改派给{deputy.name}代表，并已发送微信通知")
+    return _done(message, f"已改派给{deputy.name}代表（该代表未绑定微信，未能发送通知）")
+
+
+@bp.post("/items/<int:message_id>/reject")
+def item_reject(message_id: int):
+    message = scope.message_or_404(message_id)
+    errors: dict[str, str] = {}
+    reason = text(request.form, "reason", "不予受理的理由", 200, required=True, errors=errors)
+    if errors:
+        return _item_page(message, errors, request.form, status=422)
+    try:
+        actions.reject(message, g.staff, reason)
+    except actions.ActionError as exc:
+        return _item_page(message, {"reason": str(exc)}, request.form, status=409)
+    return _done(message, "已标记为不予受理")
+
+
+@bp.post("/items/<int:message_id>/close")
+def item_close(message_id: int):
+    message = scope.message_or_404(message_id)
+    note = (request.form.get("note") or "").strip()[:200]
+    try:
+        actions.close(message, g.staff, note)
+    except actions.ActionError as exc:
+        return _item_page(message, {"note": str(exc)}, request.form, status=409)
+    return _done(message, "已办结")
+
+
+@bp.post("/items/<int:message_id>/reply")
+def item_reply(message_id: int):
+    message = scope.message_or_404(message_id)
+    errors: dict[str, str] = {}
+    content = text(request.form, "content", "答复内容", 1000, required=True, errors=errors)
+    if errors:
+        return _item_page(message, errors, request.form, status=422)
+    try:
+        notice = actions.staff_reply(message, g.staff, content)
+    except actions.ActionError as exc:
+        return _item_page(message, {"content": str(exc)}, request.form, status=409)
+    if notice is not None:
+        enqueue_notice(notice.id)
+    return _done(message, "答复已保存" + ("，并已通知群众" if notice is not None else ""))
+
+
+@bp.post("/items/<int:message_id>/phone")
+def item_phone(message_id: int):
+    message = scope.message_or_404(message_id)
+    return _item_page(message, phone=actions.reveal_phone(message, g.staff))
+
+
+@bp.post("/notices/<int:notice_id>/retry")
+def notice_retry(notice_id: int):
+    notice = db.session.get(Notification, notice_id)
+    message = scope.message_or_404(notice.message_id) if notice and notice.message_id else None
+    if message is None:
+        if notice is None or not scope.is_admin():
+            return render_template("admin/error.html", code=404), 404
+    back = request.form.get("next") or (
+        url_for("admin.item", message_id=message.id) if message else url_for("admin.queue")
+    )
+    if not back.startswith("/admin"):
+        back = url_for("admin.overview")
+    try:
+        actions.retry_notice(notice, g.staff)
+    except actions.ActionError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    queued = enqueue_notice(notice.id)
+    flash("已重新发送通知" if queued else "已放回待发送，系统稍后自动发送", "success")
+    current_app.logger.info("notice %s retried by staff %s", notice.id, g.staff.id)
+    return redirect(back)

@@ -1,0 +1,101 @@
+"""How things read on the dashboard: local times, durations, labels, masked names, colours."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app, g
+
+from server.admin.audit import ACTION_LABELS
+from server.admin.csrf import csrf_token
+from server.models import CHANNEL_LABELS, RATING_LABELS, ROLES, STATUS_LABELS, Message
+from server.models.event import EVENT_LABELS
+from server.models.notification import NOTICE_STATUS_LABELS
+from server.timeutil import local_text, utcnow
+
+# Events the dashboard adds to the ones the loop records.
+ADMIN_EVENT_LABELS = {
+    **EVENT_LABELS,
+    "phone_viewed": "查看联系电话",
+    "notice_retry": "重新发送通知",
+    "staff_reply": "联络站答复",
+}
+ACTOR_LABELS = {
+    "citizen": "群众",
+    "deputy": "代表",
+    "staff": "工作人员",
+    "system": "系统",
+    "wechat": "微信",
+}
+# Statuses that still wait for someone to act.
+OPEN_STATUSES = ("received", "unassigned", "routed", "reopened", "transferred")
+NOT_NOTIFIED = ("no_consent", "no_recipient", "failed")
+RULE_LABELS = {
+    "scanned_deputy": "群众扫代表码",
+    "on_duty": "当天值班代表",
+    "resident": "驻站代表",
+    "staff": "工作人员指派",
+}
+
+
+def duration_text(seconds: float | None) -> str:
+    """3天4小时 / 5小时20分 / 12分钟: what a clerk would write."""
+    if seconds is None:
+        return ""
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{mins}分" if mins else f"{hours}小时"
+    return f"{mins}分钟" if mins else "不到1分钟"
+
+
+def mask_name(name: str | None) -> str:
+    """张** : a visitor's surname is enough on a list or a printed register."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def urgency(message: Message, now: datetime | None = None) -> str:
+    """三色督办: red once overdue, yellow once a reminder is due, green otherwise."""
+    if message.status not in OPEN_STATUSES:
+        return "done"
+    now = now or utcnow()
+    config = current_app.config
+    age = now - message.created_at
+    if message.overdue_at is not None or age >= timedelta(hours=config["OVERDUE_AFTER_HOURS"]):
+        return "red"
+    if age >= timedelta(hours=config["REMIND_AFTER_HOURS"]):
+        return "yellow"
+    return "green"
+
+
+URGENCY_LABELS = {"red": "逾期", "yellow": "临期", "green": "正常", "done": ""}
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["local"] = local_text
+    app.jinja_env.filters["duration"] = duration_text
+    app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token,
+        STATUS_LABELS=STATUS_LABELS,
+        CHANNEL_LABELS=CHANNEL_LABELS,
+        RATING_LABELS=RATING_LABELS,
+        ROLES=ROLES,
+        EVENT_LABELS=ADMIN_EVENT_LABELS,
+        ACTOR_LABELS=ACTOR_LABELS,
+        NOTICE_STATUS_LABELS=NOTICE_STATUS_LABELS,
+        ACTION_LABELS=ACTION_LABELS,
+        RULE_LABELS=RULE_LABELS,
+        URGENCY_LABELS=URGENCY_LABELS,
+        urgency=urgency,
+    )
+
+    @app.context_processor
+    def staff_context():
+        return {"staff": getattr(g, "staff", None)}

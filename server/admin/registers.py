@@ -1,0 +1,222 @@
+"""The registers (台账) as .xlsx: 意见建议登记簿 (every item) and 接待登记簿 (walk-in visits),
+for a date range and station with the same filters as the item list."""
+
+from __future__ import annotations
+
+import io
+
+from flask import abort, render_template, request, send_file
+from sqlalchemy.orm import joinedload, selectinload
+
+from server.admin import bp, scope
+from server.admin.audit import audit
+from server.admin.filters import ItemFilter
+from server.admin.items import filter_choices
+from server.admin.present import mask_name
+from server.admin.xlsx import DATETIME_FORMAT, HOURS_FORMAT, Column, excel_time, workbook
+from server.crypto import decrypt_phone, mask_phone
+from server.extensions import db
+from server.models import (
+    CHANNEL_LABELS,
+    RATING_LABELS,
+    Assignment,
+    Event,
+    Message,
+    Station,
+    WalkIn,
+)
+from server.timeutil import local_today
+
+SUGGESTION_COLUMNS = [
+    Column("编号", 16),
+    Column("收到时间", 17, number_format=DATETIME_FORMAT),
+    Column("渠道", 10),
+    Column("联络站", 22, wrap=True),
+    Column("反映人", 18, wrap=True),
+    Column("类别", 10),
+    Column("内容", 50, wrap=True),
+    Column("承办代表", 10),
+    Column("办理情况", 40, wrap=True),
+    Column("答复时间", 17, number_format=DATETIME_FORMAT),
+    Column("用时", 10, number_format=HOURS_FORMAT),
+    Column("满意度", 10),
+]
+VISIT_COLUMNS = [
+    Column("编号", 16),
+    Column("接待时间", 17, number_format=DATETIME_FORMAT),
+    Column("联络站", 22, wrap=True),
+    Column("来访人", 10),
+    Column("联系电话", 15),
+    Column("人数", 6),
+    Column("接待代表", 10),
+    Column("登记人", 10),
+    Column("类别", 10),
+    Column("反映内容", 50, wrap=True),
+    Column("办理情况", 40, wrap=True),
+    Column("答复时间", 17, number_format=DATETIME_FORMAT),
+    Column("满意度", 10),
+]
+KINDS = {"suggestions": "意见建议登记簿", "visits": "接待登记簿"}
+
+
+def _load(item_filter: ItemFilter, walk_ins_only: bool) -> list[Message]:
+    query = item_filter.query().options(
+        joinedload(Message.station),
+        joinedload(Message.category),
+        selectinload(Message.assignments).joinedload(Assignment.deputy),
+        selectinload(Message.replies),
+    )
+    if walk_ins_only:
+        query = query.where(Message.channel == "walk_in")
+    return list(db.session.scalars(query.order_by(Message.created_at, Message.id)).unique())
+
+
+def _reasons(messages: list[Message]) -> dict[int, str]:
+    ids = [m.id for m in messages if m.status == "rejected"]
+    if not ids:
+        return {}
+    events = db.session.scalars(
+        db.select(Event).where(Event.kind == "rejected", Event.message_id.in_(ids))
+    )
+    return {e.message_id: (e.data or {}).get("reason", "") for e in events}
+
+
+def handling(message: Message, reasons: dict[int, str]) -> str:
+    """办理情况: the status, and the latest answer or the reason for refusing."""
+    text = message.status_label
+    if message.status == "rejected" and reasons.get(message.id):
+        return f"{text}：{reasons[message.id]}"
+    answers = [r for r in message.replies if r.author_kind != "citizen"]
+    if answers:
+        text += f"。答复：{answers[-1].content[:300]}"
+    return text
+
+
+def _deputy(message: Message) -> str:
+    current = message.active_assignment
+    return current.deputy.name if current else ""
+
+
+def _hours(message: Message) -> float | None:
+    if message.first_replied_at is None:
+        return None
+    return round((message.first_replied_at - message.created_at).total_seconds() / 3600, 1)
+
+
+def _reporter(message: Message, walk_in: WalkIn | None) -> str:
+    phone = mask_phone(decrypt_phone(message.contact_phone_enc))
+    if message.anonymous:
+        return "匿名"
+    name = mask_name(walk_in.visitor_name) if walk_in else ""
+    return " ".join(p for p in (name, phone) if p) or ("来访群众" if walk_in else "微信用户")
+
+
+def suggestion_rows(messages: list[Message], walk_ins: dict[int, WalkIn]) -> list[list]:
+    reasons = _reasons(messages)
+    return [
+        [
+            m.tracking_no,
+            excel_time(m.created_at),
+            CHANNEL_LABELS.get(m.channel, m.channel),
+            m.station.name if m.station else "代表直通",
+            _reporter(m, walk_ins.get(m.id)),
+            m.category.name,
+            m.content,
+            _deputy(m),
+            handling(m, reasons),
+            excel_time(m.first_replied_at),
+            _hours(m),
+            RATING_LABELS.get(m.rating, ""),
+        ]
+        for m in messages
+    ]
+
+
+def visit_rows(messages: list[Message], walk_ins: dict[int, WalkIn]) -> list[list]:
+    reasons = _reasons(messages)
+    rows = []
+    for m in messages:
+        visit = walk_ins[m.id]
+        rows.append(
+            [
+                m.tracking_no,
+                excel_time(visit.visited_at),
+                m.station.name if m.station else "",
+                mask_name(visit.visitor_name) or "来访群众",
+                mask_phone(decrypt_phone(m.contact_phone_enc)),
+                visit.visitor_count,
+                visit.received_by.name if visit.received_by else "",
+                (visit.staff.display_name or visit.staff.username) if visit.staff else "",
+                m.category.name,
+                m.content,
+                handling(m, reasons),
+                excel_time(m.first_replied_at),
+                RATING_LABELS.get(m.rating, ""),
+            ]
+        )
+    return rows
+
+
+def _default_range(args) -> dict:
+    """This month, unless the form says otherwise."""
+    values = dict(args.items())
+    if not values.get("date_from") and not values.get("date_to"):
+        today = local_today()
+        values["date_from"] = today.replace(day=1).isoformat()
+        values["date_to"] = today.isoformat()
+    return values
+
+
+@bp.get("/registers")
+def register_page():
+    item_filter = ItemFilter.from_args(_default_range(request.args))
+    return render_template("admin/registers.html", f=item_filter, **filter_choices())
+
+
+def _title(kind: str, item_filter: ItemFilter) -> str:
+    station = db.session.get(Station, item_filter.station_id) if item_filter.station_id else None
+    where = station.name if station else ("全部联络站" if scope.is_admin() else "本人负责的联络站")
+    start = item_filter.date_from.isoformat() if item_filter.date_from else "最早"
+    end = item_filter.date_to.isoformat() if item_filter.date_to else "今天"
+    return f"{KINDS[kind]}（{where}，{start} 至 {end}）"
+
+
+@bp.get("/registers/<kind>.xlsx")
+def register_export(kind: str):
+    if kind not in KINDS:
+        abort(404)
+    item_filter = ItemFilter.from_args(request.args)
+    if item_filter.errors:
+        page = render_template("admin/registers.html", f=item_filter, **filter_choices())
+        return page, 422
+    messages = _load(item_filter, walk_ins_only=kind == "visits")
+    ids = [m.id for m in messages]
+    walk_ins = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        walk_ins.update(
+            {
+                w.message_id: w
+                for w in db.session.scalars(
+                    db.select(WalkIn)
+                    .options(joinedload(WalkIn.received_by), joinedload(WalkIn.staff))
+                    .where(WalkIn.message_id.in_(chunk))
+                )
+            }
+        )
+    if kind == "visits":
+        data = workbook(
+            "接待登记簿", _title(kind, item_filter), VISIT_COLUMNS, visit_rows(messages, walk_ins)
+        )
+    else:
+        rows = suggestion_rows(messages, walk_ins)
+        data = workbook("意见建议登记簿", _title(kind, item_filter), SUGGESTION_COLUMNS, rows)
+    audit("register_exported", kind, rows=len(messages), **item_filter.args())
+    db.session.commit()
+    start = item_filter.date_from.isoformat() if item_filter.date_from else "最早"
+    name = f"{KINDS[kind]}-{start}-{(item_filter.date_to or local_today()).isoformat()}"
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{name}.xlsx",
+    )

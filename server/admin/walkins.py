@@ -1,0 +1,117 @@
+"""接待登记: a clerk types what a visitor said at the station; every channel lands in one ledger."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from flask import current_app, flash, g, redirect, render_template, request, url_for
+
+from server.admin import actions, bp, scope
+from server.admin.forms import parse_int, text
+from server.extensions import db
+from server.models import Category, Message, WalkIn
+from server.routing.queue import enqueue_route
+from server.timeutil import LOCAL, utcnow
+
+PHONE = re.compile(r"^[0-9+\- ]{5,20}$")
+
+
+def _form_page(values: dict, errors: dict, status: int = 200):
+    station_id = parse_int(values.get("station_id"))
+    stations = scope.visible_stations(active_only=True)
+    return render_template(
+        "admin/walkin_form.html",
+        values=values,
+        errors=errors,
+        stations=stations,
+        deputies=scope.visible_deputies(active_only=True),
+        categories=list(
+            db.session.scalars(
+                db.select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
+            )
+        ),
+        station_id=station_id or (stations[0].id if len(stations) == 1 else None),
+        now_local=utcnow().astimezone(LOCAL).strftime("%Y-%m-%dT%H:%M"),
+    ), status
+
+
+@bp.get("/walk-ins")
+def walkin_list():
+    query = scope.scope_messages(
+        db.select(Message, WalkIn)
+        .join(WalkIn, WalkIn.message_id == Message.id)
+        .order_by(WalkIn.visited_at.desc(), Message.id.desc())
+        .limit(50)
+    )
+    return render_template("admin/walkins.html", rows=db.session.execute(query).all())
+
+
+@bp.get("/walk-ins/new")
+def walkin_new():
+    return _form_page({}, {})
+
+
+def _visited_at(value: str, errors: dict) -> datetime:
+    if not value:
+        return utcnow()
+    try:
+        local = datetime.fromisoformat(value).replace(tzinfo=LOCAL)
+    except ValueError:
+        errors["visited_at"] = "接待时间格式有误"
+        return utcnow()
+    if local > utcnow() + timedelta(minutes=5):
+        errors["visited_at"] = "接待时间不能晚于现在"
+    return local
+
+
+@bp.post("/walk-ins/new")
+def walkin_create():
+    form = request.form
+    errors: dict[str, str] = {}
+    station_id = parse_int(form.get("station_id"))
+    if station_id is None:
+        errors["station_id"] = "请选择联络站"
+    else:
+        scope.station_or_404(station_id)
+    category_id = parse_int(form.get("category_id"))
+    category = db.session.get(Category, category_id) if category_id else None
+    if category is None:
+        errors["category_id"] = "请选择类别"
+    limit = current_app.config["CONTENT_MAX_CHARS"]
+    content = text(form, "content", "反映内容", limit, required=True, errors=errors)
+    name = text(form, "visitor_name", "来访人姓名", 50, errors=errors)
+    phone = text(form, "visitor_phone", "联系电话", 20, errors=errors)
+    if phone and not PHONE.match(phone):
+        errors["visitor_phone"] = "联系电话只能包含数字，例如 13812345678"
+    count = parse_int(form.get("visitor_count"), 1)
+    if not count or count > 999:
+        errors["visitor_count"] = "来访人数应为 1 到 999"
+    received_by = parse_int(form.get("received_by_id"))
+    if received_by is not None:
+        scope.deputy_or_404(received_by)
+    address = text(form, "address", "问题地点", 200, errors=errors)
+    on_spot = form.get("on_spot") == "1"
+    answer = text(form, "answer", "当场答复内容", 1000, required=on_spot, errors=errors)
+    visited_at = _visited_at((form.get("visited_at") or "").strip(), errors)
+    if errors:
+        return _form_page(form, errors, 422)
+    visit = actions.Visit(
+        station_id=station_id,
+        category_id=category.id,
+        content=content,
+        visitor_name=name,
+        visitor_phone=phone,
+        visitor_count=count,
+        received_by_id=received_by,
+        visited_at=visited_at,
+        address=address,
+        answer=answer if on_spot else "",
+    )
+    message = actions.create_walk_in(visit, g.staff)
+    if message.status == "received":
+        enqueue_route(message.id)
+        flash(f"来访登记已保存（编号 {message.tracking_no}），正在交办代表", "success")
+    else:
+        flash(f"来访登记已保存（编号 {message.tracking_no}），已当场答复办结", "success")
+    return redirect(url_for("admin.item", message_id=message.id))

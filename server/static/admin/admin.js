@@ -1,0 +1,81 @@
+// 码上联络站 工作台: the few things the pages do in the browser. No libraries, nothing fetched
+// from outside (stations sit on intranets).
+(function () {
+  "use strict";
+
+  // Ask before destructive actions: <form data-confirm="确定…？">
+  document.addEventListener("submit", function (event) {
+    var text = event.target.getAttribute("data-confirm");
+    if (text && !window.confirm(text)) event.preventDefault();
+  });
+
+  // The overview: ask every few seconds whether anything happened; replace the live part if so.
+  function poll(box) {
+    var stamp = box.getAttribute("data-stamp");
+    var every = parseInt(box.getAttribute("data-poll-ms"), 10) || 3000;
+    var note = document.getElementById("live-status");
+    var failures = 0;
+    function tick() {
+      fetch(box.getAttribute("data-poll-url") + "?stamp=" + encodeURIComponent(stamp), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+        .then(function (response) {
+          if (response.status === 401) {
+            note.className = "live-note lost";
+            note.innerHTML = '登录已过期，页面停止自动刷新。<a href="' + box.getAttribute("data-login-url") + '">重新登录</a>';
+            return null;
+          }
+          if (!response.ok) throw new Error(response.status);
+          return response.json();
+        })
+        .then(function (data) {
+          if (data === null) return;
+          failures = 0;
+          note.className = "live-note";
+          if (data.changed) {
+            stamp = data.stamp;
+            box.innerHTML = data.html;
+          }
+          window.setTimeout(tick, every);
+        })
+        .catch(function () {
+          failures += 1;
+          note.className = "live-note lost";
+          note.textContent = "暂时连不上服务器，正在重试……";
+          window.setTimeout(tick, Math.min(every * (failures + 1), 30000));
+        });
+    }
+    window.setTimeout(tick, every);
+  }
+
+  // Show only the day inputs of the chosen roster kind (all are shown without JavaScript).
+  function rosterKinds(form) {
+    function update() {
+      var checked = form.querySelector("input[name=kind]:checked");
+      var kind = checked ? checked.value : "";
+      form.querySelectorAll(".kind-box").forEach(function (box) {
+        box.hidden = box.getAttribute("data-kind") !== kind;
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
+  // Walk-in: the answer box only when answered on the spot.
+  function onSpot(box, checkbox) {
+    function update() { box.hidden = !checkbox.checked; }
+    checkbox.addEventListener("change", update);
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.getElementById("live");
+    if (live && window.fetch) poll(live);
+    var shiftForm = document.querySelector("#shift-form form");
+    if (shiftForm) rosterKinds(shiftForm);
+    var answer = document.getElementById("answer-box");
+    var spot = document.getElementById("f-on_spot");
+    if (answer && spot) onSpot(answer, spot);
+  });
+})();
