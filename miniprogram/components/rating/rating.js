@@ -1,0 +1,32 @@
+const { RATINGS } = require('../../utils/format')
+
+/**
+ * 满意 / 基本满意 / 不满意: pick one, optionally say why, then confirm. Two taps on purpose:
+ * 不满意 reopens the item, which should not happen by a slip of the thumb.
+ * Fires `rate` with { score, comment }.
+ */
+Component({
+  properties: {
+    busy: { type: Boolean, value: false },
+  },
+  data: {
+    ratings: RATINGS,
+    selected: '',
+    comment: '',
+  },
+  methods: {
+    onPick(e) {
+      this.setData({ selected: e.currentTarget.dataset.score })
+    },
+    onComment(e) {
+      this.setData({ comment: e.detail.value })
+    },
+    onConfirm() {
+      if (!this.data.selected || this.data.busy) return
+      this.triggerEvent('rate', {
+        score: this.data.selected,
+        comment: this.data.comment.trim(),
+      })
+    },
+  },
+})

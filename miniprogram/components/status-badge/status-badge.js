@@ -1,0 +1,15 @@
+const { statusTone } = require('../../utils/format')
+
+/** A message's status as a coloured badge; the words are the server's status_label. */
+Component({
+  properties: {
+    status: { type: String, value: '' },
+    label: { type: String, value: '' },
+  },
+  data: { tone: 'info' },
+  observers: {
+    status(status) {
+      this.setData({ tone: statusTone(status) })
+    },
+  },
+})

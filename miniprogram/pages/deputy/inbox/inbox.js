@@ -1,0 +1,137 @@
+/**
+ * The deputy's inbox: what was routed to them, with counts by status (待答复 first), and a tap
+ * to allow new-item and reminder notices.
+ */
+const api = require('../../../utils/api')
+const store = require('../../../utils/store')
+const { formatTime, excerpt } = require('../../../utils/format')
+const { requestSubscribe } = require('../../../utils/subscribe')
+
+const PER_PAGE = 20
+// Tabs: the server's status filter (awaiting = routed + reopened + transferred).
+const TABS = [
+  { key: 'awaiting', label: '待答复' },
+  { key: 'replied', label: '已答复' },
+  { key: 'closed', label: '已办结' },
+  { key: '', label: '全部' },
+]
+
+function tabsWithCounts(counts) {
+  const c = counts || {}
+  const all = Object.keys(c)
+    .filter((k) => k !== 'awaiting')
+    .reduce((sum, k) => sum + (c[k] || 0), 0)
+  return TABS.map((t) => Object.assign({}, t, { count: t.key ? c[t.key] || 0 : all }))
+}
+
+function row(item) {
+  return {
+    id: item.id,
+    tracking: item.tracking_no,
+    status: item.status,
+    statusLabel: item.status_label,
+    category: item.category,
+    station: item.station || '',
+    text: excerpt(item.content, 60),
+    time: formatTime(item.created_at),
+    overdue: !!item.overdue,
+  }
+}
+
+Component({
+  data: {
+    state: 'loading', // loading | error | notDeputy | empty | ready
+    message: '',
+    tabs: tabsWithCounts({}),
+    status: 'awaiting',
+    items: [],
+    page: 0,
+    total: 0,
+    loadingMore: false,
+    consent: '',
+  },
+  methods: {
+    onLoad(options) {
+      if (options && options.status !== undefined) this.setData({ status: options.status })
+      this.loaded = false
+    },
+
+    onShow() {
+      this.refresh(this.loaded)
+    },
+
+    async refresh(quiet) {
+      if (quiet !== true) this.setData({ state: 'loading', message: '' })
+      try {
+        const answer = await api.inbox(this.data.status, 1, PER_PAGE)
+        this.loaded = true
+        const items = answer.items.map(row)
+        this.setData({
+          state: items.length ? 'ready' : 'empty',
+          tabs: tabsWithCounts(answer.counts),
+          items,
+          page: 1,
+          total: answer.total,
+        })
+      } catch (err) {
+        if (err.code === 'not_a_deputy') this.setData({ state: 'notDeputy', message: err.message })
+        else if (quiet === true && this.data.items.length) api.showError(err)
+        else this.setData({ state: 'error', message: err.message })
+      }
+    },
+
+    onPullDownRefresh() {
+      this.refresh(true).then(() => wx.stopPullDownRefresh())
+    },
+
+    async onReachBottom() {
+      if (this.data.loadingMore || this.data.items.length >= this.data.total) return
+      this.setData({ loadingMore: true })
+      try {
+        const answer = await api.inbox(this.data.status, this.data.page + 1, PER_PAGE)
+        const seen = {}
+        this.data.items.forEach((i) => (seen[i.id] = true))
+        this.setData({
+          items: this.data.items.concat(answer.items.map(row).filter((i) => !seen[i.id])),
+          page: this.data.page + 1,
+          total: answer.total,
+          tabs: tabsWithCounts(answer.counts),
+          loadingMore: false,
+        })
+      } catch (err) {
+        this.setData({ loadingMore: false })
+        api.showError(err)
+      }
+    },
+
+    pickTab(e) {
+      const status = e.currentTarget.dataset.key
+      if (status === this.data.status) return
+      this.setData({ status, items: [] })
+      this.refresh()
+    },
+
+    open(e) {
+      wx.navigateTo({ url: '/pages/deputy/item/item?id=' + e.currentTarget.dataset.id })
+    },
+
+    bind() {
+      wx.redirectTo({ url: '/pages/deputy/bind/bind' })
+    },
+
+    enableNotices() {
+      const templates = store.templates()
+      return requestSubscribe([templates.new_item, templates.reminder]).then(async (accepted) => {
+        if (accepted.length) {
+          try {
+            await api.reportSubscriptions(accepted)
+          } catch (err) {
+            api.showError(err)
+          }
+        }
+        this.setData({ consent: accepted.length ? 'on' : 'off' })
+        wx.showToast({ title: accepted.length ? '已开启提醒' : '未开启提醒', icon: 'none' })
+      })
+    },
+  },
+})

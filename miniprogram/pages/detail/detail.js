@@ -1,0 +1,130 @@
+/**
+ * One of the citizen's messages: what they wrote, its thread (replies, follow-ups, status
+ * changes), rating when the server says it may be rated (can_rate), and follow-ups.
+ * Subscribe notices tap through to pages/detail/detail?id=<id>.
+ */
+const api = require('../../utils/api')
+const store = require('../../utils/store')
+const { formatTime, ratingLabel, levelLabel } = require('../../utils/format')
+const { requestSubscribe } = require('../../utils/subscribe')
+
+function present(m) {
+  return {
+    id: m.id,
+    tracking: m.tracking_no,
+    status: m.status,
+    statusLabel: m.status_label,
+    category: m.category,
+    station: m.station || '',
+    content: m.content,
+    time: formatTime(m.created_at),
+    photos: (m.photos || []).map((p) => ({ id: p.id, url: api.absoluteUrl(p.url) })),
+    place: m.location ? m.location.address || '已标注位置' : '',
+    phone: m.contact_phone || '',
+    anonymous: !!m.anonymous,
+    deputy: m.deputy ? m.deputy.name + '（' + levelLabel(m.deputy.level) + '）' : '',
+    rating: ratingLabel(m.rating),
+    ratingComment: m.rating_comment || '',
+    canRate: !!m.can_rate,
+    canFollowUp: !!m.can_follow_up,
+    thread: m.thread || [],
+  }
+}
+
+Component({
+  data: {
+    state: 'loading',
+    message: '',
+    m: null,
+    followup: '',
+    sending: false,
+    rating: false,
+  },
+  methods: {
+    onLoad(options) {
+      this.id = options && options.id
+      if (!this.id) {
+        this.setData({ state: 'error', message: '缺少反映编号，请从“我的反映”进入' })
+        return
+      }
+      this.load()
+    },
+
+    async load(quiet) {
+      if (quiet !== true) this.setData({ state: 'loading', message: '' })
+      try {
+        this.show(await api.getMessage(this.id))
+      } catch (err) {
+        if (quiet === true && this.data.m) api.showError(err)
+        else this.setData({ state: 'error', message: err.message })
+      }
+    },
+
+    show(message) {
+      this.setData({ state: 'ready', m: present(message) })
+    },
+
+    onPullDownRefresh() {
+      this.load(true).then(() => wx.stopPullDownRefresh())
+    },
+
+    previewPhoto(e) {
+      wx.previewImage({ current: e.currentTarget.dataset.url, urls: this.data.m.photos.map((p) => p.url) })
+    },
+
+    onFollowupInput(e) {
+      this.setData({ followup: e.detail.value })
+    },
+
+    /** Ask for a notice of the next answer: the one-time consent was spent on the last one. */
+    askForNextNotice() {
+      return requestSubscribe([store.templates().reply]).then((accepted) =>
+        accepted.length ? api.reportSubscriptions(accepted).catch(() => null) : null
+      )
+    },
+
+    sendFollowup() {
+      const content = this.data.followup.trim()
+      if (!content) {
+        wx.showToast({ title: '请填写追问内容', icon: 'none' })
+        return Promise.resolve()
+      }
+      if (this.data.sending) return Promise.resolve()
+      this.setData({ sending: true })
+      return this.askForNextNotice()
+        .then(() => api.followUp(this.id, content))
+        .then(
+          (message) => {
+            this.setData({ sending: false, followup: '' })
+            this.show(message)
+            wx.showToast({ title: '已发送', icon: 'success' })
+          },
+          (err) => {
+            this.setData({ sending: false })
+            api.showError(err)
+          }
+        )
+    },
+
+    onRate(e) {
+      const score = e.detail.score
+      if (this.data.rating) return Promise.resolve()
+      this.setData({ rating: true })
+      // Not satisfied means the deputy answers again: offer a notice for that answer.
+      const before = score === 'unsatisfied' ? this.askForNextNotice() : Promise.resolve()
+      return before
+        .then(() => api.rate(this.id, score, e.detail.comment))
+        .then(
+          (message) => {
+            this.setData({ rating: false })
+            this.show(message)
+            wx.showToast({ title: '感谢您的评价', icon: 'success' })
+          },
+          (err) => {
+            this.setData({ rating: false })
+            api.showError(err)
+          }
+        )
+    },
+  },
+})

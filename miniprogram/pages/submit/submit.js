@@ -1,0 +1,288 @@
+/**
+ * The form: category, text (live counter, the server's limit), photos (the server's limit,
+ * uploaded one by one with progress and retry), optional place, phone and anonymity.
+ *
+ * On the submit tap: (1) check the form here, (2) ask WeChat for reply-notice permission —
+ * it must be the first thing the tap does, WeChat refuses the dialog after an await —
+ * (3) send, with one Idempotency-Key per form so retries after a flaky network can never make
+ * two items, and (4) show the tracking number.
+ */
+const api = require('../../utils/api')
+const store = require('../../utils/store')
+const { normalizeScene } = require('../../utils/scene')
+const { charCount, megabytes } = require('../../utils/format')
+const { limitsFrom, validate, buildBody, fieldErrors } = require('../../utils/form')
+const { requestSubscribe } = require('../../utils/subscribe')
+
+let photoSeq = 0
+
+Component({
+  data: {
+    state: 'loading', // loading | error | form | done
+    message: '',
+    scene: '',
+    target: '',
+    categories: [],
+    categoryIndex: -1,
+    content: '',
+    count: 0,
+    maxChars: 2000,
+    over: false,
+    photos: [], // {key, path, size, status: waiting|uploading|done|failed|too_large, progress, uploadId, error}
+    maxPhotos: 9,
+    maxUploadText: '10MB',
+    location: null,
+    phone: '',
+    anonymous: false,
+    errors: {},
+    submitting: false,
+    result: null,
+    notified: false,
+  },
+
+  lifetimes: {
+    created() {
+      // Per form, not per tap: every retry of this form sends the same key and the same body.
+      this.idempotencyKey = api.newIdempotencyKey()
+      this.subscribed = null // what the consent dialog answered, asked once per form
+      this.limits = limitsFrom(null)
+      this.uploading = false
+    },
+  },
+
+  methods: {
+    onLoad(options) {
+      const scene = normalizeScene(options && options.scene)
+      if (!scene) {
+        this.setData({ state: 'error', message: '请先扫描联络站或代表的二维码' })
+        return
+      }
+      this.setData({ scene })
+      const cached = store.scanFor(scene)
+      if (cached) this.applyScan(cached)
+      else this.load()
+    },
+
+    async load() {
+      this.setData({ state: 'loading', message: '' })
+      try {
+        const info = await api.scan(this.data.scene)
+        store.rememberScan(this.data.scene, info)
+        this.applyScan(info)
+      } catch (err) {
+        this.setData({ state: 'error', message: err.message })
+      }
+    },
+
+    applyScan(info) {
+      this.scanInfo = info
+      this.limits = limitsFrom(info)
+      const target =
+        info.kind === 'deputy' && info.deputy ? info.deputy.name + '代表' : (info.station && info.station.name) || ''
+      this.setData({
+        state: 'form',
+        target,
+        categories: info.categories || [],
+        maxChars: this.limits.content_max_chars,
+        maxPhotos: this.limits.max_photos,
+        maxUploadText: megabytes(this.limits.max_upload_bytes),
+      })
+    },
+
+    // -- fields ---------------------------------------------------------------------------
+
+    onCategory(e) {
+      this.setData({ categoryIndex: Number(e.detail.value), 'errors.category': '' })
+    },
+
+    onContent(e) {
+      const content = e.detail.value
+      const count = charCount(content)
+      this.setData({ content, count, over: count > this.data.maxChars, 'errors.content': '' })
+    },
+
+    onPhone(e) {
+      this.setData({ phone: e.detail.value, 'errors.contact_phone': '' })
+    },
+
+    onAnonymous(e) {
+      this.setData({ anonymous: !!e.detail.value })
+    },
+
+    chooseLocation() {
+      wx.chooseLocation({
+        success: (res) => {
+          const parts = [res.address, res.name].filter(Boolean)
+          this.setData({
+            location: {
+              lat: res.latitude,
+              lng: res.longitude,
+              address: parts.join(' ').slice(0, 200),
+            },
+          })
+        },
+        fail: (err) => {
+          if (err && /cancel/.test(err.errMsg || '')) return
+          wx.showToast({ title: '无法获取位置，请在设置中允许', icon: 'none' })
+        },
+      })
+    },
+
+    clearLocation() {
+      this.setData({ location: null })
+    },
+
+    // -- photos ---------------------------------------------------------------------------
+
+    choosePhotos() {
+      const room = this.data.maxPhotos - this.data.photos.length
+      if (room <= 0) {
+        wx.showToast({ title: '最多' + this.data.maxPhotos + '张照片', icon: 'none' })
+        return
+      }
+      wx.chooseMedia({
+        count: Math.min(room, 9), // WeChat picks at most 9 at a time
+        mediaType: ['image'],
+        sourceType: ['album', 'camera'],
+        sizeType: ['compressed'], // cheaper for the citizen's data plan; plenty for a pothole
+        success: (res) => this.addPhotos(res.tempFiles || []),
+      })
+    },
+
+    addPhotos(files) {
+      const room = this.data.maxPhotos - this.data.photos.length
+      const limit = this.limits.max_upload_bytes
+      const added = files.slice(0, Math.max(room, 0)).map((f) => {
+        const tooLarge = f.size && f.size > limit
+        photoSeq += 1
+        return {
+          key: 'p' + photoSeq,
+          path: f.tempFilePath,
+          size: f.size || 0,
+          status: tooLarge ? 'too_large' : 'waiting',
+          progress: 0,
+          uploadId: '',
+          error: tooLarge ? '超过' + megabytes(limit) + '，请删除' : '',
+        }
+      })
+      if (!added.length) return
+      this.setData({ photos: this.data.photos.concat(added), 'errors.photos': '' })
+      this.uploadNext()
+    },
+
+    /** One upload at a time: a cheap phone on a weak network does better without parallel. */
+    async uploadNext() {
+      if (this.uploading) return
+      const index = this.data.photos.findIndex((p) => p.status === 'waiting')
+      if (index < 0) return
+      this.uploading = true
+      const key = this.data.photos[index].key
+      this.patchPhoto(key, { status: 'uploading', progress: 0, error: '' })
+      try {
+        const answer = await api.upload(this.data.photos[index].path, {
+          onProgress: (progress) => this.patchPhoto(key, { progress }),
+        })
+        this.patchPhoto(key, { status: 'done', progress: 100, uploadId: answer.upload_id })
+      } catch (err) {
+        this.patchPhoto(key, { status: 'failed', error: err.message })
+      }
+      this.uploading = false
+      this.uploadNext()
+    },
+
+    patchPhoto(key, values) {
+      const index = this.data.photos.findIndex((p) => p.key === key)
+      if (index < 0) return // deleted meanwhile
+      const patch = {}
+      Object.keys(values).forEach((name) => {
+        patch['photos[' + index + '].' + name] = values[name]
+      })
+      this.setData(patch)
+    },
+
+    retryPhoto(e) {
+      this.patchPhoto(e.currentTarget.dataset.key, { status: 'waiting', error: '' })
+      this.uploadNext()
+    },
+
+    removePhoto(e) {
+      const key = e.currentTarget.dataset.key
+      this.setData({ photos: this.data.photos.filter((p) => p.key !== key), 'errors.photos': '' })
+    },
+
+    previewPhoto(e) {
+      wx.previewImage({
+        current: e.currentTarget.dataset.path,
+        urls: this.data.photos.map((p) => p.path),
+      })
+    },
+
+    // -- submit ---------------------------------------------------------------------------
+
+    form() {
+      const d = this.data
+      return {
+        category: d.categoryIndex >= 0 ? d.categories[d.categoryIndex] : null,
+        content: d.content,
+        photos: d.photos,
+        location: d.location,
+        phone: d.phone,
+        anonymous: d.anonymous,
+      }
+    },
+
+    onSubmit() {
+      if (this.data.submitting) return Promise.resolve()
+      const form = this.form()
+      const errors = validate(form, this.limits)
+      if (Object.keys(errors).length) {
+        this.setData({ errors })
+        wx.showToast({ title: errors[Object.keys(errors)[0]], icon: 'none' })
+        return Promise.resolve()
+      }
+      this.setData({ submitting: true, errors: {} })
+      // Asked once per form: the consent is part of the body, and the body must stay the same
+      // across retries of the same Idempotency-Key (the server refuses a changed body).
+      const consent = this.subscribed
+        ? Promise.resolve(this.subscribed)
+        : requestSubscribe([this.replyTemplate()])
+      return consent.then((accepted) => {
+        this.subscribed = accepted
+        return this.send(buildBody(form, this.data.scene, accepted))
+      })
+    },
+
+    replyTemplate() {
+      const fromServer = this.scanInfo && this.scanInfo.subscribe_templates
+      return (fromServer && fromServer.reply) || store.templates().reply
+    },
+
+    async send(body) {
+      try {
+        const created = await api.submitMessage(body, this.idempotencyKey)
+        this.setData({
+          state: 'done',
+          submitting: false,
+          result: created,
+          notified: this.subscribed.length > 0,
+        })
+        wx.setNavigationBarTitle({ title: '提交成功' })
+      } catch (err) {
+        this.setData({ submitting: false, errors: fieldErrors(err.fields) })
+        api.showError(err)
+      }
+    },
+
+    copyTracking() {
+      wx.setClipboardData({ data: this.data.result.tracking_no })
+    },
+
+    openDetail() {
+      wx.redirectTo({ url: '/pages/detail/detail?id=' + this.data.result.id })
+    },
+
+    openMine() {
+      wx.redirectTo({ url: '/pages/mine/mine' })
+    },
+  },
+})

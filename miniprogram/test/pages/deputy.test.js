@@ -1,0 +1,201 @@
+/** Deputy mode: bind (typed or scanned), notice consent at a tap, inbox with counts, reply. */
+const { render, mod, server, settle, text, allText, tap, type, find, detail, summary, error, TEMPLATES, shownMessages } =
+  require('../helpers')
+
+const WANG = { id: 7, name: '王建国', level: '县', title: '' }
+
+beforeEach(() => {
+  mod('utils/api').configure({ baseUrl: 'https://lz.example.cn', retryDelays: [1, 1], sandbox: null })
+  wx.setStorageSync('lz.token', 't')
+  server.on('POST', '/deputy/bind', (req) =>
+    req.data.invite_code === 'ABCD2345'
+      ? { statusCode: 200, data: { token: 't2', role: 'deputy', deputy: WANG } }
+      : error(404, 'invite_not_found', '邀请码不存在，请核对后重新输入')
+  )
+})
+
+function bindPage(options) {
+  const page = render('pages/deputy/bind/bind')
+  page.instance.onLoad(options || {})
+  return page
+}
+
+describe('binding', () => {
+  test('with a typed code (lower case is fine)', async () => {
+    const page = bindPage()
+    await type(page, '#code', 'abcd2345')
+    await tap(page, '#bind', 30)
+    expect(server.callsTo('POST', '/deputy/bind')[0].data).toEqual({ invite_code: 'ABCD2345' })
+    expect(text(page, '#bound-name')).toBe('王建国')
+    expect(mod('utils/api').session().isDeputy).toBe(true)
+  })
+
+  test.each([
+    ['the bare code', 'ABCD2345'],
+    ['a URL with ?code=', 'https://lz.example.cn/admin/invites/scan?code=ABCD2345'],
+  ])('with a scanned QR carrying %s', async (_, result) => {
+    wx.scanCode.mockImplementation((opts) => opts.success({ result, scanType: 'QR_CODE' }))
+    const page = bindPage()
+    await tap(page, '#scan', 30)
+    expect(server.callsTo('POST', '/deputy/bind')[0].data).toEqual({ invite_code: 'ABCD2345' })
+    expect(text(page, '#bound-name')).toBe('王建国')
+  })
+
+  test('a QR that is not an invite is refused here', async () => {
+    wx.scanCode.mockImplementation((opts) => opts.success({ result: 'https://weixin.qq.com/x' }))
+    const page = bindPage()
+    await tap(page, '#scan')
+    expect(text(page, '#error')).toContain('不是代表邀请码')
+    expect(server.callsTo('POST', '/deputy/bind')).toHaveLength(0)
+  })
+
+  test("the server's refusal is shown as it says", async () => {
+    const page = bindPage()
+    await tap(page, '#bind')
+    expect(text(page, '#error')).toBe('请输入联络站工作人员给您的邀请码')
+    await type(page, '#code', 'WRONG234')
+    await tap(page, '#bind', 30)
+    expect(text(page, '#error')).toBe('邀请码不存在，请核对后重新输入')
+  })
+
+  test('after binding, one tap asks for new-item and reminder notices and reports them', async () => {
+    server.on('POST', '/subscriptions', () => ({ statusCode: 200, data: { credits: {} } }))
+    const page = bindPage()
+    await type(page, '#code', 'ABCD2345')
+    await tap(page, '#bind', 30)
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled() // only at a tap
+    await tap(page, '#enable-notices', 30)
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual([TEMPLATES.new_item, TEMPLATES.reminder])
+    expect(server.callsTo('POST', '/subscriptions')[0].data).toEqual({ accepted: [TEMPLATES.new_item, TEMPLATES.reminder] })
+    expect(find(page, '#consent-on')).toBeTruthy()
+    await tap(page, '#open-inbox')
+    expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/deputy/inbox/inbox' })
+  })
+})
+
+describe('inbox', () => {
+  function inbox() {
+    const page = render('pages/deputy/inbox/inbox')
+    page.instance.onLoad({})
+    page.instance.onShow()
+    return page
+  }
+
+  test('counts by status, awaiting first, and the items', async () => {
+    server.on('GET', '/deputy/inbox', (req) => ({
+      statusCode: 200,
+      data: {
+        items: req.data.status === 'awaiting'
+          ? [summary({ id: 5, status: 'routed', status_label: '办理中', overdue: true })]
+          : [summary({ id: 4, status: 'replied', status_label: '已答复' })],
+        counts: { routed: 1, replied: 2, closed: 3, awaiting: 1 },
+        page: 1,
+        per_page: 20,
+        total: 1,
+      },
+    }))
+    const page = inbox()
+    await settle()
+    expect(server.callsTo('GET', '/deputy/inbox')[0].data).toMatchObject({ status: 'awaiting' })
+    expect(text(page, '#tab-awaiting')).toBe('待答复1')
+    expect(text(page, '#tab-replied')).toBe('已答复2')
+    expect(text(page, '#tab-closed')).toBe('已办结3')
+    expect(text(page, '#tab-all')).toBe('全部6')
+    expect(text(page, '.list-item .status >>> .badge')).toBe('办理中')
+    expect(allText(page)).toContain('已超时')
+    await tap(page, '#tab-replied', 30)
+    expect(server.callsTo('GET', '/deputy/inbox')[1].data).toMatchObject({ status: 'replied' })
+    expect(text(page, '.list-item .status >>> .badge')).toBe('已答复')
+    await tap(page, '.list-item')
+    expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/deputy/item/item?id=4' })
+  })
+
+  test('empty: a kind word', async () => {
+    server.on('GET', '/deputy/inbox', () => ({ statusCode: 200, data: { items: [], counts: { awaiting: 0 }, page: 1, per_page: 20, total: 0 } }))
+    const page = inbox()
+    await settle()
+    expect(allText(page)).toContain('没有待答复的留言')
+  })
+
+  test('not a deputy: the server says so, and binding is offered', async () => {
+    server.on('GET', '/deputy/inbox', () => error(403, 'not_a_deputy', '此功能仅限已绑定的代表使用'))
+    const page = inbox()
+    await settle()
+    expect(allText(page)).toContain('此功能仅限已绑定的代表使用')
+    await tap(page, '#state >>> .state-button')
+    expect(wx.redirectTo).toHaveBeenCalledWith({ url: '/pages/deputy/bind/bind' })
+  })
+
+  test('notice consent at a tap', async () => {
+    server.on('GET', '/deputy/inbox', () => ({ statusCode: 200, data: { items: [], counts: {}, page: 1, per_page: 20, total: 0 } }))
+    server.on('POST', '/subscriptions', () => ({ statusCode: 200, data: { credits: {} } }))
+    const page = inbox()
+    await settle()
+    await tap(page, '#enable-notices', 30)
+    expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual([TEMPLATES.new_item, TEMPLATES.reminder])
+    expect(server.callsTo('POST', '/subscriptions')).toHaveLength(1)
+    expect(find(page, '#enable-notices')).toBeFalsy()
+  })
+})
+
+describe('item', () => {
+  const ITEM = detail({ id: 5, status: 'routed', status_label: '办理中', contact_phone: '13800001234', overdue: false })
+
+  function item(answer) {
+    server.on('GET', '/deputy/messages/5', () => ({ statusCode: 200, data: answer || ITEM }))
+    const page = render('pages/deputy/item/item')
+    page.instance.onLoad({ id: '5' })
+    return page
+  }
+
+  test("what the citizen wrote, their phone, and a reply that lands in the thread", async () => {
+    let replied = false
+    server.on('GET', '/deputy/messages/5', () => ({
+      statusCode: 200,
+      data: replied
+        ? detail({ id: 5, status: 'replied', status_label: '已答复', thread: ITEM.thread.concat([{ kind: 'reply', author: '王建国（县级人大代表）', content: '本周修好', created_at: '2026-11-16T02:00:00+00:00' }]) })
+        : ITEM,
+    }))
+    server.on('POST', '/deputy/messages/5/replies', () => {
+      replied = true
+      return { statusCode: 201, data: { id: 1, message_id: 5, status: 'replied', notice: 'pending' } }
+    })
+    const page = render('pages/deputy/item/item')
+    page.instance.onLoad({ id: '5' })
+    await settle()
+    expect(text(page, '#content')).toBe('金竹西路的路灯坏了一个月了')
+    expect(text(page, '#call')).toContain('13800001234')
+    await tap(page, '#call')
+    expect(wx.makePhoneCall).toHaveBeenCalledWith({ phoneNumber: '13800001234' })
+    await tap(page, '#send-reply')
+    expect(text(page, '#reply-error')).toBe('请填写答复内容')
+    await type(page, '#reply', '本周修好')
+    expect(text(page, '#reply-counter')).toBe('4/1000')
+    await tap(page, '#send-reply', 40)
+    expect(server.callsTo('POST', '/deputy/messages/5/replies')[0].data).toEqual({ content: '本周修好' })
+    expect(text(page, '#thread')).toContain('本周修好')
+    expect(text(page, '#status >>> .badge')).toBe('已答复')
+    expect(shownMessages()).toContain('已答复')
+  })
+
+  test('an anonymous citizen: no phone button', async () => {
+    const page = item(detail({ id: 5, anonymous: true, contact_phone: null }))
+    await settle()
+    expect(find(page, '#call')).toBeFalsy()
+    expect(allText(page)).toContain('群众选择了匿名反映')
+  })
+
+  test('a closed item has no reply box', async () => {
+    const page = item(detail({ id: 5, status: 'closed', status_label: '已办结' }))
+    await settle()
+    expect(find(page, '#send-reply')).toBeFalsy()
+  })
+
+  test("not this deputy's item: the server's 404 message", async () => {
+    server.on('GET', '/deputy/messages/5', () => error(404, 'not_found', '找不到这条留言，或它已不由您负责'))
+    const page = render('pages/deputy/item/item')
+    page.instance.onLoad({ id: '5' })
+    await settle()
+    expect(allText(page)).toContain('找不到这条留言，或它已不由您负责')
+  })
+})

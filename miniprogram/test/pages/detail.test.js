@@ -1,0 +1,106 @@
+const { render, mod, server, order, settle, text, allText, tap, type, find, detail, error, TEMPLATES, shownMessages } =
+  require('../helpers')
+
+function open(answer) {
+  server.on('GET', '/messages/11', () => ({ statusCode: 200, data: answer }))
+  const page = render('pages/detail/detail')
+  page.instance.onLoad({ id: '11' })
+  return page
+}
+
+const REPLY = { kind: 'reply', author: '王建国（县级人大代表）', content: '路灯本周内修好', created_at: '2026-11-16T02:00:00+00:00' }
+
+beforeEach(() => {
+  mod('utils/api').configure({ baseUrl: 'https://lz.example.cn', retryDelays: [1, 1], sandbox: null })
+  wx.setStorageSync('lz.token', 't')
+})
+
+test('the thread, the photo (absolute URL) and the deputy', async () => {
+  const page = open(detail({ status: 'replied', status_label: '已答复', thread: detail().thread.concat([REPLY]), can_rate: true }))
+  await settle()
+  expect(text(page, '#status >>> .badge')).toBe('已答复')
+  expect(text(page, '#content')).toBe('金竹西路的路灯坏了一个月了')
+  expect(find(page, '.photo').dom.getAttribute('src') || page.instance.data.m.photos[0].url).toBe(
+    'https://lz.example.cn/api/v1/uploads/abc?sig=xyz'
+  )
+  expect(text(page, '#deputy')).toBe('承办代表：王建国（县级人大代表）')
+  expect(text(page, '#thread')).toContain('路灯本周内修好')
+  expect(text(page, '#thread')).toContain('已交代表办理')
+})
+
+test('no rating buttons until the server says can_rate', async () => {
+  const page = open(detail({ status: 'routed', status_label: '办理中', can_rate: false }))
+  await settle()
+  expect(find(page, '#rate-card')).toBeFalsy()
+  expect(find(page, '#rating')).toBeFalsy()
+})
+
+test('rating 满意 closes the item and shows the rating', async () => {
+  const page = open(detail({ status: 'replied', status_label: '已答复', can_rate: true }))
+  server.on('POST', '/messages/11/rating', () => ({
+    statusCode: 200,
+    data: detail({ status: 'closed', status_label: '已办结', rating: 'satisfied', can_rate: false, can_follow_up: false }),
+  }))
+  await settle()
+  const labels = page.querySelectorAll('#rating >>> .choice')
+  expect(find(page, '#rating').querySelectorAll('.choice').map((c) => c.dom.textContent.trim())).toEqual(['满意', '基本满意', '不满意'])
+  await tap(page, find(page, '#rating').querySelectorAll('.choice')[0])
+  await tap(page, '#rating >>> .rating-confirm', 30)
+  expect(server.callsTo('POST', '/messages/11/rating')[0].data).toEqual({ score: 'satisfied' })
+  expect(wx.requestSubscribeMessage).not.toHaveBeenCalled()
+  expect(text(page, '#rated')).toContain('您的评价：满意')
+  expect(text(page, '#status >>> .badge')).toBe('已办结')
+  expect(find(page, '#followup')).toBeFalsy()
+  expect(labels).toBeDefined()
+})
+
+test('不满意 first offers a notice for the next answer, then reopens', async () => {
+  const page = open(detail({ status: 'replied', status_label: '已答复', can_rate: true }))
+  server.on('POST', '/subscriptions', () => ({ statusCode: 200, data: { credits: { [TEMPLATES.reply]: 1 } } }))
+  server.on('POST', '/messages/11/rating', () => ({
+    statusCode: 200,
+    data: detail({ status: 'reopened', status_label: '重新办理', rating: 'unsatisfied', can_rate: false }),
+  }))
+  await settle()
+  await tap(page, find(page, '#rating').querySelectorAll('.choice')[2])
+  await type(page, '#rating >>> .rating-comment', '路灯还是不亮')
+  order.length = 0
+  await tap(page, '#rating >>> .rating-confirm', 40)
+  expect(order[0]).toBe('requestSubscribeMessage ' + TEMPLATES.reply)
+  expect(server.callsTo('POST', '/subscriptions')[0].data).toEqual({ accepted: [TEMPLATES.reply] })
+  expect(server.callsTo('POST', '/messages/11/rating')[0].data).toEqual({ score: 'unsatisfied', comment: '路灯还是不亮' })
+  expect(text(page, '#status >>> .badge')).toBe('重新办理')
+})
+
+test('a refused rating shows the server message', async () => {
+  const page = open(detail({ status: 'replied', status_label: '已答复', can_rate: true }))
+  server.on('POST', '/messages/11/rating', () => error(409, 'cannot_rate', '代表答复后才能评价'))
+  await settle()
+  await tap(page, find(page, '#rating').querySelectorAll('.choice')[1])
+  await tap(page, '#rating >>> .rating-confirm', 30)
+  expect(shownMessages()).toContain('代表答复后才能评价')
+})
+
+test('a follow-up is added to the thread', async () => {
+  const page = open(detail())
+  server.on('POST', '/messages/11/followups', (req) => ({
+    statusCode: 201,
+    data: detail({ thread: detail().thread.concat([{ kind: 'followup', author: '我', content: req.data.content, created_at: '2026-11-16T03:00:00+00:00' }]) }),
+  }))
+  await settle()
+  await tap(page, '#send-followup')
+  expect(shownMessages()).toContain('请填写追问内容')
+  await type(page, '#followup', '今晚还是黑的')
+  await tap(page, '#send-followup', 40)
+  expect(server.callsTo('POST', '/messages/11/followups')[0].data).toEqual({ content: '今晚还是黑的' })
+  expect(text(page, '#thread')).toContain('今晚还是黑的')
+  expect(page.instance.data.followup).toBe('')
+})
+
+test("someone else's message: the server's 404 message", async () => {
+  server.on('GET', '/messages/11', () => error(404, 'not_found', '找不到这条反映'))
+  const page = render('pages/detail/detail')
+  page.instance.onLoad({ id: '11' })
+  await settle()
+  expect(allText(page)).toContain('找不到这条反映')
+})

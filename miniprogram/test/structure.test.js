@@ -1,0 +1,100 @@
+/**
+ * The project as WeChat DevTools will read it: pages where the server's notices and codes
+ * point, every file a page needs, labels for screen readers, text large enough to read.
+ */
+const fs = require('fs')
+const path = require('path')
+const { ROOT } = require('./helpers')
+
+const read = (rel) => fs.readFileSync(path.join(ROOT, rel), 'utf8')
+const appJson = JSON.parse(read('app.json'))
+
+function walk(dir, ext, out) {
+  for (const name of fs.readdirSync(path.join(ROOT, dir))) {
+    const rel = path.join(dir, name)
+    if (name === 'node_modules' || name === 'test') continue
+    if (fs.statSync(path.join(ROOT, rel)).isDirectory()) walk(rel, ext, out)
+    else if (name.endsWith(ext)) out.push(rel)
+  }
+  return out
+}
+
+test("app.json lists exactly the pages the server's WeChat sandbox treats as published", () => {
+  // server/wechat/sandbox/defaults.py PAGES: notices and codes may only point at these.
+  const defaults = fs.readFileSync(path.join(ROOT, '..', 'server/wechat/sandbox/defaults.py'), 'utf8')
+  const block = /PAGES = \(([\s\S]*?)\)/.exec(defaults)[1]
+  const published = block.match(/"([^"]+)"/g).map((s) => s.slice(1, -1))
+  expect(appJson.pages.slice().sort()).toEqual(published.slice().sort())
+  expect(appJson.pages[0]).toBe('pages/entry/entry') // codes open the entry page
+})
+
+test('the pages notices tap through to exist and read the id', () => {
+  const notices = fs.readFileSync(path.join(ROOT, '..', 'server/wechat/notices.py'), 'utf8')
+  const targets = [...notices.matchAll(/"(pages\/[^"?]+)\?id=\{id\}"/g)].map((m) => m[1])
+  expect(new Set(targets)).toEqual(new Set(['pages/deputy/item/item', 'pages/detail/detail']))
+  for (const page of targets) {
+    expect(appJson.pages).toContain(page)
+    expect(read(page + '.js')).toMatch(/options && options\.id/)
+  }
+})
+
+test('every page and component has its four files, and every used component exists', () => {
+  const units = appJson.pages.concat(walk('components', '.json', []).map((f) => f.replace(/\.json$/, '')))
+  for (const unit of units) {
+    for (const ext of ['.js', '.json', '.wxml', '.wxss']) {
+      expect(fs.existsSync(path.join(ROOT, unit + ext))).toBe(true)
+    }
+    const json = JSON.parse(read(unit + '.json'))
+    for (const used of Object.values(json.usingComponents || {})) {
+      expect(fs.existsSync(path.join(ROOT, used.replace(/^\//, '') + '.json'))).toBe(true)
+    }
+  }
+})
+
+test('everything tappable or typable has a label for screen readers', () => {
+  const missing = []
+  for (const file of walk('.', '.wxml', [])) {
+    const source = read(file)
+    for (const match of source.matchAll(/<([a-z][\w-]*)\b([^>]*?)\/?>/g)) {
+      const [tag, attrs] = [match[1], match[2]]
+      const interactive = /\bbindtap=/.test(attrs) || ['input', 'textarea', 'switch', 'picker'].includes(tag)
+      if (interactive && !/\baria-label=/.test(attrs)) missing.push(file + ': <' + tag + attrs.slice(0, 60) + '>')
+    }
+  }
+  expect(missing).toEqual([])
+})
+
+test('text is large enough to read on a small phone', () => {
+  expect(read('app.wxss')).toMatch(/page \{[^}]*font-size: 34rpx/)
+  const tooSmall = []
+  for (const file of walk('.', '.wxss', [])) {
+    for (const m of read(file).matchAll(/font-size:\s*(\d+)rpx/g)) {
+      if (+m[1] < 24) tooSmall.push(file + ': ' + m[0])
+    }
+  }
+  expect(tooSmall).toEqual([])
+})
+
+test('pages are built with Component() so they render in tests, and only utils/api.js does network', () => {
+  for (const page of appJson.pages) {
+    expect(read(page + '.js')).toMatch(/^Component\(\{/m)
+  }
+  const offenders = walk('.', '.js', [])
+    .filter((f) => !f.startsWith('utils/api.js') && !f.endsWith('jest.config.js'))
+    .filter((f) => /wx\.(request|uploadFile|downloadFile)\(/.test(read(f)))
+  expect(offenders).toEqual([])
+})
+
+test('project.config.json: local development without domain checks, tests left out of the upload', () => {
+  const project = JSON.parse(read('project.config.json'))
+  expect(project.setting.urlCheck).toBe(false)
+  const ignored = project.packOptions.ignore.map((i) => i.value)
+  expect(ignored).toEqual(expect.arrayContaining(['test', 'node_modules', 'package.json']))
+  expect(JSON.parse(read('sitemap.json')).rules.length).toBeGreaterThan(0)
+})
+
+test("WeChat's own compilers (wcc, wcsc from miniprogram-compiler) accept every WXML and WXSS file", () => {
+  const compiler = require('miniprogram-compiler')
+  expect(() => compiler.wxmlToJs(ROOT)).not.toThrow()
+  expect(() => compiler.wxssToJs(ROOT)).not.toThrow()
+})

@@ -1,0 +1,37 @@
+const { mod } = require('../helpers')
+
+let requestSubscribe
+beforeEach(() => {
+  mod('utils/api').configure({ sandbox: null })
+  requestSubscribe = mod('utils/subscribe').requestSubscribe
+})
+
+test('only accepts count; reject, ban and filter do not', async () => {
+  wx.requestSubscribeMessage.mockImplementation((opts) =>
+    opts.success({ errMsg: 'requestSubscribeMessage:ok', a: 'accept', b: 'reject', c: 'ban' })
+  )
+  await expect(requestSubscribe(['a', 'b', 'c'])).resolves.toEqual(['a'])
+})
+
+test('at most three templates per dialog, empty ids dropped, nothing asked for none', async () => {
+  await requestSubscribe(['a', '', 'b', 'c', 'd'])
+  expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual(['a', 'b', 'c'])
+  await expect(requestSubscribe([''])).resolves.toEqual([])
+  expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1)
+})
+
+test('the dialog is asked for synchronously, inside the tap', () => {
+  requestSubscribe(['a'])
+  expect(wx.requestSubscribeMessage).toHaveBeenCalledTimes(1) // before any await
+})
+
+test('a failing or missing API means no notices, never an error', async () => {
+  wx.requestSubscribeMessage.mockImplementation((opts) => opts.fail({ errMsg: 'requestSubscribeMessage:fail 20004' }))
+  await expect(requestSubscribe(['a'])).resolves.toEqual([])
+  wx.requestSubscribeMessage.mockImplementation(() => {
+    throw new Error('not supported')
+  })
+  await expect(requestSubscribe(['a'])).resolves.toEqual([])
+  delete wx.requestSubscribeMessage
+  await expect(requestSubscribe(['a'])).resolves.toEqual([])
+})

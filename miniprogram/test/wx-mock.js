@@ -1,0 +1,138 @@
+/**
+ * The WeChat platform, as far as our code touches it, for jest. Not our code: a stand-in for
+ * the `wx` object WeChat provides. Every API is a jest.fn() with a sensible default; tests
+ * replace what they need. wx.request talks to a fake server whose routes tests declare:
+ *
+ *   server.on('GET', '/scan/s.abcd', () => ({ statusCode: 200, data: {...} }))
+ *   server.on('POST', '/messages', (req) => { throw 'network' })   // a network failure
+ *   server.on('GET', '/slow', () => new Promise(...))                 // a slow answer
+ */
+
+function fakeServer() {
+  const routes = []
+  const calls = []
+  return {
+    calls,
+    on(method, path, handler) {
+      routes.unshift({ method, path, handler })
+    },
+    clear() {
+      routes.length = 0
+      calls.length = 0
+    },
+    /** Answer one wx.request-like call; returns {statusCode, data} or throws for a failure. */
+    answer(req) {
+      calls.push(req)
+      const path = req.url.replace(/^https?:\/\/[^/]+\/api\/v1/, '').split('?')[0]
+      const route = routes.find(
+        (r) => r.method === req.method && (r.path instanceof RegExp ? r.path.test(path) : r.path === path)
+      )
+      if (!route) return { statusCode: 404, data: { error: { code: 'not_found', message: '找不到该内容' } } }
+      return route.handler(Object.assign({ path }, req))
+    },
+    callsTo(method, path) {
+      return calls.filter((c) => c.method === method && c.url.indexOf('/api/v1' + path) >= 0 &&
+        c.url.replace(/^https?:\/\/[^/]+\/api\/v1/, '').split('?')[0] === path)
+    },
+  }
+}
+
+const server = fakeServer()
+let storage = {}
+let loginCounter = 0
+// The order in which platform APIs were called, for tests about "X before Y".
+const order = []
+
+function asyncCall(fn) {
+  return new Promise((resolve) => setTimeout(resolve, 0)).then(fn)
+}
+
+function build() {
+  const wxMock = {
+    // -- network ------------------------------------------------------------------------
+    request: jest.fn((opts) => {
+      const req = { url: opts.url, method: opts.method || 'GET', data: opts.data, header: opts.header || {} }
+      order.push('request ' + req.method + ' ' + req.url.replace(/^https?:\/\/[^/]+/, ''))
+      // A handler may answer a value, throw (network failure) or return a promise (a slow answer).
+      asyncCall(() => server.answer(req)).then(
+        (res) => opts.success && opts.success({ statusCode: res.statusCode, data: res.data, header: {} }),
+        (e) => opts.fail && opts.fail({ errMsg: 'request:fail ' + e })
+      )
+      return { abort() {} }
+    }),
+    uploadFile: jest.fn((opts) => {
+      const listeners = []
+      const req = { url: opts.url, method: 'POST', filePath: opts.filePath, name: opts.name, header: opts.header || {} }
+      order.push('uploadFile ' + opts.filePath)
+      asyncCall(() => {
+        listeners.forEach((cb) => cb({ progress: 50, totalBytesSent: 50, totalBytesExpectedToSend: 100 }))
+        let res
+        try {
+          res = server.answer(req)
+        } catch (e) {
+          opts.fail && opts.fail({ errMsg: 'uploadFile:fail ' + e })
+          return
+        }
+        listeners.forEach((cb) => cb({ progress: 100, totalBytesSent: 100, totalBytesExpectedToSend: 100 }))
+        // uploadFile hands the body over as a string, unlike wx.request.
+        const data = typeof res.data === 'string' ? res.data : JSON.stringify(res.data)
+        opts.success && opts.success({ statusCode: res.statusCode, data })
+      })
+      return { onProgressUpdate: (cb) => listeners.push(cb), abort() {} }
+    }),
+    login: jest.fn((opts) => {
+      loginCounter += 1
+      order.push('login')
+      asyncCall(() => opts.success({ code: 'code-' + loginCounter, errMsg: 'login:ok' }))
+    }),
+    // -- storage ------------------------------------------------------------------------
+    getStorageSync: jest.fn((key) => (key in storage ? storage[key] : '')),
+    setStorageSync: jest.fn((key, value) => {
+      storage[key] = value
+    }),
+    removeStorageSync: jest.fn((key) => {
+      delete storage[key]
+    }),
+    // -- UI -----------------------------------------------------------------------------
+    showToast: jest.fn(),
+    showModal: jest.fn((opts) => opts && opts.success && opts.success({ confirm: true, cancel: false })),
+    showLoading: jest.fn(),
+    hideLoading: jest.fn(),
+    navigateTo: jest.fn(),
+    redirectTo: jest.fn(),
+    reLaunch: jest.fn(),
+    navigateBack: jest.fn(),
+    setNavigationBarTitle: jest.fn(),
+    stopPullDownRefresh: jest.fn(),
+    setClipboardData: jest.fn(),
+    previewImage: jest.fn(),
+    makePhoneCall: jest.fn(),
+    // -- device -------------------------------------------------------------------------
+    requestSubscribeMessage: jest.fn((opts) => {
+      order.push('requestSubscribeMessage ' + opts.tmplIds.join(','))
+      const res = { errMsg: 'requestSubscribeMessage:ok' }
+      opts.tmplIds.forEach((id) => {
+        res[id] = 'accept'
+      })
+      asyncCall(() => opts.success && opts.success(res))
+    }),
+    chooseMedia: jest.fn(),
+    chooseLocation: jest.fn(),
+    scanCode: jest.fn(),
+    getAccountInfoSync: jest.fn(() => ({ miniProgram: { appId: 'wxtest', envVersion: 'develop' } })),
+  }
+  return wxMock
+}
+
+/** A fresh platform for every test: new mocks, empty storage, no routes. */
+function resetWx() {
+  storage = {}
+  loginCounter = 0
+  order.length = 0
+  server.clear()
+  const fresh = build()
+  global.wx = Object.assign(global.wx || {}, fresh)
+  return global.wx
+}
+
+module.exports = { server, resetWx, order, storage: () => storage }
