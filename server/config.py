@@ -120,6 +120,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "WECHAT_MINIPROGRAM_STATE": _env("WECHAT_MINIPROGRAM_STATE", "formal"),
         "WECHAT_CODE_ENV": _env("WECHAT_CODE_ENV", "release"),
         "WECHAT_ENTRY_PAGE": _env("WECHAT_ENTRY_PAGE", "pages/entry/entry"),
+        # The check file for 扫普通链接二维码打开小程序, served at /<name>.txt.
+        "WECHAT_QR_VERIFY_FILE": _env("WECHAT_QR_VERIFY_FILE"),
+        "WECHAT_QR_VERIFY_CONTENT": _env("WECHAT_QR_VERIFY_CONTENT", ""),
         "WECHAT_TEMPLATES": Templates(
             reply=_env("WECHAT_TEMPLATE_REPLY", sandbox.TEMPLATE_REPLY),
             new_item=_env("WECHAT_TEMPLATE_NEW_ITEM", sandbox.TEMPLATE_NEW_ITEM),

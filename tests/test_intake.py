@@ -368,3 +368,21 @@ def test_landing_page_for_plain_qr(live, station):
     assert page.status_code == 200 and "金竹社区人大代表联络站" in page.text
     assert "王建国" in page.text
     assert live.http.get(f"{live.url}/q/s.unknown1").status_code == 404
+
+
+def test_qr_verification_file(live):
+    live.app.config.update(WECHAT_QR_VERIFY_FILE="Ab12Cd34.txt", WECHAT_QR_VERIFY_CONTENT="9f8e7d")
+    answer = live.http.get(f"{live.url}/Ab12Cd34.txt")
+    assert answer.status_code == 200 and answer.text == "9f8e7d"
+    assert live.http.get(f"{live.url}/other.txt").status_code == 404
+
+
+def test_login_tells_the_template_ids(live):
+    openid = live.new_user()
+    answer = live.login(openid)
+    templates = live.app.config["WECHAT_TEMPLATES"]
+    assert answer["subscribe_templates"] == {
+        "reply": templates.reply,
+        "new_item": templates.new_item,
+        "reminder": templates.reminder,
+    }

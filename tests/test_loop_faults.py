@@ -120,13 +120,14 @@ class RowLock:
         self.conn.close()
 
 
-def test_worker_killed_mid_job_is_still_routed_once(live, world):  # noqa: F811
+@pytest.mark.parametrize("worker_options", [[], ["--fork"]], ids=["in-process", "fork"])
+def test_worker_killed_mid_job_is_still_routed_once(live, world, worker_options):  # noqa: F811
     deputy_openid, _ = bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     created = submit(live, token, world["scene"])
     lock = RowLock(live.app, created["id"])
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "worker"],
+        [sys.executable, "-m", "flask", "worker", *worker_options],
         env=_worker_env(live.app),
         start_new_session=True,
         stdout=subprocess.DEVNULL,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy.exc import IntegrityError
 
-from server.auth import bound_deputy, issue_token
+from server.auth import Caller, bound_deputy, issue_token
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Citizen
@@ -36,14 +37,23 @@ class LoginOut(RequestSchema):
     token = fields.String(required=True)
     role = fields.String(required=True, metadata={"enum": ["citizen", "deputy"]})
     deputy = fields.Nested(DeputyOut, allow_none=True)
+    subscribe_templates = fields.Dict(
+        metadata={"description": "订阅消息模板：reply（群众）、new_item 和 reminder（代表）"}
+    )
 
 
-def login_answer(citizen: Citizen) -> dict:
+def login_answer(citizen: Citizen | Caller) -> dict:
     deputy = bound_deputy(citizen)
+    templates = current_app.config["WECHAT_TEMPLATES"]
     return {
         "token": issue_token(citizen),
         "role": "deputy" if deputy else "citizen",
         "deputy": deputy.public() if deputy else None,
+        "subscribe_templates": {
+            "reply": templates.reply,
+            "new_item": templates.new_item,
+            "reminder": templates.reminder,
+        },
     }
 
 

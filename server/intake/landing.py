@@ -7,11 +7,25 @@ the station, who is on duty, and how to reach a deputy.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 
 from server.intake import service
 
 bp = Blueprint("landing", __name__)
+
+
+@bp.get("/<name>.txt")
+def qr_verification_file(name: str):
+    """The check file WeChat asks for before plain QR codes may open the mini-program
+    (扫普通链接二维码打开小程序): WECHAT_QR_VERIFY_FILE=<name>.txt, WECHAT_QR_VERIFY_CONTENT=..."""
+    expected = current_app.config.get("WECHAT_QR_VERIFY_FILE")
+    if not expected or f"{name}.txt" != expected:
+        abort(404)
+    return (
+        current_app.config.get("WECHAT_QR_VERIFY_CONTENT", ""),
+        200,
+        {"Content-Type": "text/plain"},
+    )
 
 
 @bp.get("/q/<scene>")

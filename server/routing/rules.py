@@ -7,6 +7,7 @@ breaks pick one accountable deputy.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -67,11 +68,19 @@ def choose(candidates: list[Candidate], category_tags: frozenset[str]) -> Candid
 
 
 def decide(
-    candidates_by_rule: dict[str, list[Candidate]], category_tags: frozenset[str]
+    candidates_by_rule: Mapping[str, list[Candidate] | Callable[[], list[Candidate]]],
+    category_tags: frozenset[str],
 ) -> Decision | None:
-    """Apply ROUTING_RULES in order; None when no rule yields anyone (staff must assign)."""
+    """Apply ROUTING_RULES in order; None when no rule yields anyone (staff must assign).
+
+    A rule's candidates may be given as a function, called only if the rules before it yielded
+    nobody (the database is asked only what the decision needs).
+    """
     for rule in ROUTING_RULES:
-        chosen = choose(candidates_by_rule.get(rule.name, []), category_tags)
+        candidates = candidates_by_rule.get(rule.name, [])
+        if callable(candidates):
+            candidates = candidates()
+        chosen = choose(candidates, category_tags)
         if chosen is not None:
             return Decision(deputy_id=chosen.deputy_id, rule=rule.name)
     return None

@@ -52,16 +52,18 @@ def residents(station_id: int) -> list[Deputy]:
     )
 
 
-def candidates_by_rule(message: Message) -> dict[str, list[rules.Candidate]]:
-    """Every rule's candidates. Cheap enough to compute all: a station has a handful."""
-    out: dict[str, list[rules.Candidate]] = {}
-    if message.target_deputy is not None:
-        out["scanned_deputy"] = _candidates([message.target_deputy])
+def candidates_by_rule(message: Message) -> dict:
+    """Each rule's candidates, as functions: rules.decide asks only as far as it needs to."""
+    out: dict = {}
+    if message.target_deputy_id is not None:
+        out["scanned_deputy"] = lambda: _candidates(
+            [db.session.get(Deputy, message.target_deputy_id)]
+        )
     if message.station_id is not None:
         # The roster of the day the citizen wrote (Asia/Shanghai), even if routing runs later.
         day = local_today(message.created_at)
-        out["on_duty"] = _candidates(on_duty_deputies(message.station_id, day))
-        out["resident"] = _candidates(residents(message.station_id))
+        out["on_duty"] = lambda: _candidates(on_duty_deputies(message.station_id, day))
+        out["resident"] = lambda: _candidates(residents(message.station_id))
     return out
 
 
