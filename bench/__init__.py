@@ -1,0 +1,1 @@
+"""./scripts/bench: measure the system in production shape against the floor of its own stack."""

@@ -1,0 +1,163 @@
+"""./scripts/bench: every scenario of docs/benchmarks.md, in one run, on this machine.
+
+Usage: scripts/bench [--quick]   (--quick: short runs and a small data set, to try the harness)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import time
+from pathlib import Path
+
+from bench import dashboard, e2e, load, report
+from bench.stack import Stack
+from bench.world import World
+
+RATES = [50, 100, 200, 400]
+
+
+def machine() -> dict:
+    import os
+
+    import psycopg
+    import redis
+    import rq
+    import sqlalchemy
+
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(int(mem) / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "postgresql": psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        .execute("SHOW server_version")
+        .fetchone()[0],
+        "versions": {
+            "sqlalchemy": sqlalchemy.__version__,
+            "rq": rq.__version__,
+            "redis-py": redis.__version__,
+            "psycopg": psycopg.__version__,
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--out", default="docs")
+    args = parser.parse_args()
+    seconds = 5 if args.quick else 15
+    results: dict = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+    stack = Stack(web_workers=4, web_threads=4).start(workers=0)
+    results["settings"] = {
+        "gunicorn": "4 processes x 4 threads (gthread)",
+        "load_generator": "asyncio + aiohttp, same machine, keep-alive, <=64 connections",
+        "photo_share": 0.2,
+        "seconds_per_step": seconds,
+    }
+    try:
+        world = World.build(stack, citizens=100 if args.quick else 500)
+        print("== floor and intake (workers paused: the endpoint alone)")
+        floor_max = asyncio.run(load.closed_loop("floor max", world.floor(), 32, seconds))
+        intake_max = asyncio.run(load.closed_loop("intake max", world.submission(0.2), 32, seconds))
+        results["max"] = {"floor": floor_max.summary(), "intake": intake_max.summary()}
+        print(json.dumps(results["max"], ensure_ascii=False))
+
+        print("== rate series (2 workers running, as in production)")
+        stack.set_workers(2)
+        series = []
+        for rate in RATES:
+            floor = asyncio.run(load.fixed_rate(f"floor@{rate}", world.floor(), rate, seconds))
+            intake = asyncio.run(
+                load.fixed_rate(f"intake@{rate}", world.submission(0.2), rate, seconds)
+            )
+            series.append({"rate": rate, "floor": floor.summary(), "intake": intake.summary()})
+            print(rate, intake.summary()["throughput_rps"], intake.summary()["p99_ms"])
+        results["series"] = series
+
+        print("== end to end at 100/s")
+        results["e2e"] = []
+        for workers in (1, 2, 4):
+            stack.set_workers(workers)
+            result, samples, drained, submitted, _ = asyncio.run(
+                e2e.submit_and_watch(world, 100, seconds * 2)
+            )
+            latencies = sorted(e2e.notice_latencies(world, submitted))
+            depth_end = samples[-1][1] if samples else None
+            results["e2e"].append(
+                {
+                    "workers": workers,
+                    "submitted": result.ok,
+                    "notices": len(latencies),
+                    "notice_p50_ms": report.pct(latencies, 50),
+                    "notice_p95_ms": report.pct(latencies, 95),
+                    "notice_p99_ms": report.pct(latencies, 99),
+                    "max_queue_depth": max((d for _, d in samples), default=0),
+                    "queue_depth_at_end_of_submissions": report.depth_at(samples, seconds * 2),
+                    "drained_after_s": round(drained, 1),
+                    "depth_series": samples,
+                    "final_depth": depth_end,
+                }
+            )
+            print(
+                workers, results["e2e"][-1]["notice_p50_ms"], results["e2e"][-1]["max_queue_depth"]
+            )
+
+        print("== burst: 10,000 within a minute")
+        stack.set_workers(4)
+        burst_total = 1000 if args.quick else 10_000
+        before = e2e.exactly_once(world)
+        result, samples, drained, submitted, _ = asyncio.run(
+            e2e.submit_and_watch(world, burst_total / 60, 60)
+        )
+        after = e2e.exactly_once(world)
+        results["burst"] = {
+            "target": burst_total,
+            "submission": result.summary(),
+            "drained_after_s": round(drained, 1),
+            "max_queue_depth": max((d for _, d in samples), default=0),
+            "depth_series": samples,
+            "before": before,
+            "after": after,
+        }
+        print(json.dumps({k: v for k, v in results["burst"].items() if k != "depth_series"}))
+
+        if not args.skip_scale:
+            print("== scale of data")
+            stack.set_workers(0)
+            from bench import scale
+
+            results["scale"] = {
+                "seed": scale.seed(
+                    stack.database_url,
+                    messages=50_000 if args.quick else 1_000_000,
+                    stations=300 if args.quick else 3000,
+                    deputies=1000 if args.quick else 10_000,
+                )
+            }
+            print(results["scale"]["seed"])
+            results["scale"]["pages"] = dashboard.page_timings(stack)
+            results["scale"]["routing"] = dashboard.routing_timings(stack)
+            print(json.dumps(results["scale"], ensure_ascii=False))
+    finally:
+        stack.stop()
+    out = Path(args.out)
+    out.mkdir(exist_ok=True)
+    (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    report.write(results, out)
+    print(f"wrote {out / 'benchmarks.md'}")
+
+
+if __name__ == "__main__":
+    main()

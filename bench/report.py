@@ -1,0 +1,221 @@
+"""docs/benchmarks.md and the latency plot, from the figures of one run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000, 1)
+
+
+def depth_at(samples: list, second: float) -> int | None:
+    before = [depth for t, depth in samples if t <= second]
+    return before[-1] if before else None
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join("" if c is None else str(c) for c in cells) + " |"
+
+
+def _plot(results: dict, out: Path) -> str | None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    rates = [step["rate"] for step in results["series"]]
+    figure, axis = plt.subplots(figsize=(7, 4.2), dpi=110)
+    for name, style in (("floor", "--"), ("intake", "-")):
+        for quantile, marker in (("p50_ms", "o"), ("p99_ms", "^")):
+            axis.plot(
+                rates,
+                [step[name][quantile] for step in results["series"]],
+                style,
+                marker=marker,
+                label=f"{name} {quantile[:3]}",
+            )
+    axis.set_xlabel("offered load (requests/s)")
+    axis.set_ylabel("latency (ms, log)")
+    axis.set_yscale("log")
+    axis.set_title("Latency vs offered load (open loop, same machine)")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    path = out / "benchmark-latency.png"
+    figure.savefig(path)
+    plt.close(figure)
+    return path.name
+
+
+def write(results: dict, out: Path) -> None:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Run {results['started']} by `./scripts/bench` (raw figures: `benchmarks.json`).",
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; Python {m['python']}, "
+        f"PostgreSQL {m['postgresql']}, Redis (private redis-server), "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + ".",
+        "Everything — load generator, gunicorn, RQ workers, PostgreSQL, Redis and the WeChat "
+        "sandbox — shares these cores, so the ratios within one run are what count.",
+        "",
+        f"Settings: {results['settings']['gunicorn']}; load generator "
+        f"{results['settings']['load_generator']}; {results['settings']['seconds_per_step']} s "
+        f"per step; {int(results['settings']['photo_share'] * 100)} % of submissions upload one "
+        "photo first (counted in the submission's latency).",
+        "",
+        "The intake figures include msg_sec_check through the WeChat sandbox on every "
+        "submission: CPU that WeChat would spend in production is spent here.",
+        "",
+        "## Maximum throughput (closed loop, 32 connections, workers paused)",
+        "",
+        _row(["endpoint", "requests/s", "p50 ms", "p95 ms", "p99 ms", "errors"]),
+        _row(["---"] * 6),
+    ]
+    for name in ("floor", "intake"):
+        s = results["max"][name]
+        lines.append(
+            _row([name, s["throughput_rps"], s["p50_ms"], s["p95_ms"], s["p99_ms"], s["errors"]])
+        )
+    ratio = results["max"]["intake"]["throughput_rps"] / max(
+        1, results["max"]["floor"]["throughput_rps"]
+    )
+    lines += ["", f"Intake / floor: **{ratio:.0%}**.", ""]
+    lines += [
+        "## Fixed rates (open loop, 2 RQ workers running)",
+        "",
+        _row(
+            [
+                "offered /s",
+                "floor /s",
+                "floor p50",
+                "floor p99",
+                "intake /s",
+                "intake p50",
+                "intake p95",
+                "intake p99",
+                "intake errors",
+                "intake / floor",
+            ]
+        ),
+        _row(["---"] * 10),
+    ]
+    for step in results["series"]:
+        f, i = step["floor"], step["intake"]
+        lines.append(
+            _row(
+                [
+                    step["rate"],
+                    f["throughput_rps"],
+                    f["p50_ms"],
+                    f["p99_ms"],
+                    i["throughput_rps"],
+                    i["p50_ms"],
+                    i["p95_ms"],
+                    i["p99_ms"],
+                    i["errors"],
+                    f"{i['throughput_rps'] / max(1, f['throughput_rps']):.0%}",
+                ]
+            )
+        )
+    plot = _plot(results, out) if results.get("series") else None
+    if plot:
+        lines += ["", f"![latency vs rate]({plot})", ""]
+    lines += [
+        "## End to end at 100 submissions/s",
+        "",
+        "From the start of a submission to the deputy's new-item notice recorded as sent by the "
+        "sandbox.",
+        "",
+        _row(
+            [
+                "RQ workers",
+                "submitted",
+                "notices",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "max queue",
+                "queue when submissions stopped",
+                "all done after s",
+            ]
+        ),
+        _row(["---"] * 9),
+    ]
+    for row in results["e2e"]:
+        lines.append(
+            _row(
+                [
+                    row["workers"],
+                    row["submitted"],
+                    row["notices"],
+                    row["notice_p50_ms"],
+                    row["notice_p95_ms"],
+                    row["notice_p99_ms"],
+                    row["max_queue_depth"],
+                    row["queue_depth_at_end_of_submissions"],
+                    row["drained_after_s"],
+                ]
+            )
+        )
+    b = results["burst"]
+    delta = {k: b["after"][k] - b["before"][k] for k in b["after"]}
+    lines += [
+        "",
+        f"## Burst: {b['target']:,} submissions within one minute (4 RQ workers)",
+        "",
+        f"Accepted {b['submission']['ok']:,} ({b['submission']['errors']} errors), p50 "
+        f"{b['submission']['p50_ms']} ms, p99 {b['submission']['p99_ms']} ms; queue depth peaked "
+        f"at {b['max_queue_depth']:,}; everything routed and notified {b['drained_after_s']} s "
+        "after the first submission.",
+        "",
+        f"Exactly once: {delta['messages']:,} new messages, {delta['assignments']:,} new "
+        f"assignments, {b['after']['messages_with_two_assignments']} messages with two "
+        f"assignments, {delta['notices']:,} notices ({delta['notices_sent']:,} sent).",
+        "",
+        "Queue depth over time (s, jobs): "
+        + ", ".join(f"{t:.0f}s {d}" for t, d in b["depth_series"][::10]),
+        "",
+    ]
+    if "scale" in results:
+        s = results["scale"]
+        seed = s["seed"]
+        lines += [
+            "## Scale of data",
+            "",
+            f"Seeded {seed['messages']:,} items, {seed['stations']:,} stations, "
+            f"{seed['deputies']:,} deputies, {seed['citizens']:,} citizens, {seed['events']:,} "
+            f"events in {seed['seconds']} s (COPY).",
+            "",
+            _row(["request", "status", "bytes", "median ms", "max ms", "runs"]),
+            _row(["---"] * 6),
+        ]
+        for page in s["pages"]:
+            lines.append(
+                _row(
+                    [
+                        f"`{page['url']}`",
+                        page["status"],
+                        page["bytes"],
+                        page["median_ms"],
+                        page["max_ms"],
+                        page["runs"],
+                    ]
+                )
+            )
+        r = s["routing"]
+        lines += [
+            "",
+            f"Routing job (in process, one message): median {r['median_ms']} ms, "
+            f"p95 {r['p95_ms']} ms over {r['runs']} runs.",
+            "",
+        ]
+    (out / "benchmarks.md").write_text("\n".join(lines) + "\n")
