@@ -9,6 +9,8 @@ import argparse
 import asyncio
 import json
 import platform
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -57,6 +59,8 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
+    # Ctrl-C or a kill still stops every process and drops the database (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     seconds = 5 if args.quick else 15
     results: dict = {"machine": machine(), "started": time.strftime("%Y-%m-%d %H:%M:%S %z")}
     stack = Stack(web_workers=4, web_threads=4).start(workers=0)

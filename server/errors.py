@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -120,9 +120,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
-        if not _wants_json():
-            return error
         code, message = STATUS_MESSAGES.get(error.code or 500, ("error", error.description))
+        if not _wants_json():
+            return render_template("error.html", code=error.code, message=message), error.code
         fields = None
         # flask-smorest/webargs put the validation messages on the exception.
         messages = getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
@@ -135,7 +135,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        if not _wants_json():
-            return "服务器开小差了，请稍后再试", 500
         code, message = STATUS_MESSAGES[500]
+        if not _wants_json():
+            return render_template("error.html", code=500, message=message), 500
         return error_response(500, code, message)

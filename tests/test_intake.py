@@ -386,3 +386,10 @@ def test_login_tells_the_template_ids(live):
         "new_item": templates.new_item,
         "reminder": templates.reminder,
     }
+
+
+def test_pages_outside_the_api_speak_chinese(live):
+    answer = live.http.get(f"{live.url}/no-such-page")
+    assert answer.status_code == 404 and "找不到该内容" in answer.text
+    answer = live.http.get(f"{live.url}/admin/no-such-page")
+    assert answer.status_code == 404 and "找不到" in answer.text

@@ -57,6 +57,7 @@ def test_reception_days_and_descriptions():
     ("kind", "days", "field"),
     [
         ("monthly", [32], "days"),
+        ("monthly", [True], "days"),
         ("monthly", [0], "days"),
         ("monthly", [], "days"),
         ("weekly", [8], "days"),

@@ -5,7 +5,6 @@ enqueues work only after the commit (a job must never see a row that is not ther
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from sqlalchemy import update
 from server.crypto import decrypt_phone, encrypt_phone
 from server.events import record
 from server.extensions import db
+from server.intake.service import new_tracking_no
 from server.models import (
     Deputy,
     Message,
@@ -23,7 +23,7 @@ from server.models import (
     WalkIn,
 )
 from server.routing.service import assign
-from server.timeutil import local_today, utcnow
+from server.timeutil import utcnow
 from server.wechat.notices import queue_notice
 
 FINISHED = ("closed", "rejected")
@@ -178,9 +178,9 @@ def reveal_phone(message: Message, staff: StaffUser) -> str | None:
 
 
 def _tracking_no() -> str:
-    """The intake's format (date + 8 random digits), drawn again on the rare collision."""
+    """A tracking number in the intake's format, drawn again on the rare collision."""
     while True:
-        number = local_today().strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
+        number = new_tracking_no()
         if not db.session.scalar(db.select(Message.id).where(Message.tracking_no == number)):
             return number
 

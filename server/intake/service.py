@@ -108,7 +108,7 @@ def _request_hash(body: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _tracking_no() -> str:
+def new_tracking_no() -> str:
     """Date (Asia/Shanghai) + 8 random digits: easy to read out on the phone, not guessable."""
     return local_today().strftime("%y%m%d") + f"{secrets.randbelow(10**8):08d}"
 
@@ -249,7 +249,7 @@ def create_message(citizen: Caller, body: dict, idempotency_key: str | None) -> 
     for attempt in range(3):
         try:
             row = db.session.execute(
-                _INSERT_MESSAGE, {"tracking_no": _tracking_no(), **values}
+                _INSERT_MESSAGE, {"tracking_no": new_tracking_no(), **values}
             ).one()
         except IntegrityError:
             db.session.rollback()

@@ -30,6 +30,10 @@ class Shift:
     ends_on: date | None = None
 
 
+def _is_day(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
 def validate_shift(kind: str, days: list, starts_on: date | None, ends_on: date | None) -> dict:
     """Field -> Chinese message for everything wrong with a rule; empty when it is fine."""
     errors: dict[str, str] = {}
@@ -38,9 +42,9 @@ def validate_shift(kind: str, days: list, starts_on: date | None, ends_on: date 
         return errors
     if not days:
         errors["days"] = "请至少填写一天"
-    elif kind == "monthly" and not all(isinstance(d, int) and 1 <= d <= 31 for d in days):
+    elif kind == "monthly" and not all(_is_day(d, 1, 31) for d in days):
         errors["days"] = "每月的日期应在 1 到 31 之间"
-    elif kind == "weekly" and not all(isinstance(d, int) and 1 <= d <= 7 for d in days):
+    elif kind == "weekly" and not all(_is_day(d, 1, 7) for d in days):
         errors["days"] = "星期应在 1（周一）到 7（周日）之间"
     elif kind == "dates":
         try:
