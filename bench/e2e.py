@@ -37,6 +37,8 @@ async def submit_and_watch(world: World, rate: float, seconds: float, drain_time
         )[0][0]
         if routed >= expected and pending == 0 and world.stack.queue_depth() == 0:
             break
+        if all(p.poll() is not None for p in world.stack.worker_processes):
+            raise RuntimeError("every RQ worker has exited: see the worker logs in the stack dir")
         await asyncio.sleep(0.5)
     drained = time.perf_counter() - start
     stop.set()
