@@ -76,6 +76,7 @@ class Stack:
             BENCH_FLOOR="1",
             # A benchmark is not a security test: one login per simulated phone is plenty.
             SWEEP_GRACE_SECONDS="30",
+            RATE_LIMITS="off",
         )
         return env
 

@@ -32,7 +32,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     init_database(app)
 
+    from server.limits import init_limits
     from server.openapi import init_api
+
+    init_limits(app)
+    if app.config["PROXY_FIX"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     api = init_api(app)
     from server.deputy.routes import blp as deputy_blp

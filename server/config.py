@@ -117,6 +117,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # msg_sec_check on every submission ("wechat"), or none ("off": e.g. a deployment
         # outside WeChat, or a benchmark separating our cost from WeChat's).
         "CONTENT_CHECK": _env("CONTENT_CHECK", "wechat"),
+        # The fallback when WeChat cannot be reached (server/intake/wordlist.py).
+        "CONTENT_WORDLIST_FILE": _env("CONTENT_WORDLIST_FILE"),
         "WECHAT_MINIPROGRAM_STATE": _env("WECHAT_MINIPROGRAM_STATE", "formal"),
         "WECHAT_CODE_ENV": _env("WECHAT_CODE_ENV", "release"),
         "WECHAT_ENTRY_PAGE": _env("WECHAT_ENTRY_PAGE", "pages/entry/entry"),
@@ -144,6 +146,25 @@ def load_config(overrides: dict | None = None) -> dict:
         "REMIND_AFTER_HOURS": _float("REMIND_AFTER_HOURS", 48),
         "OVERDUE_AFTER_HOURS": _float("OVERDUE_AFTER_HOURS", 72),
         "INVITE_TTL_HOURS": _int("INVITE_TTL_HOURS", 72),
+        # Days after closing (or rejecting) an item when its photos, phone and place are deleted;
+        # 0 keeps them. The text and the register entry stay.
+        "RETENTION_DAYS": _int("RETENTION_DAYS", 0),
+        # Rate limits (server/limits.py): "N/minute;M/day" per identity or IP; off for benchmarks.
+        "RATELIMIT_ENABLED": _env("RATE_LIMITS", "on") != "off",
+        **{
+            name: _env(name)
+            for name in (
+                "RATE_LIMIT_LOGIN_IP",
+                "RATE_LIMIT_SUBMIT_CITIZEN",
+                "RATE_LIMIT_SUBMIT_IP",
+                "RATE_LIMIT_UPLOAD_CITIZEN",
+                "RATE_LIMIT_UPLOAD_IP",
+                "RATE_LIMIT_WRITE_CITIZEN",
+            )
+            if _env(name)
+        },
+        # Behind a reverse proxy, trust one X-Forwarded-For hop for the client's address.
+        "PROXY_FIX": _env("PROXY_FIX", "off") == "on",
         "MAX_CONTENT_LENGTH": None,  # set below from MAX_UPLOAD_BYTES
         "JSON_AS_ASCII": False,
     }

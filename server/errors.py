@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,17 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 400 and fields is None:
             message = "请求格式有误，请提交 JSON"
         return error_response(error.code or 500, code, message, fields)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def handle_database_down(error: Exception):
+        # The database is the source of truth: without it nothing can be accepted, so say so
+        # plainly and let the phone retry (it keeps its Idempotency-Key).
+        log.error("database unavailable on %s %s: %s", request.method, request.path, error)
+        message = "系统正在维护或繁忙，您的内容尚未提交，请稍后再试"
+        if not _wants_json():
+            return render_template("error.html", code=503, message=message), 503
+        return error_response(503, "database_unavailable", message, headers={"Retry-After": "10"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -14,6 +14,7 @@ from server.extensions import db
 from server.identity.routes import LoginOut, login_answer
 from server.intake import present
 from server.intake.schemas import MessageDetail
+from server.limits import per_citizen
 from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
 from server.routing.queue import enqueue_notice
 from server.schemas import PageQuery, RequestSchema, text
@@ -65,6 +66,7 @@ class ReplyOut(Schema):
 
 @blp.post("/deputy/bind")
 @require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(BindIn)
 @blp.response(200, LoginOut)
 @blp.doc(security=BEARER)
@@ -133,6 +135,7 @@ def deputy_message(message_id: int):
 
 @blp.post("/deputy/messages/<int:message_id>/replies")
 @require_deputy
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(ReplyIn)
 @blp.response(201, ReplyOut)
 @blp.doc(security=BEARER)
@@ -156,6 +159,7 @@ def post_reply(body: dict, message_id: int):
 
 @blp.post("/deputy/messages/<int:message_id>/transfer")
 @require_deputy
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(TransferIn)
 @blp.doc(security=BEARER)
 def transfer(body: dict, message_id: int):

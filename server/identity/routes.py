@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from server.auth import Caller, bound_deputy, issue_token
 from server.errors import ApiError
 from server.extensions import db
+from server.limits import per_ip
 from server.models import Citizen
 from server.schemas import RequestSchema, text
 from server.timeutil import utcnow
@@ -58,6 +59,7 @@ def login_answer(citizen: Citizen | Caller) -> dict:
 
 
 @blp.post("/auth/wechat")
+@per_ip("RATE_LIMIT_LOGIN_IP")
 @blp.arguments(LoginIn)
 @blp.response(200, LoginOut)
 @blp.alt_response(400, schema=None, description="登录凭证无效或已使用")

@@ -21,6 +21,7 @@ from server.intake.schemas import (
     SubscriptionsOut,
     UploadOut,
 )
+from server.limits import per_citizen, per_ip
 from server.models import Message, Upload
 from server.routing.queue import enqueue_notice, enqueue_route
 from server.schemas import PageQuery
@@ -44,6 +45,8 @@ def scan(scene: str):
 
 @blp.post("/uploads")
 @require_citizen
+@per_citizen("RATE_LIMIT_UPLOAD_CITIZEN")
+@per_ip("RATE_LIMIT_UPLOAD_IP")
 @blp.response(201, UploadOut)
 @blp.doc(
     security=BEARER,
@@ -83,6 +86,8 @@ def photo(upload_id: str):
 
 @blp.post("/messages")
 @require_citizen
+@per_citizen("RATE_LIMIT_SUBMIT_CITIZEN")
+@per_ip("RATE_LIMIT_SUBMIT_IP")
 @blp.arguments(MessageIn)
 @blp.response(201, MessageCreated)
 @blp.doc(
@@ -145,6 +150,7 @@ def message_detail(message_id: int):
 
 @blp.post("/messages/<int:message_id>/followups")
 @require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(FollowupIn)
 @blp.response(201, MessageDetail)
 @blp.doc(security=BEARER)
@@ -160,6 +166,7 @@ def followup(body: dict, message_id: int):
 
 @blp.post("/messages/<int:message_id>/rating")
 @require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(RatingIn)
 @blp.response(200, MessageDetail)
 @blp.doc(security=BEARER)
@@ -174,6 +181,7 @@ def rating(body: dict, message_id: int):
 
 @blp.post("/subscriptions")
 @require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(SubscriptionsIn)
 @blp.response(200, SubscriptionsOut)
 @blp.doc(security=BEARER)

@@ -18,7 +18,7 @@ from server.crypto import encrypt_phone
 from server.errors import ApiError, validation_error
 from server.events import record
 from server.extensions import db
-from server.intake import lookup
+from server.intake import lookup, wordlist
 from server.models import Category, Deputy, Message, Reply, Station, Upload
 from server.routing import roster
 from server.routing.duty import on_duty_deputies, station_shifts
@@ -144,15 +144,18 @@ def _validate(body: dict) -> tuple[lookup.Target, int, list[str], str]:
 
 
 def check_content(openid: str, content: str) -> str:
-    """msg_sec_check v2: risky -> refused; review -> accepted and flagged; no answer -> accepted."""
+    """msg_sec_check v2: risky -> refused; review -> accepted and flagged; WeChat unreachable ->
+    the local word list, with the same outcomes."""
     if current_app.config["CONTENT_CHECK"] == "off":
         return "skipped"
     try:
         suggest, _label = wechat.check_text(openid, content)
+        checked_by = "wechat"
     except WeChatError as exc:
-        # WeChat unreachable must not lose what the citizen wrote: keep it, mark it unchecked.
-        log.warning("msg_sec_check unavailable (%s); accepting unchecked", exc)
-        return "unavailable"
+        # WeChat unreachable must not lose what the citizen wrote: the local word list decides,
+        # and the item is marked as not checked by WeChat.
+        log.warning("msg_sec_check unavailable (%s); using the local word list", exc)
+        suggest, checked_by = wordlist.check(content), "local"
     if suggest == "risky":
         raise ApiError(
             422,
@@ -160,6 +163,8 @@ def check_content(openid: str, content: str) -> str:
             "内容未通过安全检查，请修改后再提交",
             {"content": "内容含有不适宜公开的信息，请修改"},
         )
+    if checked_by == "local":
+        return "local_review" if suggest == "review" else "unavailable"
     return "review" if suggest == "review" else "pass"
 
 
@@ -239,7 +244,7 @@ def create_message(citizen: Caller, body: dict, idempotency_key: str | None) -> 
         "anonymous": bool(body.get("anonymous")),
         "status": "received",
         "content_check": verdict,
-        "flagged": verdict == "review",
+        "flagged": verdict in ("review", "local_review"),
         "citizen_id": citizen.id,
         "idempotency_key": idempotency_key,
         "request_hash": request_hash,
@@ -266,7 +271,8 @@ def create_message(citizen: Caller, body: dict, idempotency_key: str | None) -> 
         raise validation_error({"photos": "照片无效或已使用，请重新上传"})
     record("received", row.id, "citizen", citizen.id, channel=values["channel"])
     if values["flagged"]:
-        record("flagged", row.id, "system", None, reason="msg_sec_check review")
+        reason = "msg_sec_check review" if verdict == "review" else "local word list"
+        record("flagged", row.id, "system", None, reason=reason)
     for template_id in body.get("subscribed") or []:
         record_consent(citizen, template_id, row.id)
     db.session.commit()

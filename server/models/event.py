@@ -28,6 +28,7 @@ EVENT_LABELS = {
     "reassigned": "改派",
     "deputy_bound": "代表绑定微信",
     "consent": "订阅授权",
+    "redacted": "个人信息已按保存期限删除",
 }
 
 

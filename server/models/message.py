@@ -60,7 +60,8 @@ class Message(db.Model):
     contact_phone_enc: Mapped[str | None] = mapped_column(Text)  # Fernet token, see crypto.py
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="received")
-    # msg_sec_check outcome: pass | review | unavailable | skipped (CONTENT_CHECK=off)
+    # msg_sec_check outcome: pass | review; when WeChat was unreachable the local word list's:
+    # unavailable (nothing found) | local_review; skipped (CONTENT_CHECK=off)
     content_check: Mapped[str] = mapped_column(String(16), default="pass")
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
@@ -75,6 +76,8 @@ class Message(db.Model):
     rating: Mapped[str | None] = mapped_column(String(24))
     rating_comment: Mapped[str | None] = mapped_column(String(500))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When RETENTION_DAYS removed the photos, phone and place of this closed item.
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     station: Mapped[Station | None] = relationship()  # noqa: F821
     target_deputy: Mapped[Deputy | None] = relationship()  # noqa: F821

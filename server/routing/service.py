@@ -8,6 +8,7 @@ from server.events import record
 from server.extensions import db
 from server.models import AWAITING_DEPUTY, Assignment, Deputy, Message, StationMember
 from server.routing import rules
+from server.routing.duplicates import near_duplicate_of
 from server.routing.duty import on_duty_deputies
 from server.timeutil import local_today, utcnow
 from server.wechat.notices import queue_notice
@@ -102,6 +103,10 @@ def route(message_id: int) -> tuple[str, int | None]:
         db.session.rollback()
         return "already_routed", None
     message = db.session.get(Message, message_id)
+    duplicate_of = near_duplicate_of(message)
+    if duplicate_of is not None:
+        message.flagged = True
+        record("flagged", message.id, "system", None, reason="near_duplicate", of=duplicate_of)
     category_tags = frozenset(message.category.expertise or ())
     decision = rules.decide(candidates_by_rule(message), category_tags)
     if decision is None:

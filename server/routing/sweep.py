@@ -7,20 +7,23 @@ notice is never handled twice:
 - notices stuck in `sending` (the worker died mid-call) -> `failed`, since WeChat may or may not
   have delivered it and a notice is sent at most once;
 - items a deputy has not answered after REMIND_AFTER_HOURS -> one reminder per assignment;
-- items not answered after OVERDUE_AFTER_HOURS -> marked overdue, once, for staff.
+- items not answered after OVERDUE_AFTER_HOURS -> marked overdue, once, for staff;
+- items closed RETENTION_DAYS ago -> photos, phone and place deleted (when configured).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import update
 
 from server.events import record
 from server.extensions import db
-from server.models import AWAITING_DEPUTY, Assignment, Message, Notification
+from server.intake.photos import photo_path
+from server.models import AWAITING_DEPUTY, Assignment, Message, Notification, Upload
 from server.routing.queue import enqueue_notice, enqueue_route
 from server.timeutil import utcnow
 from server.wechat.notices import queue_notice
@@ -159,6 +162,47 @@ def _mark_overdue(now) -> int:
     return marked
 
 
+def _apply_retention(now) -> int:
+    """Delete the photos and personal fields of items closed RETENTION_DAYS ago, once each."""
+    days = current_app.config["RETENTION_DAYS"]
+    if days <= 0:
+        return 0
+    cutoff = now - timedelta(days=days)
+    ids = list(
+        db.session.scalars(
+            db.select(Message.id)
+            .where(
+                Message.status.in_(("closed", "rejected")),
+                Message.redacted_at.is_(None),
+                db.func.coalesce(Message.closed_at, Message.updated_at) <= cutoff,
+            )
+            .order_by(Message.id)
+            .limit(BATCH)
+        )
+    )
+    for message_id in ids:
+        uploads = list(db.session.scalars(db.select(Upload).where(Upload.message_id == message_id)))
+        for upload in uploads:
+            db.session.delete(upload)
+        db.session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(
+                contact_phone_enc=None,
+                location_lat=None,
+                location_lng=None,
+                location_address=None,
+                redacted_at=now,
+            )
+        )
+        record("redacted", message_id, "system", None, photos=len(uploads), days=days)
+        db.session.commit()
+        # Files go after the commit: a failed commit must not leave rows pointing at nothing.
+        for upload in uploads:
+            Path(photo_path(upload)).unlink(missing_ok=True)
+    return len(ids)
+
+
 def run_sweep() -> dict:
     now = utcnow()
     messages = _lost_messages(now)
@@ -170,12 +214,14 @@ def run_sweep() -> dict:
     for notification_id in notices + reminders:
         enqueue_notice(notification_id)
     overdue = _mark_overdue(now)
+    redacted = _apply_retention(now)
     summary = {
         "rerouted": len(messages),
         "notices_requeued": len(notices),
         "notices_interrupted": failed,
         "reminders": len(reminders),
         "overdue": overdue,
+        "redacted": redacted,
     }
     if any(summary.values()):
         log.info("sweep: %s", summary)
