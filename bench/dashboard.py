@@ -67,13 +67,13 @@ def page_timings(stack: Stack) -> list[dict]:
         timed_get(http, f"{base}/admin/items?q=路灯&date_from={quarter_from}"),
         timed_get(
             http,
-            f"{base}/admin/registers/messages.xlsx?date_from={quarter_from}&date_to={today}"
+            f"{base}/admin/registers/suggestions.xlsx?date_from={quarter_from}&date_to={today}"
             f"&station={station}",
             repeat=3,
         ),
         timed_get(
             http,
-            f"{base}/admin/registers/messages.xlsx?date_from={quarter_from}&date_to={today}",
+            f"{base}/admin/registers/suggestions.xlsx?date_from={quarter_from}&date_to={today}",
             repeat=1,
         ),
     ]

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 
+from server.admin.audit import audit
 from server.crypto import decrypt_phone, encrypt_phone
 from server.events import record
 from server.extensions import db
@@ -173,6 +174,7 @@ def reveal_phone(message: Message, staff: StaffUser) -> str | None:
     phone = decrypt_phone(message.contact_phone_enc)
     if phone:
         record("phone_viewed", message.id, "staff", staff.id, **_staff(staff))
+        audit("phone_viewed", f"message:{message.id}", staff_id=staff.id)
         db.session.commit()
     return phone
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from server.admin import actions, bp, scope
+from server.admin.audit import audit
 from server.admin.filters import ItemFilter
 from server.admin.forms import parse_int, text
 from server.admin.present import ADMIN_EVENT_LABELS, RULE_LABELS
@@ -159,7 +160,11 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
 
 @bp.get("/items/<int:message_id>")
 def item(message_id: int):
-    return _item_page(scope.message_or_404(message_id))
+    message = scope.message_or_404(message_id)
+    # The page shows what a citizen wrote, where, and their photos: every look is on record.
+    audit("item_viewed", f"message:{message.id}")
+    db.session.commit()
+    return _item_page(message)
 
 
 def _done(message: Message, text_: str):

@@ -34,12 +34,17 @@ WECHAT_BASE = "https://api.weixin.qq.com"
 
 
 class WeChatError(Exception):
-    """A failed WeChat call; errcode None means no usable answer (timeout, network, HTTP)."""
+    """A failed WeChat call; errcode None means no usable answer (timeout, network, HTTP).
 
-    def __init__(self, errcode: int | None, errmsg: str):
+    maybe_done: the request reached WeChat but no answer came back (read timeout), so WeChat
+    may have acted on it. Sending it again could deliver a notice twice.
+    """
+
+    def __init__(self, errcode: int | None, errmsg: str, maybe_done: bool = False):
         super().__init__(f"{errcode}: {errmsg}")
         self.errcode = errcode
         self.errmsg = errmsg
+        self.maybe_done = maybe_done
 
     @property
     def transient(self) -> bool:
@@ -159,6 +164,8 @@ def call(fn, *args, **kwargs):
     except WeChatClientException as exc:
         errcode = exc.errcode if exc.errcode is not None else None
         raise WeChatError(errcode, str(exc.errmsg or exc)) from exc
+    except requests.ReadTimeout as exc:
+        raise WeChatError(None, "timeout waiting for WeChat's answer", maybe_done=True) from exc
     except (requests.RequestException, ValueError) as exc:
         raise WeChatError(None, f"{type(exc).__name__}: {exc}"[:200]) from exc
     except RecursionError as exc:  # belt and braces: should be impossible with the guard

@@ -207,6 +207,10 @@ def _failed(notice: Notification, recipient: Citizen, exc: WeChatError) -> str:
         # WeChat says there is no consent: our count was optimistic. Nothing to retry.
         consent.revoke(recipient.id, notice.template_id)
         return _finish(notice, "no_consent", exc.errcode, exc.errmsg)
+    if exc.maybe_done:
+        # WeChat may have delivered it (the answer was lost): a notice goes at most once, so
+        # it is not sent again, and the credit stays spent. Staff see it as failed with why.
+        return _finish(notice, "failed", exc.errcode, "超时：微信未答复，无法确认是否送达")
     consent.refund(recipient.id, notice.template_id)
     delays = current_app.config["NOTICE_RETRY_DELAYS"]
     if exc.transient and notice.attempts <= len(delays):
