@@ -74,9 +74,13 @@ class Stack:
             PUBLIC_URL=self.web_url,
             LOG_LEVEL="WARNING",
             BENCH_FLOOR="1",
-            # A benchmark is not a security test: one login per simulated phone is plenty.
             SWEEP_GRACE_SECONDS="30",
-            RATE_LIMITS="off",
+            # Limits stay on (their cost is part of intake) but high enough for the load.
+            RATE_LIMIT_SUBMIT_CITIZEN="100000/minute",
+            RATE_LIMIT_UPLOAD_CITIZEN="100000/minute",
+            RATE_LIMIT_SUBMIT_IP="1000000/minute",
+            RATE_LIMIT_UPLOAD_IP="1000000/minute",
+            RATE_LIMIT_LOGIN_IP="1000000/minute",
         )
         return env
 
