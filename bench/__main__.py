@@ -74,8 +74,13 @@ def main() -> None:
         world = World.build(stack, citizens=100 if args.quick else 500)
         print("== floor and intake (workers paused: the endpoint alone)")
         floor_max = asyncio.run(load.closed_loop("floor max", world.floor(), 32, seconds))
-        intake_max = asyncio.run(load.closed_loop("intake max", world.submission(0.2), 32, seconds))
-        results["max"] = {"floor": floor_max.summary(), "intake": intake_max.summary()}
+        intake_max = asyncio.run(load.closed_loop("submit max", world.submission(0.0), 32, seconds))
+        upload_max = asyncio.run(load.closed_loop("upload max", world.upload(), 32, seconds))
+        results["max"] = {
+            "floor": floor_max.summary(),
+            "intake": intake_max.summary(),
+            "upload": upload_max.summary(),
+        }
         print(json.dumps(results["max"], ensure_ascii=False))
 
         print("== rate series (2 workers running, as in production)")

@@ -132,6 +132,20 @@ class World:
 
         return task
 
+    def upload(self):
+        """A task: one photo upload (decode, re-encode without metadata, store)."""
+        api = f"{self.stack.web_url}/api/v1"
+
+        async def task(session: aiohttp.ClientSession, index: int) -> int:
+            form = aiohttp.FormData()
+            form.add_field("file", self.photo, filename="p.jpg", content_type="image/jpeg")
+            headers = {"Authorization": f"Bearer {self.tokens[index % len(self.tokens)]}"}
+            async with session.post(f"{api}/uploads", data=form, headers=headers) as response:
+                await response.read()
+                return response.status
+
+        return task
+
     def floor(self):
         url = f"{self.stack.web_url}/bench/floor"
 
