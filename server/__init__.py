@@ -9,7 +9,7 @@ from flask import Flask
 
 from server.config import load_config
 from server.database import init_database
-from server.errors import register_error_handlers
+from server.errors import guard_api, register_error_handlers
 from server.extensions import db, migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
@@ -66,6 +66,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     # Registered last so our JSON error shape wins over flask-smorest's.
     register_error_handlers(app)
+    guard_api(app)
 
     from server.cli import register_cli
 

@@ -26,7 +26,8 @@ def _serializer() -> URLSafeTimedSerializer:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling, straight from the signed token: no query on the hot path."""
+    """Who is calling: the signed token's citizen, checked against the database once per
+    process (see _known_callers), so the hot path makes no query for it."""
 
     id: int
     openid: str
@@ -51,14 +52,40 @@ def _caller_from_request() -> Caller:
         raise _unauthorized("token_expired", "登录已过期，请重新进入小程序") from None
     except BadSignature:
         raise _unauthorized("invalid_token", "登录信息无效，请重新进入小程序") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
+    if not isinstance(payload, dict) or type(payload.get("c")) is not int:
         raise _unauthorized("invalid_token", "登录信息无效，请重新进入小程序")
-    if isinstance(payload.get("o"), str):
-        return Caller(payload["c"], payload["o"])
-    citizen = db.session.get(Citizen, payload["c"])  # a token from before openids were in it
-    if citizen is None:
+    openid = payload.get("o")
+    if isinstance(openid, str) and (payload["c"], openid) in _known_callers():
+        return Caller(payload["c"], openid)
+    citizen = db.session.get(Citizen, payload["c"])
+    found = (citizen.id, citizen.openid) if citizen is not None else None
+    # End the read now: on SQLite every transaction holds the write lock (BEGIN IMMEDIATE), and
+    # a submission calls WeChat's content check before it writes anything.
+    db.session.rollback()
+    # The id must still be this WeChat user's: after a database is restored from a backup (or
+    # reset under the same SECRET_KEY) ids are handed out again, and a phone's old token would
+    # otherwise read a stranger's messages. Tokens from before openids were in them have none.
+    if found is None or (isinstance(openid, str) and found[1] != openid):
         raise _unauthorized("invalid_token", "登录信息无效，请重新进入小程序")
-    return Caller(citizen.id, citizen.openid)
+    _remember(*found)
+    return Caller(*found)
+
+
+# Confirmed (id, openid) pairs, per app and process: the hot path asks the database once per
+# caller, not once per request. Only existing pairs are kept (a refusal is never cached), and
+# the set is simply dropped when full.
+KNOWN_CALLERS_MAX = 100_000
+
+
+def _known_callers() -> set:
+    return current_app.extensions.setdefault("known_callers", set())
+
+
+def _remember(citizen_id: int, openid: str) -> None:
+    known = _known_callers()
+    if len(known) >= KNOWN_CALLERS_MAX:
+        known.clear()
+    known.add((citizen_id, openid))
 
 
 def bound_deputy(citizen: Citizen | Caller) -> Deputy | None:

@@ -104,6 +104,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "CONTENT_MAX_CHARS": _int("CONTENT_MAX_CHARS", 2000),
         "MAX_PHOTOS": _int("MAX_PHOTOS", 9),
         "MAX_UPLOAD_BYTES": _int("MAX_UPLOAD_BYTES", 10 * 1024 * 1024),
+        # Any other API body (JSON) and WeChat's pushes: a submission is a few KB.
+        "MAX_JSON_BYTES": _int("MAX_JSON_BYTES", 64 * 1024),
         "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_PIXELS", 40_000_000),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "uploads")),
         # WeChat: real when WECHAT_APPID is set, the sandbox otherwise.

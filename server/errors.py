@@ -2,13 +2,16 @@
 
 Everything under /api/ answers JSON, whatever went wrong: our own ApiError, an HTTP error raised
 by Flask or flask-smorest (bad JSON, 404, 405, 413 ...), or a crash (500, logged, no trace shown).
+
+Also the first line of defence against hostile bodies (`guard_api`): the API takes
+JSON only, and small JSON; only the photo upload may carry megabytes.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -67,7 +70,12 @@ FIELD_MESSAGES = {
     "Unknown field.": "不支持的字段",
     "Invalid input type.": "格式有误",
     "Invalid value.": "取值无效",
+    "Special numeric values (nan or infinity) are not permitted.": "不能是 NaN 或无穷大",
 }
+
+# Routes whose body is a multipart photo: MAX_CONTENT_LENGTH (upload size + framing) applies.
+# Every other body is JSON and held to MAX_JSON_BYTES.
+UPLOAD_ENDPOINTS = frozenset({"intake.upload"})
 
 
 def translate_fields(messages) -> dict:
@@ -88,7 +96,13 @@ def translate_fields(messages) -> dict:
     if not isinstance(messages, dict):
         return out
     for name, value in messages.items():
-        if isinstance(value, dict):
+        if isinstance(value, dict) and value and all(isinstance(key, int) for key in value):
+            # Errors of list items: name the first bad one under the list's own field, so
+            # 10,000 bad items make one line, not a 10,000-line answer.
+            index = min(value)
+            text = next(iter(translate_fields({"_": value[index]}).values()), "取值无效")
+            out[str(name)] = f"第{index + 1}项{text}"
+        elif isinstance(value, dict):
             nested = translate_fields(value)
             for sub, text in nested.items():
                 out[f"{name}.{sub}"] = text
@@ -114,6 +128,55 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _has_body() -> bool:
+    return (
+        bool(request.content_length)
+        or "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    )
+
+
+def guard_api(app: Flask) -> None:
+    """Hold API and WeChat-push bodies to MAX_JSON_BYTES, and API bodies to JSON; mark API
+    answers as never to be sniffed.
+
+    MAX_CONTENT_LENGTH must allow a 10 MB photo, but a submission is a few KB: without this,
+    any route would read and parse megabytes of JSON. Setting the limit on the request makes
+    Werkzeug refuse a longer body as it streams in, chunked bodies included.
+    """
+
+    @app.before_request
+    def limit_body():
+        api = request.path.startswith("/api/")
+        if not (api or request.path == "/wechat/callback"):
+            return None  # the dashboard has its own forms and limits
+        if request.endpoint in UPLOAD_ENDPOINTS or request.routing_exception is not None:
+            return None  # the photo has its own limit; let the router's 404/405 speak
+        limit = current_app.config["MAX_JSON_BYTES"]
+        request.max_content_length = limit
+        if request.content_length is not None and request.content_length > limit:
+            raise ApiError(413, "too_large", f"提交的内容过大（不能超过 {limit // 1024} KB）")
+        if api and request.method in ("POST", "PUT", "PATCH") and _has_body():
+            if not request.is_json:
+                raise ApiError(
+                    415,
+                    "unsupported_media_type",
+                    "请以 JSON 格式提交（Content-Type: application/json）",
+                )
+        return None
+
+    @app.after_request
+    def never_sniffed(response: Response) -> Response:
+        if not _wants_json():
+            return response
+        # JSON (or a photo) is all /api/ serves: a browser must never read it as a page.
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if request.method == "OPTIONS" and not response.get_data():
+            # Flask's automatic OPTIONS answer is an empty text/html 200: say "no content".
+            response.status_code = 204
+            response.headers.pop("Content-Type", None)
+        return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(error: ApiError):
@@ -131,6 +194,8 @@ def register_error_handlers(app: Flask) -> None:
             fields = translate_fields(messages) or None
         if error.code == 400 and fields is None:
             message = "请求格式有误，请提交 JSON"
+        if error.code == 413 and request.endpoint not in UPLOAD_ENDPOINTS:
+            message = "提交的内容过大"
         return error_response(error.code or 500, code, message, fields)
 
     @app.errorhandler(OperationalError)

@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+
+UNSTORABLE_TEXT = "不能包含空字符（\\u0000）或无法识别的字符"
+
+
+def _storable(value) -> bool:
+    """False for text the database cannot keep: NUL (PostgreSQL refuses it in text columns) and
+    lone UTF-16 surrogates from JSON like "\\ud800" (no UTF-8 encoding exists for them).
+    Iterative: a value may be nested as deep as the JSON parser allows."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
 
 
 class RequestSchema(Schema):
@@ -10,6 +34,20 @@ class RequestSchema(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+    @pre_load
+    def refuse_unstorable_text(self, data, **kwargs):
+        """A 422 naming the field, not a database error (500) when the row is written."""
+        if not isinstance(data, dict):
+            return data  # marshmallow answers "Invalid input type."
+        bad = {
+            key: [UNSTORABLE_TEXT]
+            for key in (field.data_key or name for name, field in self.load_fields.items())
+            if key in data and not _storable(data[key])
+        }
+        if bad:
+            raise ValidationError(bad)
+        return data
 
 
 def text(max_chars: int, label: str, required: bool = True, **kwargs) -> fields.String:
@@ -33,7 +71,11 @@ class ErrorSchema(Schema):
 
 
 class PageQuery(RequestSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, error="页码应从 1 开始"))
+    # Capped: a page number of 10**20 would overflow the database's OFFSET (a 500, not a 422).
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, max=10000, error="页码应在 1 到 10000 之间"),
+    )
     per_page = fields.Integer(
         load_default=20, validate=validate.Range(min=1, max=100, error="每页 1 到 100 条")
     )

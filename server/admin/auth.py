@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 
 from flask import (
@@ -22,7 +23,7 @@ from server.admin import bp, throttle
 from server.admin.audit import audit
 from server.admin.csrf import check_csrf, csrf_token
 from server.extensions import db
-from server.models import StaffUser
+from server.models import AuditLog, StaffUser
 from server.timeutil import utcnow
 
 # Pages anyone may open; everything else needs a signed-in, active account.
@@ -58,9 +59,29 @@ def load_staff():
     # A password change or a disabled account ends every session signed in before it.
     if staff is None or not staff.active or session.get("pw") != staff.password_hash[-12:]:
         return _signed_out("账号已停用或密码已修改，请重新登录")
+    if _ended(staff.id, session.get("sid")):
+        return _signed_out("已退出登录，请重新登录")
     session["seen_at"] = now
     g.staff = staff
     return None
+
+
+def _ended(staff_id: int, sid: str | None) -> bool:
+    """Signed out of this session already. The session lives in a signed cookie, and clearing it
+    in the browser does not end a copy of it (a shared PC, a proxy's log): the sign-out is
+    recorded (the audit log's "logout" row names the session) and checked on every request."""
+    if not sid:
+        return True  # signed in before sessions had ids: sign in again, once
+    ended = db.session.scalar(
+        db.select(AuditLog.id)
+        .where(
+            AuditLog.staff_id == staff_id,
+            AuditLog.action == "logout",
+            AuditLog.target == f"session:{sid}",
+        )
+        .limit(1)
+    )
+    return ended is not None
 
 
 def admin_only(view):
@@ -115,16 +136,19 @@ def login():
     session.clear()  # a fresh session on sign-in: nothing carried over from before
     now = utcnow().timestamp()
     session.permanent = True
-    session.update(staff_id=staff.id, login_at=now, seen_at=now, pw=staff.password_hash[-12:])
+    sid = secrets.token_urlsafe(12)  # names this session, so signing out can end it for good
+    session.update(
+        staff_id=staff.id, login_at=now, seen_at=now, pw=staff.password_hash[-12:], sid=sid
+    )
     csrf_token()
-    audit("login", f"user:{staff.id}", staff_id=staff.id)
+    audit("login", f"user:{staff.id}", staff_id=staff.id, session=sid)
     db.session.commit()
     return redirect(_safe_next(request.args.get("next")))
 
 
 @bp.post("/logout")
 def logout():
-    audit("logout", f"user:{g.staff.id}")
+    audit("logout", f"session:{session.get('sid')}")
     db.session.commit()
     session.clear()
     flash("已退出登录", "info")

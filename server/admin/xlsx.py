@@ -68,6 +68,12 @@ def workbook(sheet_title: str, title: str, columns: list[Column], rows: list[lis
         for index, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=index, value=value)
             cell.style = styles[index - 1]
+            if cell.data_type == "f":
+                # openpyxl takes any text starting with "=" for a formula: what a citizen wrote
+                # (=HYPERLINK(...)) would be live in the clerk's Excel. It is text; the quote
+                # prefix keeps it text when someone edits the cell.
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
     last = get_column_letter(len(columns))
     sheet.freeze_panes = "A3"  # title and header stay in view while scrolling

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from server.auth import require_citizen, require_deputy
@@ -16,6 +15,7 @@ from server.intake import present
 from server.intake.schemas import MessageDetail
 from server.limits import per_citizen
 from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
+from server.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.routing.queue import enqueue_notice
 from server.schemas import PageQuery, RequestSchema, text
 from server.timeutil import iso
@@ -69,7 +69,7 @@ class ReplyOut(Schema):
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(BindIn)
 @blp.response(200, LoginOut)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 410, 413, 415, 422, 429))
 def bind(body: dict):
     """用联络站给的邀请码，把当前微信绑定为代表"""
     service.bind(g.citizen, body["invite_code"])
@@ -92,7 +92,7 @@ def deputy_view(message: Message) -> dict:
 @require_deputy
 @blp.arguments(InboxQuery, location="query")
 @blp.response(200, InboxOut)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(401, 403, 422))
 def inbox(query: dict):
     """交给我的留言"""
     base = (
@@ -124,21 +124,21 @@ def inbox(query: dict):
     }
 
 
-@blp.get("/deputy/messages/<int:message_id>")
+@blp.get(f"/deputy/messages/{MESSAGE_ID}")
 @require_deputy
 @blp.response(200, DeputyMessageDetail)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(401, 403, 404))
 def deputy_message(message_id: int):
     """一条交给我的留言及其过程"""
     return deputy_view(service.assigned_message(g.deputy, message_id))
 
 
-@blp.post("/deputy/messages/<int:message_id>/replies")
+@blp.post(f"/deputy/messages/{MESSAGE_ID}/replies")
 @require_deputy
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(ReplyIn)
 @blp.response(201, ReplyOut)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429))
 def post_reply(body: dict, message_id: int):
     """答复群众；群众会收到微信通知（若已订阅）"""
     content = body["content"].strip()
@@ -157,11 +157,14 @@ def post_reply(body: dict, message_id: int):
     }
 
 
-@blp.post("/deputy/messages/<int:message_id>/transfer")
+@blp.post(f"/deputy/messages/{MESSAGE_ID}/transfer")
 @require_deputy
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(TransferIn)
-@blp.doc(security=BEARER)
+@blp.doc(
+    security=BEARER,
+    responses=error_responses(400, 401, 403, 404, 413, 415, 422, 429, 501),
+)
 def transfer(body: dict, message_id: int):
     """转交承办单位（尚未开放）"""
     service.assigned_message(g.deputy, message_id)

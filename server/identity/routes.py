@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import fields
 from sqlalchemy.exc import IntegrityError
 
 from server.auth import Caller, bound_deputy, issue_token
-from server.errors import ApiError
+from server.errors import ApiError, validation_error
 from server.extensions import db
 from server.limits import per_ip
 from server.models import Citizen
+from server.openapi import Blueprint, error_responses
 from server.schemas import RequestSchema, text
 from server.timeutil import utcnow
 from server.wechat import api as wechat
@@ -20,7 +20,8 @@ from server.wechat.client import WeChatError
 blp = Blueprint("identity", __name__, description="登录")
 
 # code2session answers that mean "this code is no good": ask the phone for a new one.
-BAD_CODE_ERRCODES = {40029, 40163, 40226}
+# 41008 is "missing code": WeChat's answer to an empty js_code.
+BAD_CODE_ERRCODES = {40029, 40163, 40226, 41008}
 
 
 class LoginIn(RequestSchema):
@@ -62,12 +63,15 @@ def login_answer(citizen: Citizen | Caller) -> dict:
 @per_ip("RATE_LIMIT_LOGIN_IP")
 @blp.arguments(LoginIn)
 @blp.response(200, LoginOut)
-@blp.alt_response(400, schema=None, description="登录凭证无效或已使用")
-@blp.alt_response(503, schema=None, description="微信暂时无法访问")
+@blp.doc(responses=error_responses(400, 413, 415, 422, 429))
 def login(body: dict):
     """用 wx.login() 得到的 code 登录，换取接口令牌"""
+    code = body["code"].strip()
+    if not code:
+        # Not worth a call to WeChat, and not WeChat being down either.
+        raise validation_error({"code": "请填写登录凭证"})
     try:
-        session = wechat.code_to_session(body["code"].strip())
+        session = wechat.code_to_session(code)
     except WeChatError as exc:
         if exc.errcode in BAD_CODE_ERRCODES:
             raise ApiError(400, "invalid_code", "登录凭证无效或已使用，请重新进入小程序") from exc

@@ -15,6 +15,9 @@ from server.extensions import db
 from server.models import Category
 
 TTL = 30.0
+# Keys are whatever submissions name, misses included: a flood of made-up scenes must not grow
+# a process without bound. Far more than the real stations, deputies and categories.
+MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -27,10 +30,14 @@ class Target:
 
 
 class TTLCache:
-    def __init__(self, ttl: float = TTL):
+    def __init__(self, ttl: float = TTL, max_entries: int = MAX_ENTRIES):
         self.ttl = ttl
+        self.max_entries = max_entries
         self._data: dict = {}
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     def get(self, key, load):
         now = time.monotonic()
@@ -40,6 +47,10 @@ class TTLCache:
             return hit[1]
         value = load()
         with self._lock:
+            if len(self._data) >= self.max_entries and key not in self._data:
+                self._data = {k: v for k, v in self._data.items() if v[0] > now}
+                if len(self._data) >= self.max_entries:
+                    self._data.clear()  # all fresh: a flood; the real entries reload at once
             self._data[key] = (now + self.ttl, value)
         return value
 
@@ -68,16 +79,29 @@ def target_for(scene: str) -> Target | None:
     return _targets.get((db.engine.url.render_as_string(), scene), load)
 
 
+# Ids are 32-bit integer columns: a larger number names no row, and the database driver could
+# not even bind it (SQLite raises OverflowError, PostgreSQL an out-of-range error: a 500).
+MAX_ID = 2**31 - 1
+CATEGORY_NAME_MAX = 32  # the categories.name column
+
+
 def category_id_for(value) -> int | None:
     """An active category's id from its id or its name."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None
     key = value.strip() if isinstance(value, str) else value
+    # ASCII digits only: "²".isdigit() is true, but int("²") raises.
+    if isinstance(key, str) and key.isascii() and key.isdigit():
+        key = int(key)
+    if isinstance(key, int) and not 0 < key <= MAX_ID:
+        return None
+    if isinstance(key, str) and len(key) > CATEGORY_NAME_MAX:
+        return None  # no such name, and not worth a cache entry of up to 64 KB
 
     def load() -> int | None:
         query = db.select(Category.id).where(Category.active.is_(True))
-        if isinstance(key, int) or key.isdigit():
-            return db.session.scalar(query.where(Category.id == int(key)))
+        if isinstance(key, int):
+            return db.session.scalar(query.where(Category.id == key))
         return db.session.scalar(query.where(Category.name == key)) if key else None
 
     return _categories.get((db.engine.url.render_as_string(), key), load)

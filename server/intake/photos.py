@@ -16,6 +16,11 @@ from server.extensions import db
 from server.models import Upload
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+# Pillow opens a JPEG with a multi-picture index (phones' portrait and depth shots) as "MPO":
+# still a JPEG file; its first picture is the photo.
+JPEG_VARIANTS = {"MPO"}
+# The only decoders Pillow may even try: never EPS (Ghostscript), TIFF, PSD and the rest.
+DECODERS = [*ALLOWED_FORMATS]
 MAX_SIDE = 2560  # plenty for a pothole; keeps storage and the deputy's data plan small
 URL_MAX_AGE = 24 * 3600
 
@@ -24,21 +29,33 @@ def _unsupported() -> ApiError:
     return ApiError(415, "unsupported_image", "只支持 JPG、PNG、WebP 格式的图片")
 
 
+def _too_many_pixels() -> ApiError:
+    return ApiError(413, "image_too_large", "图片像素过大，请压缩后再上传")
+
+
 def _decode(data: bytes) -> Image.Image:
-    """Open and fully decode, refusing non-images and decompression bombs."""
-    Image.MAX_IMAGE_PIXELS = current_app.config["MAX_IMAGE_PIXELS"]
+    """Open and fully decode, refusing non-images and decompression bombs.
+
+    The pixel count is checked from the header, before any pixel is decoded: a PNG, JPEG or
+    WebP of a few KB may claim 60,000 × 60,000 pixels (gigabytes once decoded)."""
+    limit = current_app.config["MAX_IMAGE_PIXELS"]
+    Image.MAX_IMAGE_PIXELS = limit
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            if image.format not in ALLOWED_FORMATS:
+            image = Image.open(io.BytesIO(data), formats=DECODERS)
+            if image.format not in ALLOWED_FORMATS and image.format not in JPEG_VARIANTS:
                 raise _unsupported()
+            # Our own check too: the warning filter above is process-wide state that another
+            # thread's catch_warnings() may be restoring at this very moment.
+            if image.width * image.height > limit:
+                raise _too_many_pixels()
             image.load()
     except ApiError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ApiError(413, "image_too_large", "图片像素过大，请压缩后再上传") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise _too_many_pixels() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise _unsupported() from None
     return image
 

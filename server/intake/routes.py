@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import g, request, send_file
-from flask_smorest import Blueprint
 
 from server.auth import require_citizen
-from server.errors import not_found, validation_error
+from server.errors import ApiError, not_found, validation_error
 from server.extensions import db
 from server.intake import photos, present, service
 from server.intake.schemas import (
@@ -23,6 +22,7 @@ from server.intake.schemas import (
 )
 from server.limits import per_citizen, per_ip
 from server.models import Message, Upload
+from server.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.routing.queue import enqueue_notice, enqueue_route
 from server.schemas import PageQuery
 from server.wechat import consent
@@ -34,7 +34,7 @@ BEARER = [{"bearer": []}]
 
 @blp.get("/scan/<scene>")
 @blp.response(200, ScanOut)
-@blp.alt_response(404, description="二维码无效")
+@blp.doc(responses=error_responses(404))
 def scan(scene: str):
     """扫码打开：联络站或代表的信息、今天谁值班、可选类别"""
     found = service.resolve_scene(scene)
@@ -50,6 +50,7 @@ def scan(scene: str):
 @blp.response(201, UploadOut)
 @blp.doc(
     security=BEARER,
+    responses=error_responses(400, 401, 413, 415, 429),
     requestBody={
         "content": {
             "multipart/form-data": {
@@ -64,6 +65,9 @@ def scan(scene: str):
 )
 def upload():
     """上传一张照片（JPG/PNG/WebP），返回 upload_id"""
+    if len(list(request.files.items(multi=True))) > 1:
+        # One photo, one upload_id: never keep one of several files by guesswork.
+        raise ApiError(400, "too_many_files", "一次只能上传一张图片")
     stored = photos.store_upload(request.files.get("file"), g.citizen.id)
     return {
         "upload_id": stored.id,
@@ -73,14 +77,29 @@ def upload():
     }
 
 
+_IMAGE = {"schema": {"type": "string", "format": "binary"}}
+
+
 @blp.get("/uploads/<upload_id>")
-@blp.doc(description="照片（用接口返回的带签名地址访问）")
+@blp.doc(
+    description="照片（用接口返回的带签名地址访问）",
+    parameters=[{"in": "query", "name": "sig", "required": True, "schema": {"type": "string"}}],
+    responses={
+        "200": {
+            "description": "照片：重新编码过的 JPG 或 PNG，不含任何元数据",
+            "content": {"image/jpeg": _IMAGE, "image/png": _IMAGE},
+        },
+        **error_responses(404),
+    },
+)
 def photo(upload_id: str):
     stored = db.session.get(Upload, upload_id)
     if stored is None or not photos.check_photo_signature(upload_id, request.args.get("sig", "")):
         raise not_found("照片不存在或链接已过期")
     response = send_file(photos.photo_path(stored), mimetype=stored.content_type, max_age=3600)
     response.headers["Cache-Control"] = "private, max-age=3600"
+    # The bytes are an image we encoded ourselves; still, never let a browser guess otherwise.
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -92,6 +111,7 @@ def photo(upload_id: str):
 @blp.response(201, MessageCreated)
 @blp.doc(
     security=BEARER,
+    responses=error_responses(400, 401, 409, 413, 415, 422, 429),
     parameters=[
         {
             "in": "header",
@@ -113,7 +133,7 @@ def create_message(body: dict):
 @require_citizen
 @blp.arguments(PageQuery, location="query")
 @blp.response(200, MessagePage)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(401, 422))
 def list_messages(query: dict):
     """我的反映，最新的在前"""
     base = db.select(Message).where(Message.citizen_id == g.citizen.id)
@@ -139,21 +159,21 @@ def own_message(message_id: int) -> Message:
     return message
 
 
-@blp.get("/messages/<int:message_id>")
+@blp.get(f"/messages/{MESSAGE_ID}")
 @require_citizen
 @blp.response(200, MessageDetail)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(401, 404))
 def message_detail(message_id: int):
     """一条反映及其办理过程"""
     return present.detail(own_message(message_id))
 
 
-@blp.post("/messages/<int:message_id>/followups")
+@blp.post(f"/messages/{MESSAGE_ID}/followups")
 @require_citizen
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(FollowupIn)
 @blp.response(201, MessageDetail)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429))
 def followup(body: dict, message_id: int):
     """在自己的反映下追问或补充"""
     content = body["content"].strip()
@@ -164,12 +184,12 @@ def followup(body: dict, message_id: int):
     return present.detail(message)
 
 
-@blp.post("/messages/<int:message_id>/rating")
+@blp.post(f"/messages/{MESSAGE_ID}/rating")
 @require_citizen
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(RatingIn)
 @blp.response(200, MessageDetail)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429))
 def rating(body: dict, message_id: int):
     """评价答复：满意、基本满意（办结）或不满意（重新办理）"""
     message = own_message(message_id)
@@ -184,7 +204,7 @@ def rating(body: dict, message_id: int):
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(SubscriptionsIn)
 @blp.response(200, SubscriptionsOut)
-@blp.doc(security=BEARER)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 413, 415, 422, 429))
 def subscriptions(body: dict):
     """记录 wx.requestSubscribeMessage 中用户点了“允许”的模板"""
     unknown = [t for t in body["accepted"] if t not in consent.known_templates()]

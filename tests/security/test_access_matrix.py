@@ -1,0 +1,1121 @@
+"""Who may use which route: every route of the app × every kind of caller, decided in one table.
+
+The rules (shared/DESIGN.md): a citizen sees only their own messages, a deputy only what was
+routed to them, station staff only their stations, administrators everything; the public codes,
+the landing page, the docs and signed photo URLs are for anyone.
+
+Each row names a route (as `app.url_map` spells it), how to call it, and for each of the eight
+identities what must happen: `Ok(...)` (allowed: the right status and the right data), a status
+(denied: that status, a Chinese message, and none of the world's secrets), or `LOGIN` (the
+dashboard sends the caller to its sign-in page). Every response, allowed or not, is searched for
+every secret string of the world (contents, tracking numbers, phones, addresses, photo ids,
+invite code, openids); a row lists the ones it may show, any other one found is a leak.
+
+`test_every_route_has_a_row` fails when a route exists that the table does not decide for, so a
+new route cannot ship without someone saying who may use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import secrets
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+import openpyxl
+import pytest
+import zxingcpp
+from PIL import Image
+
+from server.extensions import db
+from server.models import (
+    Deputy,
+    DeputyInvite,
+    DutyShift,
+    Event,
+    Message,
+    Notification,
+    Reply,
+    Station,
+    StationMember,
+)
+from server.timeutil import local_today
+from tests.security.world import (
+    ADMIN,
+    CITIZEN,
+    CJK,
+    DEPUTY,
+    IDENTITIES,
+    OTHER_CITIZEN,
+    OTHER_DEPUTY,
+    OTHER_STAFF,
+    STAFF,
+    STATION_A,
+    STATION_B,
+    USERNAMES,
+    Identity,
+    World,
+    build_world,
+    png_bytes,
+)
+
+QR_FILE = "MP_verify_k3f9x2.txt"
+QR_CONTENT = "k3f9x2-verify"
+
+LOGIN = "login"  # a dashboard page sends the caller to /admin/login
+WECHAT_USERS = (CITIZEN, OTHER_CITIZEN, DEPUTY, OTHER_DEPUTY)
+DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN)
+# What each side's staff may see of the items; `may` expands a prefix to all its secrets except
+# full phone numbers and visitors' names, which must be named one by one where they may appear.
+A_ITEMS = ("m1", "m2", "wa")
+B_ITEMS = ("m3", "wb")
+NAMED_ONLY = (".phone", ".visitor")
+
+
+@dataclass(frozen=True)
+class Ok:
+    """Allowed: this status, and the data that proves it is the right answer."""
+
+    status: int = 200
+    see: tuple = ()  # secret names that must be in the body
+    may: tuple = ()  # secret names (or prefixes) that may be in the body
+    has: tuple = ()  # plain strings that must be in the body
+    lacks: tuple = ()  # plain strings that must not be in the body
+    kind: str = "text"  # text | xlsx | zip | png | jpeg | pdf
+    json: dict = field(default_factory=dict)  # "a.b": value, read from the JSON body
+    location: Callable | None = None  # (world, who) -> what the Location header must contain
+    qr: str | None = None  # a secret name the PNG's QR code must hold
+
+
+Outcome = Ok | int | str
+
+
+@dataclass
+class Row:
+    method: str
+    rule: str
+    cases: dict
+    args: dict = field(default_factory=dict)  # placeholder -> world.ids key or (world, who) -> v
+    query: Callable | str = ""
+    body: Callable | None = None  # (world, who) -> requests kwargs
+    variant: str = ""
+    fresh_session: bool = False  # staff sign in anew for this row (it signs them out)
+    after: Callable | None = None  # (world, who, identity) -> None, more checks afterwards
+
+    def path(self, world: World, who: str) -> str:
+        def value(match: re.Match) -> str:
+            ref = self.args[match.group(1)]
+            return str(ref(world, who) if callable(ref) else world.ids[ref])
+
+        path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", value, self.rule)
+        query = self.query(world, who) if callable(self.query) else self.query
+        return f"{path}?{query}" if query else path
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.rule}" + (f" ({self.variant})" if self.variant else "")
+
+
+def cases(default: Outcome, **by_who: Outcome) -> dict:
+    out = dict.fromkeys(IDENTITIES, default)
+    out.update(by_who)
+    return out
+
+
+def bearer(wechat: Outcome, **by_who: Outcome) -> dict:
+    """An API route behind the bearer token: without one (staff only have a cookie) it is 401."""
+    return cases(401, **{**dict.fromkeys(WECHAT_USERS, wechat), **by_who})
+
+
+def dashboard(staff: Outcome, other_staff: Outcome, admin: Outcome, signed_out=LOGIN) -> dict:
+    return cases(signed_out, staff=staff, other_staff=other_staff, admin=admin)
+
+
+def admin_only(admin: Outcome) -> dict:
+    return dashboard(403, 403, admin)
+
+
+def station_a(allowed: Outcome, admin: Outcome | None = None) -> dict:
+    """Something of station A's: its staff and administrators; station B's staff get 404."""
+    return dashboard(allowed, 404, admin if admin is not None else allowed)
+
+
+def spare(kind: str, real: str) -> Callable:
+    """An allowed identity changes (or deletes) a spare of its own, so what it does cannot make
+    another identity's answer a foregone 404; everyone else tries the real object."""
+    return lambda world, who: world.ids[kind].get(who, world.ids[real])
+
+
+def spare_item(action: str) -> Callable:
+    return lambda world, who: world.ids["spare_items"].get((who, action), world.ids["m1"])
+
+
+def to(path: str) -> Callable:
+    """Where an allowed dashboard POST redirects, with {placeholders} from world.ids."""
+    return lambda world, who: path.format(**world.ids)
+
+
+def item_page_of(action: str) -> Callable:
+    return lambda world, who: f"/admin/items/{world.ids['spare_items'][(who, action)]}"
+
+
+def form(**values) -> Callable:
+    return lambda world, who: {
+        "data": {k: v(world, who) if callable(v) else v for k, v in values.items()}
+    }
+
+
+def ids(key: str) -> Callable:
+    return lambda world, who: world.ids[key]
+
+
+def own_station(world: World, who: str) -> int:
+    return world.ids["station_b" if who == OTHER_STAFF else "station_a"]
+
+
+# -- the API (bodies and checks) ----------------------------------------------------------------
+
+
+def login_body(world: World, who: str) -> dict:
+    sandbox = world.live.sandbox
+    openid = world.who[who].openid or sandbox.new_user("新用户")
+    return {"json": {"code": sandbox.login_code(openid)}}
+
+
+def bind_body(world: World, who: str) -> dict:
+    # The deputy spends a fresh invite of their own; anyone else tries a code that isn't one.
+    code = world.ids["invites"]["d1_again"] if who == DEPUTY else "NOTACODE"
+    return {"json": {"invite_code": code}}
+
+
+def message_body(world: World, who: str) -> dict:
+    body = {"scene": world.station_scene(), "category": "城乡建设", "content": f"{who} 的新反映"}
+    return {"json": body, "headers": {"Idempotency-Key": secrets.token_hex(8)}}
+
+
+def upload_body(world: World, who: str) -> dict:
+    return {"files": {"file": ("photo.png", png_bytes(), "image/png")}}
+
+
+def photo_sig(world: World, who: str) -> str:
+    return urlsplit(world.ids["photo_url"]).query
+
+
+def callback_query(signed: bool) -> Callable:
+    def query(world: World, who: str) -> str:
+        token = world.app.config["WECHAT_PUSH_TOKEN"]
+        timestamp, nonce = str(int(time.time())), secrets.token_hex(6)
+        signature = hashlib.sha1("".join(sorted([token, timestamp, nonce])).encode()).hexdigest()
+        if not signed:
+            signature = "0" * 40
+        return f"signature={signature}&timestamp={timestamp}&nonce={nonce}&echostr=echo-{who}"
+
+    return query
+
+
+PUSH = (
+    "<xml><ToUserName>gh_1</ToUserName><FromUserName>o-push-matrix</FromUserName>"
+    "<CreateTime>1</CreateTime><MsgType>event</MsgType><Event>unknown_event</Event></xml>"
+)
+
+API_ROWS = [
+    Row(
+        "POST",
+        "/api/v1/auth/wechat",
+        cases(
+            Ok(json={"role": "citizen"}, has=("token",)),
+            deputy=Ok(json={"role": "deputy", "deputy.name": "王建国"}),
+            other_deputy=Ok(json={"role": "deputy", "deputy.name": "李秀兰"}),
+        ),
+        body=login_body,
+    ),
+    Row(
+        "POST",
+        "/api/v1/deputy/bind",
+        bearer(404, deputy=Ok(json={"role": "deputy", "deputy.name": "王建国"})),
+        body=bind_body,
+    ),
+    Row(
+        "GET",
+        "/api/v1/deputy/inbox",
+        bearer(
+            403,
+            deputy=Ok(see=("m1.tracking", "m1.content", "m2.tracking"), may=("m1", "m2")),
+            other_deputy=Ok(json={"total": 0}),
+        ),
+    ),
+    Row(
+        "GET",
+        "/api/v1/deputy/messages/<int:message_id>",
+        bearer(
+            403,
+            deputy=Ok(
+                see=("m1.content", "m1.phone", "m1.address", "m1.reply", "m1.photo"),
+                may=("m1",),
+                lacks=("138****5678",),  # the deputy calls back: the full number, not masked
+            ),
+            other_deputy=404,
+        ),
+        args={"message_id": "m1"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/deputy/messages/<int:message_id>/replies",
+        bearer(403, deputy=Ok(201, json={"status": "replied"}), other_deputy=404),
+        args={"message_id": "m1"},
+        body=lambda world, who: {"json": {"content": f"{who} 的答复"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/deputy/messages/<int:message_id>/transfer",
+        # Not open yet (501) for the assigned deputy; who may try is decided all the same.
+        bearer(403, deputy=Ok(501, json={"error.code": "not_implemented"}), other_deputy=404),
+        args={"message_id": "m1"},
+        body=lambda world, who: {"json": {"unit_id": 1, "note": "请住建局处理"}},
+    ),
+    Row("GET", "/api/v1/docs", cases(Ok(has=("码上联络站",)))),
+    Row("GET", "/api/v1/openapi.json", cases(Ok(json={"info.title": "码上联络站 API"}))),
+    Row(
+        "POST",
+        "/api/v1/messages",
+        bearer(Ok(201, json={"status": "received"})),
+        body=message_body,
+    ),
+    Row(
+        "GET",
+        "/api/v1/messages",
+        bearer(
+            Ok(json={"total": 0}),
+            citizen=Ok(see=("m1.tracking", "m1.content", "m2.tracking"), may=("m1", "m2")),
+            other_citizen=Ok(see=("m3.tracking", "m3.content"), may=("m3",)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/api/v1/messages/<int:message_id>",
+        bearer(
+            404,
+            citizen=Ok(
+                see=(
+                    "m1.content",
+                    "m1.tracking",
+                    "m1.phone_masked",
+                    "m1.address",
+                    "m1.reply",
+                    "m1.photo",
+                ),
+                may=("m1",),
+            ),
+        ),
+        args={"message_id": "m1"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/messages/<int:message_id>/followups",
+        bearer(404, citizen=Ok(201, see=("m1.tracking",), may=("m1",), has=("追问一句",))),
+        args={"message_id": "m1"},
+        body=lambda world, who: {"json": {"content": f"{who} 追问一句"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/messages/<int:message_id>/rating",
+        bearer(404, citizen=Ok(see=("m2.tracking",), may=("m2",), json={"status": "closed"})),
+        args={"message_id": "m2"},
+        body=lambda world, who: {"json": {"score": "satisfied"}},
+    ),
+    Row(
+        "GET",
+        "/api/v1/scan/<scene>",
+        cases(Ok(json={"kind": "station", "station.name": STATION_A})),
+        args={"scene": lambda world, who: world.station_scene()},
+    ),
+    Row(
+        "GET",
+        "/api/v1/scan/<scene>",
+        cases(404),
+        args={"scene": lambda w, who: "s.zzzz9999"},
+        variant="unknown code",
+    ),
+    Row(
+        "POST",
+        "/api/v1/subscriptions",
+        bearer(Ok(has=("credits",))),
+        body=lambda world, who: {
+            "json": {"accepted": [world.app.config["WECHAT_TEMPLATES"].reply]}
+        },
+    ),
+    Row("POST", "/api/v1/uploads", bearer(Ok(201, has=("upload_id",))), body=upload_body),
+    # A signed photo URL is a capability: it opens the one photo for whoever holds it (an
+    # <image> tag cannot send a bearer token), and nothing else.
+    Row(
+        "GET",
+        "/api/v1/uploads/<upload_id>",
+        cases(Ok(kind="jpeg")),  # re-encoded on upload: no metadata survives
+        args={"upload_id": "photo"},
+        query=photo_sig,
+        variant="signed",
+    ),
+    Row(
+        "GET",
+        "/api/v1/uploads/<upload_id>",
+        cases(404),
+        args={"upload_id": "photo"},
+        variant="unsigned",
+    ),
+    Row(
+        "GET",
+        "/api/v1/uploads/<upload_id>",
+        cases(404),
+        args={"upload_id": "other_photo"},
+        query=photo_sig,
+        variant="another photo's signature",
+    ),
+]
+
+PUBLIC_ROWS = [
+    Row(
+        "GET",
+        "/<name>.txt",
+        cases(Ok(has=(QR_CONTENT,))),
+        args={"name": lambda w, who: QR_FILE[:-4]},
+    ),
+    Row("GET", "/<name>.txt", cases(404), args={"name": lambda w, who: "robots"}, variant="other"),
+    Row(
+        "GET",
+        "/q/<scene>",
+        cases(Ok(has=(STATION_A, "王建国"))),
+        args={"scene": lambda world, who: world.station_scene()},
+    ),
+    Row(
+        "GET",
+        "/q/<scene>",
+        cases(404),
+        args={"scene": lambda w, who: "s.zzzz9999"},
+        variant="unknown",
+    ),
+    Row(
+        "GET",
+        "/static/<path:filename>",
+        cases(Ok(has=("body",))),
+        args={"filename": lambda w, who: "admin/admin.css"},
+    ),
+    Row("GET", "/wechat/callback", cases(Ok(has=("echo-",))), query=callback_query(True)),
+    Row(
+        "GET", "/wechat/callback", cases(403), query=callback_query(False), variant="bad signature"
+    ),
+    Row(
+        "POST",
+        "/wechat/callback",
+        cases(Ok(has=("success",))),
+        query=callback_query(True),
+        body=lambda world, who: {"data": PUSH.encode(), "headers": {"Content-Type": "text/xml"}},
+    ),
+    Row(
+        "POST",
+        "/wechat/callback",
+        cases(403),
+        query=callback_query(False),
+        body=lambda world, who: {"data": PUSH.encode(), "headers": {"Content-Type": "text/xml"}},
+        variant="bad signature",
+    ),
+]
+
+# -- the dashboard ------------------------------------------------------------------------------
+
+ALL_ITEMS = (*A_ITEMS, *B_ITEMS)
+
+
+def signed_out_after(world: World, who: str, identity: Identity) -> None:
+    if identity.is_staff:
+        answer = identity.request("GET", "/admin/")
+        assert answer.status_code == 302 and "/admin/login" in answer.headers["Location"]
+
+
+DEPUTY_FORM = form(
+    name="王建国",
+    level="县",
+    expertise="城建环保",
+    station_ids=ids("station_a"),
+    active="1",
+)
+STATION_FORM = form(
+    name=STATION_A, address="金竹西路 18 号", reception_note="每月逢六上午接待", active="1"
+)
+
+DASHBOARD_ROWS = [
+    Row(
+        "GET",
+        "/admin/",
+        dashboard(
+            Ok(see=("wa.tracking",), may=A_ITEMS, has=(STATION_A,), lacks=(STATION_B,)),
+            Ok(
+                see=("m3.tracking", "wb.tracking"),
+                may=B_ITEMS,
+                has=(STATION_B,),
+                lacks=(STATION_A,),
+            ),
+            Ok(see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS, has=(STATION_A, STATION_B)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/overview",
+        dashboard(*[Ok(302, location=to("/admin/"))] * 3),
+    ),
+    Row(
+        "GET",
+        "/admin/overview/live.json",
+        dashboard(
+            Ok(see=("wa.tracking",), may=A_ITEMS, lacks=(STATION_B,)),
+            Ok(see=("wb.tracking",), may=B_ITEMS, lacks=(STATION_A,)),
+            Ok(see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS),
+            signed_out=401,
+        ),
+    ),
+    Row("GET", "/admin/audit", admin_only(Ok(has=("登录",)))),
+    Row(
+        "GET",
+        "/admin/deputies",
+        dashboard(
+            Ok(has=("王建国", "孙志军"), lacks=("赵丽华",)),
+            Ok(has=("赵丽华",), lacks=("王建国", "孙志军")),
+            Ok(has=("王建国", "赵丽华")),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/deputies",
+        station_a(Ok(has=("王建国",), lacks=("赵丽华",))),
+        query=lambda world, who: f"station={world.ids['station_a']}",
+        variant="?station=A",
+    ),
+    Row(
+        "GET",
+        "/admin/deputies/<int:deputy_id>",
+        station_a(Ok(has=("王建国",))),
+        args={"deputy_id": "d1"},
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/<int:deputy_id>",
+        station_a(Ok(302, location=to("/admin/deputies/{d1}"))),
+        args={"deputy_id": "d1"},
+        body=DEPUTY_FORM,
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/<int:deputy_id>/code",
+        station_a(Ok(302, location=to("/admin/deputies/{d1}"))),
+        args={"deputy_id": "d1"},
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/<int:deputy_id>/invites",
+        station_a(Ok(302, location=to("/admin/invites/"))),
+        args={"deputy_id": "d2"},
+    ),
+    Row("GET", "/admin/deputies/new", dashboard(Ok(), Ok(), Ok())),
+    Row(
+        "POST",
+        "/admin/deputies/new",
+        dashboard(*[Ok(302, location=to("/admin/deputies/"))] * 3),
+        # Inactive: no poster to render later, never routed to.
+        body=form(name="新代表", level="县", station_ids=own_station),
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/new",
+        station_a(Ok(302, location=to("/admin/deputies/"))),
+        body=form(name="新代表", level="县", station_ids=ids("station_a")),
+        variant="into station A",
+    ),
+    Row(
+        "GET",
+        "/admin/invites/<int:invite_id>",
+        station_a(Ok(see=("invite.code",), has=("孙志军",))),
+        args={"invite_id": "invite"},
+    ),
+    Row(
+        "GET",
+        "/admin/invites/<int:invite_id>/qr.png",
+        station_a(Ok(kind="png", qr="invite.code")),
+        args={"invite_id": "invite"},
+    ),
+    Row(
+        "GET",
+        "/admin/items",
+        dashboard(
+            Ok(see=("m1.tracking", "m1.content", "wa.tracking"), may=A_ITEMS),
+            Ok(see=("m3.tracking", "m3.content", "wb.tracking"), may=B_ITEMS),
+            Ok(see=("m1.tracking", "m3.tracking", "wa.tracking", "wb.tracking"), may=ALL_ITEMS),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/items",
+        station_a(Ok(see=("m1.tracking",), may=A_ITEMS)),
+        query=lambda world, who: f"station={world.ids['station_a']}",
+        variant="?station=A",
+    ),
+    Row(
+        "GET",
+        "/admin/items",
+        station_a(Ok(see=("m1.tracking",), may=A_ITEMS)),
+        query=lambda world, who: f"deputy={world.ids['d1']}",
+        variant="?deputy=王建国",
+    ),
+    Row(
+        "GET",
+        "/admin/items",
+        # Searching for another station's tracking number finds nothing of it.
+        dashboard(
+            Ok(see=("m1.content",), may=A_ITEMS),
+            Ok(may=B_ITEMS),
+            Ok(see=("m1.content",), may=ALL_ITEMS),
+        ),
+        query=lambda world, who: f"q={world.secrets['m1.tracking']}",
+        variant="?q=<A's tracking number>",
+    ),
+    Row(
+        "GET",
+        "/admin/items/<int:message_id>",
+        station_a(
+            Ok(
+                see=("m1.content", "m1.tracking", "m1.phone_masked", "m1.address", "m1.reply"),
+                may=("m1",),
+            )
+        ),
+        args={"message_id": "m1"},
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/close",
+        station_a(Ok(302, location=item_page_of("close"))),
+        args={"message_id": spare_item("close")},
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/phone",
+        station_a(Ok(see=("m1.phone",), may=("m1",))),
+        args={"message_id": "m1"},
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/reassign",
+        station_a(Ok(302, location=item_page_of("reassign"))),
+        args={"message_id": spare_item("reassign")},
+        body=form(deputy_id=ids("d2")),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/reject",
+        station_a(Ok(302, location=item_page_of("reject"))),
+        args={"message_id": spare_item("reject")},
+        body=form(reason="广告信息"),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/reply",
+        station_a(Ok(302, location=item_page_of("reply"))),
+        args={"message_id": spare_item("reply")},
+        body=form(content="联络站已电话答复"),
+    ),
+    Row(
+        "GET",
+        "/admin/login",
+        cases(Ok(has=("登录",)), **dict.fromkeys(DASHBOARD_USERS, Ok(302, location=to("/admin/")))),
+    ),
+    Row(
+        "POST",
+        "/admin/login",
+        # Anyone may try; a wrong password is a wrong password whoever is signed in.
+        cases(Ok(401, has=("用户名或密码不正确",))),
+        body=lambda world, who: {"data": {"username": f"nobody-{who}", "password": "wrong-1234"}},
+    ),
+    Row(
+        "POST",
+        "/admin/logout",
+        dashboard(*[Ok(302, location=to("/admin/login"))] * 3),
+        fresh_session=True,
+        after=signed_out_after,
+    ),
+    Row(
+        "POST",
+        "/admin/notices/<int:notice_id>/retry",
+        station_a(Ok(302, location=to("/admin/items/{m1}"))),
+        args={"notice_id": spare("spare_notices", "m1_notice")},
+    ),
+    Row(
+        "POST",
+        "/admin/notices/<int:notice_id>/retry",
+        # A notice about no item (a deputy's reminder) belongs to no station: administrators'.
+        dashboard(404, 404, Ok(302, location=to("/admin/queue"))),
+        args={"notice_id": "orphan_notice"},
+        variant="no item",
+    ),
+    Row(
+        "GET",
+        "/admin/posters",
+        dashboard(
+            Ok(has=(STATION_A, "王建国"), lacks=(STATION_B, "赵丽华")),
+            Ok(has=(STATION_B, "赵丽华"), lacks=(STATION_A, "王建国")),
+            Ok(has=(STATION_A, STATION_B)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/posters/all.zip",
+        dashboard(
+            Ok(kind="zip", has=("王建国", "孙志军"), lacks=("赵丽华", "城东")),
+            Ok(kind="zip", has=("赵丽华",), lacks=("王建国", "金竹")),
+            Ok(kind="zip", has=("王建国", "赵丽华")),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/posters/all.zip",
+        station_a(Ok(kind="zip", has=("王建国",), lacks=("赵丽华",))),
+        query=lambda world, who: f"station={world.ids['station_a']}",
+        variant="?station=A",
+    ),
+    Row(
+        "GET",
+        "/admin/posters/deputy/<int:deputy_id>.<fmt>",
+        station_a(Ok(kind="png")),
+        args={"deputy_id": "d1", "fmt": lambda w, who: "png"},
+    ),
+    Row(
+        "GET",
+        "/admin/posters/deputy/<int:deputy_id>.<fmt>",
+        station_a(Ok(kind="pdf")),
+        args={"deputy_id": "d1", "fmt": lambda w, who: "pdf"},
+        variant="pdf",
+    ),
+    Row(
+        "GET",
+        "/admin/posters/station/<int:station_id>.<fmt>",
+        station_a(Ok(kind="png")),
+        args={"station_id": "station_a", "fmt": lambda w, who: "png"},
+    ),
+    Row(
+        "GET",
+        "/admin/posters/station/<int:station_id>.<fmt>",
+        station_a(Ok(kind="pdf")),
+        args={"station_id": "station_a", "fmt": lambda w, who: "pdf"},
+        variant="pdf",
+    ),
+    Row("GET", "/admin/queue", admin_only(Ok(see=("m1.tracking",), may=("m1",)))),
+    Row(
+        "POST",
+        "/admin/queue/jobs/<job_id>/retry",
+        admin_only(Ok(302, location=to("/admin/queue"))),
+        args={"job_id": lambda w, who: "route-1-abcdef"},
+    ),
+    Row(
+        "GET",
+        "/admin/registers",
+        dashboard(Ok(has=("登记簿",)), Ok(has=("登记簿",)), Ok(has=("登记簿",))),
+    ),
+    Row(
+        "GET",
+        "/admin/registers/<kind>.xlsx",
+        dashboard(
+            Ok(
+                kind="xlsx",
+                see=("m1.tracking", "m1.content", "m1.reply", "wa.tracking"),
+                may=A_ITEMS,
+            ),
+            Ok(kind="xlsx", see=("m3.tracking", "m3.content", "wb.tracking"), may=B_ITEMS),
+            Ok(kind="xlsx", see=("m1.tracking", "m3.tracking"), may=ALL_ITEMS),
+        ),
+        args={"kind": lambda w, who: "suggestions"},
+        query="date_from=2000-01-01",
+    ),
+    Row(
+        "GET",
+        "/admin/registers/<kind>.xlsx",
+        station_a(Ok(kind="xlsx", see=("m1.tracking",), may=A_ITEMS)),
+        args={"kind": lambda w, who: "suggestions"},
+        query=lambda world, who: f"date_from=2000-01-01&station={world.ids['station_a']}",
+        variant="?station=A",
+    ),
+    Row(
+        "GET",
+        "/admin/registers/<kind>.xlsx",
+        dashboard(
+            Ok(kind="xlsx", see=("wa.tracking", "wa.content", "wa.phone_masked"), may=A_ITEMS),
+            Ok(kind="xlsx", see=("wb.tracking", "wb.content"), may=B_ITEMS),
+            Ok(kind="xlsx", see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS),
+        ),
+        args={"kind": lambda w, who: "visits"},
+        query="date_from=2000-01-01",
+        variant="visits",
+    ),
+    Row(
+        "GET",
+        "/admin/shifts/<int:shift_id>",
+        station_a(Ok(has=("王建国",))),
+        args={"shift_id": "shift_a"},
+    ),
+    Row(
+        "POST",
+        "/admin/shifts/<int:shift_id>",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}/roster"))),
+        args={"shift_id": "shift_a"},
+        body=form(
+            deputy_id=ids("d1"),
+            kind="weekly",
+            weekly=lambda w, who: str(local_today().isoweekday()),
+        ),
+    ),
+    Row(
+        "POST",
+        "/admin/shifts/<int:shift_id>/delete",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}/roster"))),
+        args={"shift_id": spare("spare_shifts", "shift_a")},
+    ),
+    Row(
+        "GET",
+        "/admin/stations",
+        dashboard(
+            Ok(has=(STATION_A,), lacks=(STATION_B,)),
+            Ok(has=(STATION_B,), lacks=(STATION_A,)),
+            Ok(has=(STATION_A, STATION_B)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/stations/<int:station_id>",
+        station_a(Ok(has=(STATION_A, "王建国"))),
+        args={"station_id": "station_a"},
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}"))),
+        args={"station_id": "station_a"},
+        body=STATION_FORM,
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>/code",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}"))),
+        args={"station_id": "station_a"},
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>/members",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}"))),
+        args={"station_id": "station_a"},
+        body=form(deputy_id=ids("d2")),
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>/members/<int:deputy_id>/remove",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}"))),
+        args={"station_id": "station_a", "deputy_id": spare("spare_members", "d2")},
+    ),
+    Row(
+        "GET",
+        "/admin/stations/<int:station_id>/roster",
+        station_a(Ok(has=(STATION_A, "王建国"))),
+        args={"station_id": "station_a"},
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>/roster",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}/roster"))),
+        args={"station_id": "station_a"},
+        body=form(deputy_id=ids("d2"), kind="dates", dates="2032-03-06"),
+    ),
+    Row("GET", "/admin/stations/new", admin_only(Ok())),
+    Row(
+        "POST",
+        "/admin/stations/new",
+        admin_only(Ok(302, location=to("/admin/stations/"))),
+        body=form(name="新建联络站（停用）", address="某路 1 号"),  # inactive: no poster
+    ),
+    Row("GET", "/admin/users", admin_only(Ok(has=("jinzhu", "chengdong")))),
+    Row(
+        "GET",
+        "/admin/users/<int:user_id>",
+        admin_only(Ok(has=("备用账号",))),
+        args={"user_id": "spare_user"},
+    ),
+    Row(
+        "POST",
+        "/admin/users/<int:user_id>",
+        admin_only(Ok(302, location=to("/admin/users"))),
+        args={"user_id": "spare_user"},
+        body=form(
+            display_name="备用账号", role="station_staff", station_ids=ids("station_b"), active="1"
+        ),
+    ),
+    Row("GET", "/admin/users/new", admin_only(Ok())),
+    Row(
+        "POST",
+        "/admin/users/new",
+        admin_only(Ok(302, location=to("/admin/users"))),
+        body=form(
+            username="newclerk",
+            display_name="新联络员",
+            role="station_staff",
+            station_ids=ids("station_b"),
+            active="1",
+            password="long-enough-1",
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/walk-ins",
+        dashboard(
+            Ok(see=("wa.tracking", "wa.content"), may=A_ITEMS),
+            Ok(see=("wb.tracking", "wb.content"), may=B_ITEMS),
+            Ok(see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS),
+        ),
+    ),
+    Row("GET", "/admin/walk-ins/new", dashboard(Ok(), Ok(), Ok())),
+    Row(
+        "POST",
+        "/admin/walk-ins/new",
+        dashboard(*[Ok(302, location=to("/admin/items/"))] * 3),
+        body=form(station_id=own_station, category_id="1", content="来访：新登记一件事"),
+    ),
+    Row(
+        "POST",
+        "/admin/walk-ins/new",
+        station_a(Ok(302, location=to("/admin/items/"))),
+        body=form(station_id=ids("station_a"), category_id="1", content="来访：登记到金竹"),
+        variant="into station A",
+    ),
+]
+
+# Reads first, then writes (each in table order): what a write changes never decides a read.
+ROWS = sorted(API_ROWS + PUBLIC_ROWS + DASHBOARD_ROWS, key=lambda row: row.method != "GET")
+CASES = [pytest.param(row, who, id=f"{row.id} [{who}]") for row in ROWS for who in IDENTITIES]
+
+
+# -- checking an answer -------------------------------------------------------------------------
+
+
+def body_text(response, kind: str) -> str:
+    """Everything a person could read in the answer, as text."""
+    if kind == "xlsx":
+        book = openpyxl.load_workbook(io.BytesIO(response.content))
+        return "\n".join(
+            str(cell.value)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+            if cell.value is not None
+        )
+    if kind == "zip":
+        return "\n".join(zipfile.ZipFile(io.BytesIO(response.content)).namelist())
+    if kind in ("png", "jpeg", "pdf"):
+        return ""
+    return response.text
+
+
+def allowed_secrets(world: World, names: tuple) -> set[str]:
+    """`m1` -> every m1.* secret but the full phone and the visitor's name; `m1.x` -> itself."""
+    return {n for n in names if "." in n} | {
+        secret
+        for prefix in (n for n in names if "." not in n)
+        for secret in world.secrets
+        if secret.startswith(prefix + ".") and not secret.endswith(NAMED_ONLY)
+    }
+
+
+def json_value(data, dotted: str):
+    for part in dotted.split("."):
+        data = data[part]
+    return data
+
+
+def check(world: World, outcome: Outcome, response, who: str) -> None:
+    status = response.status_code
+    where = f"{response.request.method} {response.request.path_url} as {who}"
+    if outcome == LOGIN:
+        assert status == 302, f"{where}: {status}, expected a redirect to the sign-in page"
+        assert urlsplit(response.headers["Location"]).path == "/admin/login", where
+        may, text = set(), response.text
+    elif isinstance(outcome, int):
+        assert status == outcome, f"{where}: {status}, expected {outcome}: {response.text[:300]}"
+        text = response.text
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            message = response.json()["error"]["message"]
+        else:
+            message = text
+        assert CJK.search(message), f"{where}: the refusal says nothing in Chinese"
+        may = set()
+    else:
+        assert status == outcome.status, (
+            f"{where}: {status}, expected {outcome.status}: {response.text[:300]}"
+        )
+        kind = outcome.kind
+        if kind == "png":
+            assert response.content.startswith(b"\x89PNG"), where
+        if kind == "jpeg":
+            assert response.content.startswith(b"\xff\xd8"), where
+        if kind == "pdf":
+            assert response.content.startswith(b"%PDF"), where
+        if kind == "zip":
+            assert response.content.startswith(b"PK"), where
+        text = body_text(response, kind)
+        may = allowed_secrets(world, outcome.may + outcome.see)
+        for name in outcome.see:
+            assert world.secrets[name] in text, f"{where}: {name} is missing"
+        for value in outcome.has:
+            assert value in text, f"{where}: {value!r} is missing"
+        for value in outcome.lacks:
+            assert value not in text, f"{where}: {value!r} must not be shown here"
+        for dotted, expected in outcome.json.items():
+            assert json_value(response.json(), dotted) == expected, f"{where}: {dotted}"
+        if outcome.location is not None:
+            expected = outcome.location(world, who)
+            assert expected in response.headers.get("Location", ""), (
+                f"{where}: redirected to {response.headers.get('Location')}, not {expected}"
+            )
+        if outcome.qr:
+            decoded = [
+                c.text for c in zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))
+            ]
+            assert decoded == [world.secrets[outcome.qr]], where
+    text += "\n" + response.headers.get("Location", "")
+    # What the caller put in the URL is theirs already (the sign-in link and the search box
+    # echo it): not a leak.
+    sent = unquote(response.request.path_url)
+    leaks = [
+        name
+        for name, value in world.secrets.items()
+        if name not in may and value in text and value not in sent
+    ]
+    assert not leaks, f"{where}: leaked {leaks}"
+
+
+# -- the tests ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(module_live):
+    module_live.app.config.update(
+        WECHAT_QR_VERIFY_FILE=QR_FILE, WECHAT_QR_VERIFY_CONTENT=QR_CONTENT
+    )
+    return build_world(module_live)
+
+
+def normal_rule(rule: str) -> str:
+    """`<int(min=1):id>` -> `<int:id>`: a converter's bounds don't change who may call it."""
+    return re.sub(r"<(\w+)\([^)]*\):", r"<\1:", rule)
+
+
+def test_every_route_has_a_row(app):
+    """A route nobody decided for fails here: add its row (who may use it) to the table."""
+    routes = {
+        (method, normal_rule(rule.rule))
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    table = {(row.method, row.rule) for row in ROWS}
+    missing, stale = sorted(routes - table), sorted(table - routes)
+    assert not missing, f"routes with no row in the access matrix: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+    for row in ROWS:
+        assert set(row.cases) == set(IDENTITIES), row.id
+
+
+@pytest.mark.parametrize(("row", "who"), CASES)
+def test_access(world, row, who):
+    identity = world.who[who]
+    if row.fresh_session and identity.is_staff:
+        identity = Identity(who, identity.url, username=USERNAMES[who]).sign_in()
+    kwargs = row.body(world, who) if row.body else {}
+    response = identity.request(row.method, row.path(world, who), **kwargs)
+    check(world, row.cases[who], response, who)
+    if row.after:
+        row.after(world, who, identity)
+
+
+def test_refused_writes_changed_nothing(world):
+    """Whatever order the matrix ran in, the refused callers left no trace on the real item."""
+    app = world.app
+    with app.app_context():
+        m1 = db.session.get(Message, world.ids["m1"])
+        assert m1.status == "replied" and m1.active_assignment.deputy_id == world.ids["d1"]
+        kinds = set(db.session.scalars(db.select(Event.kind).where(Event.message_id == m1.id)))
+        assert not kinds & {"reassigned", "rejected", "closed", "rated"}
+        authors = set(
+            db.session.scalars(db.select(Reply.author_kind).where(Reply.message_id == m1.id))
+        )
+        assert authors <= {"deputy", "citizen"}
+        assert db.session.get(Station, world.ids["station_a"]).name == STATION_A
+        assert db.session.get(StationMember, (world.ids["station_a"], world.ids["d2"]))
+        assert db.session.get(DutyShift, world.ids["shift_a"]) is not None
+        deputy = db.session.get(Deputy, world.ids["d1"])
+        assert deputy.name == "王建国" and deputy.active
+        notice = db.session.get(Notification, world.ids["m1_notice"])
+        assert notice.status == "no_consent"  # only the allowed retried, and only their spares
+        m3 = db.session.get(Message, world.ids["m3"])
+        assert m3.status == "routed" and not m3.replies
+        db.session.remove()
+
+
+def test_a_deputy_loses_an_item_when_staff_reassign_it(world):
+    """ "Routed to them" means now: the deputy it was taken from gets 404, like any other."""
+    live = world.live
+    _, token = live.citizen("王大妈")
+    scene = world.deputy_scene("d1")  # scanned on 王建国's own card: his, whatever the roster
+    answer = live.api(
+        "POST",
+        "/messages",
+        token,
+        json={"scene": scene, "category": "城乡建设", "content": "改派测试：井盖松动"},
+        headers={"Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert answer.status_code == 201, answer.text
+    message_id = answer.json()["id"]
+    live.work()
+    deputy, other = world.who[DEPUTY], world.who[OTHER_DEPUTY]
+    path = f"/api/v1/deputy/messages/{message_id}"
+    assert deputy.request("GET", path).status_code == 200
+    assert other.request("GET", path).status_code == 404
+    answer = world.who[STAFF].request(
+        "POST", f"/admin/items/{message_id}/reassign", data={"deputy_id": world.ids["d2"]}
+    )
+    assert answer.status_code == 302
+    for method, suffix, body in (("GET", "", None), ("POST", "/replies", {"content": "我来答"})):
+        answer = deputy.request(method, path + suffix, json=body)
+        assert answer.status_code == 404 and "井盖" not in answer.text
+    inbox = deputy.request("GET", "/api/v1/deputy/inbox").text
+    assert "井盖" not in inbox
+    assert "井盖" in other.request("GET", path).text
+    assert "井盖" in other.request("GET", "/api/v1/deputy/inbox").text
+
+
+def test_a_new_binding_takes_the_deputy_from_the_old_wechat(world):
+    """Staff re-issue an invite (a new phone): the old WeChat is a citizen again at once."""
+    live = world.live
+    old_openid, old_token = live.citizen("孙志军旧手机")
+    answer = live.api(
+        "POST", "/deputy/bind", old_token, json={"invite_code": world.ids["invite_code"]}
+    )
+    assert answer.status_code == 200
+    old = Identity("old phone", live.url, old_token, old_openid)
+    assert old.request("GET", "/api/v1/deputy/inbox").status_code == 200
+    where = world.who[ADMIN].request("POST", f"/admin/deputies/{world.ids['d4']}/invites")
+    invite_id = int(where.headers["Location"].rsplit("/", 1)[1])
+    with world.app.app_context():
+        code = db.session.get(DeputyInvite, invite_id).code
+        db.session.remove()
+    _, new_token = live.citizen("孙志军新手机")
+    assert (
+        live.api("POST", "/deputy/bind", new_token, json={"invite_code": code}).status_code == 200
+    )
+    answer = old.request("GET", "/api/v1/deputy/inbox")
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_a_deputy"
+    assert live.api("GET", "/deputy/inbox", new_token).status_code == 200
