@@ -108,7 +108,8 @@ def seed(
             assignment_rows, event_rows, reply_rows = [], [], []
             with cur.copy(
                 "COPY messages (id, tracking_no, channel, station_id, category_id, content, "
-                "anonymous, status, content_check, flagged, citizen_id, created_at, updated_at, "
+                "anonymous, status, content_check, flagged, citizen_id, assigned_deputy_id, "
+                "created_at, updated_at, "
                 "routed_at, first_replied_at, closed_at, overdue_at, rating, rated_at) FROM STDIN"
             ) as copy:
                 for i in range(1, messages + 1):
@@ -138,6 +139,7 @@ def seed(
                         or (status == "routed" and now - created > timedelta(hours=72))
                         else None
                     )
+                    deputy_id = rng.choice(deputies_at[station]) if routed else None
                     copy.write_row(
                         (
                             message_id,
@@ -151,6 +153,7 @@ def seed(
                             "pass",
                             False,
                             base_citizen + rng.randrange(citizens) + 1,
+                            deputy_id,
                             created,
                             closed or replied or routed or created,
                             routed,
@@ -162,7 +165,6 @@ def seed(
                         )
                     )
                     if routed:
-                        deputy_id = rng.choice(deputies_at[station])
                         assignment_rows.append((message_id, deputy_id, "on_duty", True, routed))
                         event_rows.append((message_id, "routed", "system", routed))
                     event_rows.append((message_id, "received", "citizen", created))

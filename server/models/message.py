@@ -44,6 +44,8 @@ class Message(db.Model):
         Index("ix_messages_station_created", "station_id", "created_at"),
         Index("ix_messages_citizen_created", "citizen_id", "created_at"),
         Index("ix_messages_status_created", "status", "created_at"),
+        # Routing's "fewest open items" counts along this index, not through assignments.
+        Index("ix_messages_assigned_status", "assigned_deputy_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,6 +54,9 @@ class Message(db.Model):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     # Set when the citizen scanned a deputy's own code: that deputy answers.
     target_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
+    # The deputy of the active Assignment, kept with it by routing.service.assign (a copy, so
+    # a deputy's load is one index range instead of a join per open item).
+    assigned_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     content: Mapped[str] = mapped_column(Text)
     location_lat: Mapped[float | None] = mapped_column(Float)
@@ -80,7 +85,9 @@ class Message(db.Model):
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     station: Mapped[Station | None] = relationship()  # noqa: F821
-    target_deputy: Mapped[Deputy | None] = relationship()  # noqa: F821
+    target_deputy: Mapped[Deputy | None] = relationship(  # noqa: F821
+        foreign_keys=[target_deputy_id]
+    )
     category: Mapped[Category] = relationship()  # noqa: F821
     citizen: Mapped[Citizen | None] = relationship()  # noqa: F821
     photos: Mapped[list[Upload]] = relationship(order_by="Upload.created_at")

@@ -21,14 +21,9 @@ def _candidates(deputies: list[Deputy]) -> list[rules.Candidate]:
     ids = [d.id for d in active]
     open_counts = dict(
         db.session.execute(
-            db.select(Assignment.deputy_id, func.count())
-            .join(Message, Message.id == Assignment.message_id)
-            .where(
-                Assignment.deputy_id.in_(ids),
-                Assignment.active.is_(True),
-                Message.status.in_(AWAITING_DEPUTY),
-            )
-            .group_by(Assignment.deputy_id)
+            db.select(Message.assigned_deputy_id, func.count())
+            .where(Message.assigned_deputy_id.in_(ids), Message.status.in_(AWAITING_DEPUTY))
+            .group_by(Message.assigned_deputy_id)
         ).all()
     )
     return [
@@ -87,6 +82,7 @@ def assign(message: Message, deputy: Deputy, rule: str, actor: str = "system", a
             previous.ended_at = now
     assignment = Assignment(message_id=message.id, deputy_id=deputy.id, rule=rule, created_at=now)
     db.session.add(assignment)
+    message.assigned_deputy_id = deputy.id
     deputy.last_assigned_at = now
     db.session.flush()
     record(
