@@ -57,8 +57,17 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=["max", "series", "e2e", "burst", "scale"],
+        action="append",
+        help="run only these scenarios (repeatable); the report covers what ran",
+    )
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
+    wanted = set(args.only or ["max", "series", "e2e", "burst", "scale"])
+    if args.skip_scale:
+        wanted.discard("scale")
     # Ctrl-C or a kill still stops every process and drops the database (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     seconds = 5 if args.quick else 15
@@ -72,6 +81,22 @@ def main() -> None:
     }
     try:
         world = World.build(stack, citizens=100 if args.quick else 500)
+    except BaseException:
+        stack.stop()
+        raise
+    try:
+        run(results, stack, world, wanted, seconds, args.quick)
+    finally:
+        stack.stop()
+    out = Path(args.out)
+    out.mkdir(exist_ok=True)
+    (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    report.write(results, out)
+    print(f"wrote {out / 'benchmarks.md'}")
+
+
+def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, quick: bool) -> None:
+    if "max" in wanted:
         print("== floor and intake (workers paused: the endpoint alone)")
         floor_max = asyncio.run(load.closed_loop("floor max", world.floor(), 32, seconds))
         intake_max = asyncio.run(load.closed_loop("submit max", world.submission(0.0), 32, seconds))
@@ -83,6 +108,7 @@ def main() -> None:
         }
         print(json.dumps(results["max"], ensure_ascii=False))
 
+    if "series" in wanted:
         print("== rate series (2 workers running, as in production)")
         stack.set_workers(2)
         series = []
@@ -95,6 +121,7 @@ def main() -> None:
             print(rate, intake.summary()["throughput_rps"], intake.summary()["p99_ms"])
         results["series"] = series
 
+    if "e2e" in wanted:
         print("== end to end at 100/s")
         results["e2e"] = []
         for workers in (1, 2, 4):
@@ -123,9 +150,10 @@ def main() -> None:
                 workers, results["e2e"][-1]["notice_p50_ms"], results["e2e"][-1]["max_queue_depth"]
             )
 
+    if "burst" in wanted:
         print("== burst: 10,000 within a minute")
         stack.set_workers(4)
-        burst_total = 1000 if args.quick else 10_000
+        burst_total = 1000 if quick else 10_000
         before = e2e.exactly_once(world)
         result, samples, drained, submitted, _ = asyncio.run(
             e2e.submit_and_watch(world, burst_total / 60, 60)
@@ -142,30 +170,23 @@ def main() -> None:
         }
         print(json.dumps({k: v for k, v in results["burst"].items() if k != "depth_series"}))
 
-        if not args.skip_scale:
-            print("== scale of data")
-            stack.set_workers(0)
-            from bench import scale
+    if "scale" in wanted:
+        print("== scale of data")
+        stack.set_workers(0)
+        from bench import scale
 
-            results["scale"] = {
-                "seed": scale.seed(
-                    stack.database_url,
-                    messages=50_000 if args.quick else 1_000_000,
-                    stations=300 if args.quick else 3000,
-                    deputies=1000 if args.quick else 10_000,
-                )
-            }
-            print(results["scale"]["seed"])
-            results["scale"]["pages"] = dashboard.page_timings(stack)
-            results["scale"]["routing"] = dashboard.routing_timings(stack)
-            print(json.dumps(results["scale"], ensure_ascii=False))
-    finally:
-        stack.stop()
-    out = Path(args.out)
-    out.mkdir(exist_ok=True)
-    (out / "benchmarks.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
-    report.write(results, out)
-    print(f"wrote {out / 'benchmarks.md'}")
+        results["scale"] = {
+            "seed": scale.seed(
+                stack.database_url,
+                messages=50_000 if quick else 1_000_000,
+                stations=300 if quick else 3000,
+                deputies=1000 if quick else 10_000,
+            )
+        }
+        print(results["scale"]["seed"])
+        results["scale"]["pages"] = dashboard.page_timings(stack)
+        results["scale"]["routing"] = dashboard.routing_timings(stack)
+        print(json.dumps(results["scale"], ensure_ascii=False))
 
 
 if __name__ == "__main__":

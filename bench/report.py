@@ -75,6 +75,25 @@ def write(results: dict, out: Path) -> None:
         "The intake figures include msg_sec_check through the WeChat sandbox on every "
         "submission: CPU that WeChat would spend in production is spent here.",
         "",
+    ]
+    if "max" in results:
+        lines += _max_section(results)
+    if "series" in results:
+        lines += _series_section(results, out)
+    if "e2e" in results:
+        lines += _e2e_section(results)
+    if "burst" in results:
+        lines += _burst_section(results)
+    if "scale" in results:
+        lines += _scale_section(results)
+    findings = Path(__file__).with_name("findings.md")
+    if findings.exists():
+        lines += ["", findings.read_text().strip()]
+    (out / "benchmarks.md").write_text("\n".join(lines) + "\n")
+
+
+def _max_section(results: dict) -> list[str]:
+    lines = [
         "## Maximum throughput (closed loop, 32 connections, workers paused)",
         "",
         "`floor`: validate a small JSON body and INSERT one row (SQLAlchemy Core). `submit`: "
@@ -93,8 +112,11 @@ def write(results: dict, out: Path) -> None:
     ratio = results["max"]["intake"]["throughput_rps"] / max(
         1, results["max"]["floor"]["throughput_rps"]
     )
-    lines += ["", f"Submit / floor: **{ratio:.0%}**.", ""]
-    lines += [
+    return lines + ["", f"Submit / floor: **{ratio:.0%}**.", ""]
+
+
+def _series_section(results: dict, out: Path) -> list[str]:
+    lines = [
         "## Fixed rates (open loop, 2 RQ workers running)",
         "",
         _row(
@@ -131,10 +153,14 @@ def write(results: dict, out: Path) -> None:
                 ]
             )
         )
-    plot = _plot(results, out) if results.get("series") else None
+    plot = _plot(results, out)
     if plot:
         lines += ["", f"![latency vs rate]({plot})", ""]
-    lines += [
+    return lines
+
+
+def _e2e_section(results: dict) -> list[str]:
+    lines = [
         "## End to end at 100 submissions/s",
         "",
         "From the start of a submission to the deputy's new-item notice recorded as sent by the "
@@ -171,9 +197,13 @@ def write(results: dict, out: Path) -> None:
                 ]
             )
         )
+    return lines
+
+
+def _burst_section(results: dict) -> list[str]:
     b = results["burst"]
     delta = {k: b["after"][k] - b["before"][k] for k in b["after"]}
-    lines += [
+    return [
         "",
         f"## Burst: {b['target']:,} submissions within one minute (4 RQ workers)",
         "",
@@ -190,37 +220,39 @@ def write(results: dict, out: Path) -> None:
         + ", ".join(f"{t:.0f}s {d}" for t, d in b["depth_series"][::10]),
         "",
     ]
-    if "scale" in results:
-        s = results["scale"]
-        seed = s["seed"]
-        lines += [
-            "## Scale of data",
-            "",
-            f"Seeded {seed['messages']:,} items, {seed['stations']:,} stations, "
-            f"{seed['deputies']:,} deputies, {seed['citizens']:,} citizens, {seed['events']:,} "
-            f"events in {seed['seconds']} s (COPY).",
-            "",
-            _row(["request", "status", "bytes", "median ms", "max ms", "runs"]),
-            _row(["---"] * 6),
-        ]
-        for page in s["pages"]:
-            lines.append(
-                _row(
-                    [
-                        f"`{page['url']}`",
-                        page["status"],
-                        page["bytes"],
-                        page["median_ms"],
-                        page["max_ms"],
-                        page["runs"],
-                    ]
-                )
+
+
+def _scale_section(results: dict) -> list[str]:
+    s = results["scale"]
+    seed = s["seed"]
+    lines = [
+        "## Scale of data",
+        "",
+        f"Seeded {seed['messages']:,} items, {seed['stations']:,} stations, "
+        f"{seed['deputies']:,} deputies, {seed['citizens']:,} citizens, {seed['events']:,} "
+        f"events in {seed['seconds']} s (COPY).",
+        "",
+        _row(["request", "status", "bytes", "median ms", "max ms", "runs"]),
+        _row(["---"] * 6),
+    ]
+    for page in s["pages"]:
+        lines.append(
+            _row(
+                [
+                    f"`{page['url']}`",
+                    page["status"],
+                    page["bytes"],
+                    page["median_ms"],
+                    page["max_ms"],
+                    page["runs"],
+                ]
             )
-        r = s["routing"]
-        lines += [
-            "",
-            f"Routing job (in process, one message): median {r['median_ms']} ms, "
-            f"p95 {r['p95_ms']} ms over {r['runs']} runs.",
-            "",
-        ]
-    (out / "benchmarks.md").write_text("\n".join(lines) + "\n")
+        )
+    r = s["routing"]
+    lines += [
+        "",
+        f"Routing job (in process, one message): median {r['median_ms']} ms, "
+        f"p95 {r['p95_ms']} ms over {r['runs']} runs.",
+        "",
+    ]
+    return lines
