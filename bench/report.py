@@ -230,7 +230,9 @@ def _scale_section(results: dict) -> list[str]:
         "",
         f"Seeded {seed['messages']:,} items, {seed['stations']:,} stations, "
         f"{seed['deputies']:,} deputies, {seed['citizens']:,} citizens, {seed['events']:,} "
-        f"events in {seed['seconds']} s (COPY).",
+        f"events, {seed.get('notifications', 0):,} notices in {seed['seconds']} s (COPY), ids "
+        "growing with time as in production. Pages are fetched over HTTP as the administrator "
+        "(every station in scope); the bytes column is the page as sent.",
         "",
         _row(["request", "status", "bytes", "median ms", "max ms", "runs"]),
         _row(["---"] * 6),

@@ -1,7 +1,9 @@
 """Scale of data: 1,000,000 historical items, 3,000 stations, 10,000 deputies, loaded with COPY.
 
 Rows are made to look like a province's year: items spread over 365 days, most closed and rated,
-some awaiting, every routed item with its assignment and events.
+some awaiting, every routed item with its assignment, events and WeChat notices. Ids grow with
+time, as they do when items arrive one after another, so a month's rows sit together on disk as
+they would in production (a random order would make every date range read the whole table).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ STATUSES = [
     ("unassigned", 0.01),
     ("rejected", 0.02),
 ]
+# How WeChat notices end: most are sent; some people never granted consent, a few fail.
+NOTICE_OUTCOMES = ["sent", "no_consent", "failed"]
+NOTICE_WEIGHTS = [0.88, 0.1, 0.02]
 RATINGS = ["satisfied", "satisfied", "satisfied", "basically_satisfied", "unsatisfied"]
 
 
@@ -105,7 +110,8 @@ def seed(
             for deputy_id, station in station_of.items():
                 deputies_at.setdefault(station, []).append(deputy_id)
 
-            assignment_rows, event_rows, reply_rows = [], [], []
+            assignment_rows, event_rows, reply_rows, notice_rows = [], [], [], []
+            ages = sorted((rng.randrange(365 * 24 * 3600) for _ in range(messages)), reverse=True)
             with cur.copy(
                 "COPY messages (id, tracking_no, channel, station_id, category_id, content, "
                 "anonymous, status, content_check, flagged, citizen_id, assigned_deputy_id, "
@@ -115,7 +121,7 @@ def seed(
                 for i in range(1, messages + 1):
                     message_id = base_message + i
                     station = base_station + rng.randrange(stations) + 1
-                    created = now - timedelta(seconds=rng.randrange(365 * 24 * 3600))
+                    created = now - timedelta(seconds=ages[i - 1])
                     status = _status(rng)
                     routed = (
                         created + timedelta(seconds=rng.randrange(2, 60))
@@ -167,12 +173,21 @@ def seed(
                     if routed:
                         assignment_rows.append((message_id, deputy_id, "on_duty", True, routed))
                         event_rows.append((message_id, "routed", "system", routed))
+                        notice_rows.append(
+                            (f"assign-{message_id}", "new_item", message_id, None, deputy_id,
+                             rng.choices(NOTICE_OUTCOMES, NOTICE_WEIGHTS)[0], routed)
+                        )  # fmt: skip
                     event_rows.append((message_id, "received", "citizen", created))
                     if replied:
                         reply_rows.append(
                             (message_id, "deputy", deputy_id, "已联系相关部门处理。", replied)
                         )
                         event_rows.append((message_id, "replied", "deputy", replied))
+                        notice_rows.append(
+                            (f"reply-{message_id}", "reply", message_id,
+                             base_citizen + rng.randrange(citizens) + 1, None,
+                             rng.choices(NOTICE_OUTCOMES, NOTICE_WEIGHTS)[0], replied)
+                        )  # fmt: skip
                     if closed:
                         event_rows.append((message_id, "closed", "citizen", closed))
             with cur.copy(
@@ -190,7 +205,30 @@ def seed(
             ) as copy:
                 for row in reply_rows:
                     copy.write_row(row)
+            with cur.copy(
+                "COPY notifications (dedupe_key, kind, message_id, citizen_id, deputy_id, "
+                "template_id, data, status, attempts, created_at, updated_at, sent_at) FROM STDIN"
+            ) as copy:
+                for key, kind, message_id, citizen, deputy, status, at in notice_rows:
+                    sent = at if status == "sent" else None
+                    copy.write_row(
+                        (
+                            key,
+                            kind,
+                            message_id,
+                            citizen,
+                            deputy,
+                            "tmpl",
+                            "{}",
+                            status,
+                            1,
+                            at,
+                            at,
+                            sent,
+                        )
+                    )
             for table in (
+                "notifications",
                 "citizens",
                 "stations",
                 "deputies",
@@ -214,5 +252,6 @@ def seed(
         "assignments": len(assignment_rows),
         "events": len(event_rows),
         "replies": len(reply_rows),
+        "notifications": len(notice_rows),
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -88,6 +88,7 @@ def reject(message: Message, staff: StaffUser, reason: str) -> None:
     if not reason:
         raise ActionError("请填写不予受理的理由")
     _move_status(message, "rejected", closed_at=utcnow())
+    message.assigned_deputy_id = None
     for assignment in message.assignments:
         if assignment.active:
             assignment.active = False

@@ -11,7 +11,7 @@ from server.admin import scope
 from server.admin.forms import parse_date, parse_int
 from server.admin.present import OPEN_STATUSES
 from server.extensions import db
-from server.models import STATUS_LABELS, Assignment, Message
+from server.models import STATUS_LABELS, Message
 from server.timeutil import LOCAL, utcnow
 
 
@@ -79,13 +79,7 @@ class ItemFilter:
         if self.station_id is not None:
             query = query.where(Message.station_id == self.station_id)
         if self.deputy_id is not None:
-            query = query.where(
-                Message.id.in_(
-                    db.select(Assignment.message_id).where(
-                        Assignment.deputy_id == self.deputy_id, Assignment.active.is_(True)
-                    )
-                )
-            )
+            query = query.where(Message.assigned_deputy_id == self.deputy_id)
         if self.status:
             query = query.where(Message.status == self.status)
         if self.category_id is not None:

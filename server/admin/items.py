@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
+from sqlalchemy.orm import joinedload, selectinload
 
 from server.admin import actions, bp, scope
 from server.admin.audit import audit
@@ -13,23 +14,45 @@ from server.crypto import decrypt_phone, mask_phone
 from server.extensions import db
 from server.models import (
     RATING_LABELS,
+    Assignment,
     Category,
     Deputy,
     Event,
     Message,
     Notification,
+    Station,
+    StationMember,
     WalkIn,
 )
 from server.models.notification import NOTICE_STATUS_LABELS
 from server.routing.queue import enqueue_notice
 
 PER_PAGE = 20
+# A province has ten thousand deputies: a list that long is no use to anyone (and weighs half a
+# megabyte), so beyond this many the deputy list waits for a station to be chosen.
+DEPUTY_CHOICES = 300
 
 
-def filter_choices() -> dict:
+def filter_choices(item_filter: ItemFilter | None = None) -> dict:
+    deputies = scope.deputy_query().order_by(Deputy.active.desc(), Deputy.name, Deputy.id)
+    station_id = item_filter.station_id if item_filter else None
+    if station_id is not None:
+        members = db.select(StationMember.deputy_id).where(StationMember.station_id == station_id)
+        deputies = deputies.where(Deputy.id.in_(members))
+    many = db.session.scalar(
+        db.select(db.func.count()).select_from(deputies.limit(DEPUTY_CHOICES + 1).subquery())
+    )
+    if many > DEPUTY_CHOICES:
+        chosen = item_filter.deputy_id if item_filter else None
+        deputies = deputies.where(Deputy.id == chosen)
     return {
-        "stations": scope.visible_stations(),
-        "deputies": scope.visible_deputies(),
+        # id, name and active only: a province's three thousand stations as ORM objects cost
+        # more than the rest of the page.
+        "stations": db.session.execute(
+            scope.station_query().with_only_columns(Station.id, Station.name, Station.active)
+        ).all(),
+        "deputies": list(db.session.scalars(deputies)),
+        "deputies_need_station": many > DEPUTY_CHOICES,
         "categories": list(db.session.scalars(db.select(Category).order_by(Category.sort_order))),
     }
 
@@ -41,10 +64,15 @@ def item_list():
     messages, total = [], 0
     if not item_filter.errors:
         query = item_filter.query()
-        total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+        total = db.session.scalar(query.with_only_columns(db.func.count(Message.id)))
         messages = list(
             db.session.scalars(
-                query.order_by(Message.created_at.desc(), Message.id.desc())
+                query.options(
+                    joinedload(Message.station),
+                    joinedload(Message.category),
+                    selectinload(Message.assignments).joinedload(Assignment.deputy),
+                )
+                .order_by(Message.created_at.desc(), Message.id.desc())
                 .limit(PER_PAGE)
                 .offset((page - 1) * PER_PAGE)
             )
@@ -57,7 +85,7 @@ def item_list():
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
         masked_phone=lambda m: mask_phone(decrypt_phone(m.contact_phone_enc)),
-        **filter_choices(),
+        **filter_choices(item_filter),
     ), (422 if item_filter.errors else 200)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, render_template, request, send_file
+from flask import abort, current_app, render_template, request, send_file
 from sqlalchemy.orm import joinedload, selectinload
 
 from server.admin import bp, scope
@@ -59,15 +59,18 @@ VISIT_COLUMNS = [
 KINDS = {"suggestions": "意见建议登记簿", "visits": "接待登记簿"}
 
 
-def _load(item_filter: ItemFilter, walk_ins_only: bool) -> list[Message]:
-    query = item_filter.query().options(
+def _query(item_filter: ItemFilter, walk_ins_only: bool):
+    query = item_filter.query()
+    return query.where(Message.channel == "walk_in") if walk_ins_only else query
+
+
+def _load(query) -> list[Message]:
+    query = query.options(
         joinedload(Message.station),
         joinedload(Message.category),
         selectinload(Message.assignments).joinedload(Assignment.deputy),
         selectinload(Message.replies),
     )
-    if walk_ins_only:
-        query = query.where(Message.channel == "walk_in")
     return list(db.session.scalars(query.order_by(Message.created_at, Message.id)).unique())
 
 
@@ -170,7 +173,7 @@ def _default_range(args) -> dict:
 @bp.get("/registers")
 def register_page():
     item_filter = ItemFilter.from_args(_default_range(request.args))
-    return render_template("admin/registers.html", f=item_filter, **filter_choices())
+    return render_template("admin/registers.html", f=item_filter, **filter_choices(item_filter))
 
 
 def _title(kind: str, item_filter: ItemFilter) -> str:
@@ -187,9 +190,21 @@ def register_export(kind: str):
         abort(404)
     item_filter = ItemFilter.from_args(request.args)
     if item_filter.errors:
-        page = render_template("admin/registers.html", f=item_filter, **filter_choices())
+        page = render_template("admin/registers.html", f=item_filter, **filter_choices(item_filter))
         return page, 422
-    messages = _load(item_filter, walk_ins_only=kind == "visits")
+    query = _query(item_filter, walk_ins_only=kind == "visits")
+    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    limit = current_app.config["REGISTER_MAX_ROWS"]
+    if total > limit:
+        too_many = (
+            f"所选范围共有 {total:,} 条，超过一次导出的上限 {limit:,} 条。"
+            "请缩短日期范围，或选择一个联络站后分别导出。"
+        )
+        page = render_template(
+            "admin/registers.html", f=item_filter, too_many=too_many, **filter_choices(item_filter)
+        )
+        return page, 422
+    messages = _load(query)
     ids = [m.id for m in messages]
     walk_ins = {}
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):

@@ -22,11 +22,14 @@ def station_ids() -> list[int] | None:
     return sorted(s.id for s in g.staff.stations)
 
 
-def visible_stations(active_only: bool = False) -> list[Station]:
+def station_query():
     query = db.select(Station).order_by(Station.active.desc(), Station.id)
     ids = station_ids()
-    if ids is not None:
-        query = query.where(Station.id.in_(ids))
+    return query if ids is None else query.where(Station.id.in_(ids))
+
+
+def visible_stations(active_only: bool = False) -> list[Station]:
+    query = station_query()
     if active_only:
         query = query.where(Station.active.is_(True))
     return list(db.session.scalars(query))

@@ -1,44 +1,39 @@
-"""The overview's numbers. One query loads the items received since the earliest period start;
-everything else is counted in Python, the same way for every period, station and deputy.
+"""The overview's numbers, counted by the database.
 
 Counts are by cohort: "本周" means the items received this week (Asia/Shanghai), and how far each
-of them has got by now. A month of a busy city is a few thousand rows: cheap to count here, and
-the same code on SQLite and PostgreSQL.
+of them has got by now. The database does the counting (aggregates with conditional sums), and
+nothing is loaded row by row into Python: a province's month is tens of thousands of items. The
+month is read once, grouped by (station, deputy), and rolled up here into the month's total, the
+station table and the deputy table. The day chart counts per Beijing day with
+boundaries computed here, so no time-zone arithmetic has to be written in SQL. Medians are
+percentile_cont on PostgreSQL; SQLite (small deployments) has none, so there the durations are
+fetched and the median taken in Python.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import pairwise
+from operator import add
 
 from flask import current_app
-from sqlalchemy import and_, exists
+from sqlalchemy import case, exists, func
 
 from server.admin import scope
 from server.admin.filters import local_day_start
 from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
 from server.extensions import db
-from server.models import Assignment, Category, Deputy, Event, Message, Notification
+from server.models import RATING_LABELS, Category, Deputy, Event, Message, Notification, Station
 from server.timeutil import local_today, utcnow
 
 CHART_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Row:
-    id: int
-    station_id: int | None
-    category_id: int
-    deputy_id: int | None
-    status: str
-    created_at: datetime
-    routed_at: datetime | None
-    first_replied_at: datetime | None
-    overdue_at: datetime | None
-    rating: str | None
-    not_notified: bool
+# A province has thousands of stations and deputies: the overview shows the ones that need
+# attention most; the item list (filtered by station or deputy) shows the rest.
+TABLE_ROWS = 50
+PERIOD_LABELS = {"today": "今天", "week": "本周", "month": "本月"}
 
 
 def period_starts(today: date) -> dict[str, date]:
@@ -49,121 +44,212 @@ def period_starts(today: date) -> dict[str, date]:
     }
 
 
-PERIOD_LABELS = {"today": "今天", "week": "本周", "month": "本月"}
+def _count_if(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def load_rows(since: datetime) -> list[Row]:
+def _aggregates(since: datetime, now: datetime) -> list:
+    cutoff = now - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
+    waiting = Message.status.in_(OPEN_STATUSES)
+    # A notice is written after its item arrived: bounding it by the period too lets the
+    # database look only at this period's notices instead of every failed one since day one.
     not_notified = exists().where(
-        Notification.message_id == Message.id, Notification.status.in_(NOT_NOTIFIED)
+        Notification.message_id == Message.id,
+        Notification.status.in_(NOT_NOTIFIED),
+        Notification.created_at >= since,
     )
-    query = (
-        db.select(
-            Message.id,
-            Message.station_id,
-            Message.category_id,
-            Assignment.deputy_id,
-            Message.status,
-            Message.created_at,
-            Message.routed_at,
-            Message.first_replied_at,
-            Message.overdue_at,
-            Message.rating,
-            not_notified.label("not_notified"),
-        )
-        .outerjoin(
-            Assignment, and_(Assignment.message_id == Message.id, Assignment.active.is_(True))
-        )
-        .where(Message.created_at >= since)
-    )
-    return [Row(*r) for r in db.session.execute(scope.scope_messages(query))]
-
-
-def summarize(rows: list[Row], now: datetime) -> dict:
-    overdue_after = timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
-    responses = [
-        (r.first_replied_at - r.created_at).total_seconds() for r in rows if r.first_replied_at
+    return [
+        func.count().label("received"),
+        func.count(Message.routed_at).label("routed"),
+        func.count(Message.first_replied_at).label("replied"),
+        _count_if(Message.status == "closed").label("closed"),
+        _count_if(waiting).label("open"),
+        _count_if(
+            waiting & (Message.overdue_at.is_not(None) | (Message.created_at <= cutoff))
+        ).label("overdue"),
+        _count_if(not_notified).label("not_notified"),
+        *(_count_if(Message.rating == rating).label(rating) for rating in RATING_LABELS),
     ]
-    ratings = Counter(r.rating for r in rows if r.rating)
+
+
+def _summary(counts: dict, median: float | None) -> dict:
+    ratings = {r: counts[r] for r in RATING_LABELS if counts.get(r)}
     rated = sum(ratings.values())
+    good = ratings.get("satisfied", 0) + ratings.get("basically_satisfied", 0)
     return {
-        "received": len(rows),
-        "routed": sum(1 for r in rows if r.routed_at is not None),
-        "replied": sum(1 for r in rows if r.first_replied_at is not None),
-        "closed": sum(1 for r in rows if r.status == "closed"),
-        "open": sum(1 for r in rows if r.status in OPEN_STATUSES),
-        "overdue": sum(
-            1
-            for r in rows
-            if r.status in OPEN_STATUSES
-            and (r.overdue_at is not None or now - r.created_at >= overdue_after)
-        ),
-        "not_notified": sum(1 for r in rows if r.not_notified),
-        "median_response": statistics.median(responses) if responses else None,
-        "ratings": dict(ratings),
+        **{k: counts.get(k, 0) for k in ("received", "routed", "replied", "closed", "open")},
+        "overdue": counts.get("overdue", 0),
+        "not_notified": counts.get("not_notified", 0),
+        "median_response": median,
+        "ratings": ratings,
         "rated": rated,
         # 满意 + 基本满意, as the seeds report it
-        "satisfied_pct": (
-            round(
-                100 * (ratings["satisfied"] + ratings["basically_satisfied"]) / rated,
-            )
-            if rated
-            else None
-        ),
+        "satisfied_pct": round(100 * good / rated) if rated else None,
     }
 
 
-def per_day(rows: list[Row], today: date) -> list[tuple[date, int]]:
-    counts = Counter(local_today(r.created_at) for r in rows)
+COUNTS = ("received", "routed", "replied", "closed", "open", "overdue", "not_notified")
+
+
+def summarize(since: datetime, now: datetime) -> dict:
+    """The summary of every item received since `since`."""
+    query = db.select(*_aggregates(since, now)).where(Message.created_at >= since)
+    counts = dict(db.session.execute(scope.scope_messages(query)).mappings().one())
+    return _summary(counts, median_responses(since).get(None))
+
+
+@dataclass
+class Cohort:
+    """The counts of one period, in total and per station and per deputy, from a single scan
+    grouped by (station, deputy): counts add up, so the three views are sums of its rows.
+    `stations` and `deputies` hold raw counts; only the rows a table shows become summaries."""
+
+    since: datetime
+    total: dict
+    stations: dict[int | None, dict]
+    deputies: dict[int, dict]
+
+    @classmethod
+    def load(cls, since: datetime, now: datetime) -> Cohort:
+        pair = (Message.station_id, Message.assigned_deputy_id)
+        query = (
+            db.select(*pair, *_aggregates(since, now))
+            .where(Message.created_at >= since)
+            .group_by(*pair)
+        )
+        keys = [*COUNTS, *RATING_LABELS]
+        zero = [0] * len(keys)
+        total, stations, deputies = zero, {}, {}
+        for station_id, deputy_id, *values in db.session.execute(scope.scope_messages(query)):
+            values = [int(v) for v in values]
+            total = list(map(add, total, values))
+            stations[station_id] = list(map(add, stations.get(station_id, zero), values))
+            if deputy_id is not None:
+                deputies[deputy_id] = list(map(add, deputies.get(deputy_id, zero), values))
+        return cls(
+            since,
+            _summary(dict(zip(keys, total, strict=True)), median_responses(since).get(None)),
+            {k: dict(zip(keys, v, strict=True)) for k, v in stations.items()},
+            {k: dict(zip(keys, v, strict=True)) for k, v in deputies.items()},
+        )
+
+
+def median_responses(since: datetime, group=None, keys=None) -> dict:
+    """Median seconds from receipt to the first answer, per group (under None without one)."""
+    keyed = [group] if group is not None else []
+    where = [Message.created_at >= since, Message.first_replied_at.is_not(None)]
+    if keys is not None:
+        if not keys:
+            return {}
+        where.append(group.in_(list(keys)))
+    if db.engine.dialect.name == "postgresql":
+        seconds = func.extract("epoch", Message.first_replied_at - Message.created_at)
+        median = func.percentile_cont(0.5).within_group(seconds.asc())
+        query = db.select(*keyed, median).where(*where).group_by(*keyed)
+        rows = db.session.execute(scope.scope_messages(query))
+        pairs = (tuple(row) if keyed else (None, row[0]) for row in rows)
+        return {k: float(v) for k, v in pairs if v is not None}
+    query = db.select(*keyed, Message.created_at, Message.first_replied_at).where(*where)
+    durations: dict = defaultdict(list)
+    for row in db.session.execute(scope.scope_messages(query)):
+        key = row[0] if keyed else None
+        durations[key].append((row[-1] - row[-2]).total_seconds())
+    return {k: statistics.median(v) for k, v in durations.items()}
+
+
+def empty_summary() -> dict:
+    return _summary({}, None)
+
+
+def per_day(today: date) -> list[tuple[date, int]]:
     days = [today - timedelta(days=i) for i in range(CHART_DAYS - 1, -1, -1)]
-    return [(day, counts.get(day, 0)) for day in days]
+    bounds = [local_day_start(d) for d in days] + [local_day_start(today + timedelta(days=1))]
+    columns = [
+        _count_if((Message.created_at >= lo) & (Message.created_at < hi))
+        for lo, hi in pairwise(bounds)
+    ]
+    query = db.select(*columns).where(
+        Message.created_at >= bounds[0], Message.created_at < bounds[-1]
+    )
+    counts = db.session.execute(scope.scope_messages(query)).one()
+    return list(zip(days, (int(c) for c in counts), strict=True))
 
 
-def per_category(rows: list[Row]) -> list[tuple[str, int]]:
-    counts = Counter(r.category_id for r in rows)
-    names = dict(db.session.execute(db.select(Category.id, Category.name)).all())
-    return sorted(((names.get(k, "?"), v) for k, v in counts.items()), key=lambda x: -x[1])
+def per_category(since: datetime) -> list[tuple[str, int]]:
+    query = (
+        db.select(Category.name, func.count())
+        .join(Message, Message.category_id == Category.id)
+        .where(Message.created_at >= since)
+        .group_by(Category.id, Category.name)
+        .order_by(func.count().desc(), Category.sort_order)
+    )
+    return [(name, count) for name, count in db.session.execute(scope.scope_messages(query))]
 
 
-def per_station(rows: list[Row], now: datetime) -> list[tuple]:
-    grouped: dict[int | None, list[Row]] = defaultdict(list)
-    for row in rows:
-        grouped[row.station_id].append(row)
-    out = [(s, summarize(grouped.get(s.id, []), now)) for s in scope.visible_stations()]
-    if grouped.get(None) and scope.is_admin():
-        out.append((None, summarize(grouped[None], now)))
-    return out
+def _ranked(groups: dict, key) -> list:
+    return sorted((k for k in groups if k is not None), key=lambda k: key(groups[k], k))
 
 
-def per_deputy(rows: list[Row], now: datetime) -> list[tuple]:
-    grouped: dict[int, list[Row]] = defaultdict(list)
-    for row in rows:
-        if row.deputy_id is not None:
-            grouped[row.deputy_id].append(row)
-    if not grouped:
-        return []
-    deputies = db.session.scalars(db.select(Deputy).where(Deputy.id.in_(list(grouped))))
-    out = [(d, summarize(grouped[d.id], now)) for d in deputies]
-    return sorted(out, key=lambda x: (-x[1]["open"], -x[1]["received"], x[0].name))
+def per_station(cohort: Cohort) -> tuple[list[tuple], int]:
+    """The stations with the most overdue and waiting items first; quiet stations after them,
+    so a clerk with two stations still sees both. Returns the rows and how many there are."""
+    groups = cohort.stations
+    ids = _ranked(groups, lambda s, k: (-s["overdue"], -s["open"], -s["received"], k))
+    ids = ids[:TABLE_ROWS]
+    by_id = {s.id: s for s in db.session.scalars(db.select(Station).where(Station.id.in_(ids)))}
+    rows = [(by_id[i], _summary(groups[i], None)) for i in ids if i in by_id]
+    visible = db.select(Station.id)
+    if (station_ids := scope.station_ids()) is not None:
+        visible = visible.where(Station.id.in_(station_ids))
+    if len(rows) < TABLE_ROWS:
+        quiet = (
+            db.select(Station)
+            .where(Station.id.in_(visible), Station.id.not_in([k for k in groups if k]))
+            .order_by(Station.active.desc(), Station.id)
+            .limit(TABLE_ROWS - len(rows))
+        )
+        rows += [(s, empty_summary()) for s in db.session.scalars(quiet)]
+    if groups.get(None) and scope.is_admin():
+        rows.append((None, _summary(groups[None], None)))
+    total = db.session.scalar(db.select(func.count()).select_from(visible.subquery()))
+    return rows, total
+
+
+def per_deputy(cohort: Cohort) -> tuple[list[tuple], int]:
+    """Deputies with items in the period, the most waiting first, each with their median time
+    to answer. Returns the rows and how many deputies had items."""
+    groups = cohort.deputies
+    shown = _ranked(groups, lambda s, k: (-s["open"], -s["received"], k))[:TABLE_ROWS]
+    if not shown:
+        return [], 0
+    medians = median_responses(cohort.since, Message.assigned_deputy_id, shown)
+    deputies = {d.id: d for d in db.session.scalars(db.select(Deputy).where(Deputy.id.in_(shown)))}
+    rows = [(deputies[k], _summary(groups[k], medians.get(k))) for k in shown if k in deputies]
+    return rows, len(groups)
 
 
 def overview(now: datetime | None = None) -> dict:
     now = now or utcnow()
     today = local_today(now)
-    starts = period_starts(today)
-    chart_start = today - timedelta(days=CHART_DAYS - 1)
-    rows = load_rows(local_day_start(min(chart_start, *starts.values())))
-    by_period = {}
-    for name, start in starts.items():
-        since = local_day_start(start)
-        by_period[name] = [r for r in rows if r.created_at >= since]
-    month = by_period["month"]
+    starts = {name: local_day_start(day) for name, day in period_starts(today).items()}
+    month = Cohort.load(starts["month"], now)
+    periods = {
+        "today": summarize(starts["today"], now),
+        "week": summarize(starts["week"], now),
+        "month": month.total,
+    }
+    stations, station_total = per_station(month)
+    deputies, deputy_total = per_deputy(month)
     return {
         "now": now,
-        "periods": {name: summarize(by_period[name], now) for name in starts},
-        "per_day": per_day(rows, today),
-        "per_category": per_category(month),
-        "per_station": per_station(month, now),
-        "per_deputy": per_deputy(month, now),
+        "periods": periods,
+        "per_day": per_day(today),
+        "per_category": per_category(month.since),
+        "per_station": stations,
+        "station_total": station_total,
+        "per_deputy": deputies,
+        "deputy_total": deputy_total,
+        "table_rows": TABLE_ROWS,
         "latest": latest_messages(),
     }
 

@@ -44,6 +44,8 @@ class Message(db.Model):
         Index("ix_messages_station_created", "station_id", "created_at"),
         Index("ix_messages_citizen_created", "citizen_id", "created_at"),
         Index("ix_messages_status_created", "status", "created_at"),
+        # The item list's order (newest first) and every "received since" count of the overview.
+        Index("ix_messages_created", "created_at", "id"),
         # Routing's "fewest open items" counts along this index, not through assignments.
         Index("ix_messages_assigned_status", "assigned_deputy_id", "status"),
     )
@@ -54,8 +56,9 @@ class Message(db.Model):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     # Set when the citizen scanned a deputy's own code: that deputy answers.
     target_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
-    # The deputy of the active Assignment, kept with it by routing.service.assign (a copy, so
-    # a deputy's load is one index range instead of a join per open item).
+    # The deputy of the active Assignment, kept with it by routing.service.assign and cleared
+    # when an item is refused (a copy, so a deputy's load is one index range instead of a join
+    # per open item, and the overview groups by it).
     assigned_deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
     content: Mapped[str] = mapped_column(Text)

@@ -25,7 +25,11 @@ DUE_STATUSES = ("pending", "retry")
 
 class Notification(db.Model):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notifications_status_due", "status", "next_attempt_at"),
+        # The overview's "not notified" count looks up this period's failed notices.
+        Index("ix_notifications_status_created", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # What this notice is about, e.g. "assign-12" or "reply-40": a second row for the same

@@ -117,6 +117,9 @@ def test_rejecting_needs_a_reason_and_takes_the_item_off_the_deputys_inbox(live,
     assert "不予受理" in page and "广告信息" in page
     answer = admin.post(f"/admin/items/{created['id']}/close")
     assert answer.status_code == 409 and "已办结或不予受理" in answer.get_data(as_text=True)
+    # Off the deputy's load too: it no longer counts for them in routing or the overview.
+    with live.app.app_context():
+        assert db.session.get(Message, created["id"]).assigned_deputy_id is None
 
 
 def test_a_staff_reply_reaches_the_citizen_and_closing_is_recorded(live, signed_in, world):
@@ -187,3 +190,25 @@ def test_queue_health_lists_failed_notices_and_jobs_and_retries_them(live, signe
     assert len(live.sandbox.sent(wang_openid)) == 1
     answer = admin.post("/admin/queue/jobs/no-such-job/retry")
     assert "该任务已不在失败列表中" in admin.get(answer.headers["Location"]).get_data(True)
+
+
+def deputy_options(html: str) -> list[str]:
+    select = re.search(r'<select id="f-deputy".*?</select>', html, re.S).group(0)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select)
+
+
+def test_a_long_deputy_list_waits_for_a_station(live, signed_in, world, monkeypatch):
+    from server.admin import items
+
+    admin = signed_in()
+    everyone = deputy_options(admin.get("/admin/items").get_data(as_text=True))
+    assert everyone[0] == "全部" and {"王建国", "赵丽华"} <= set(everyone)
+    monkeypatch.setattr(items, "DEPUTY_CHOICES", 3)  # four deputies, three at 金竹
+    html = admin.get("/admin/items").get_data(as_text=True)
+    assert deputy_options(html) == ["全部（代表较多，请先选联络站并查询）"]
+    html = admin.get(f"/admin/items?station={world['stations']['金竹']}").get_data(as_text=True)
+    at_jinzhu = deputy_options(html)
+    assert at_jinzhu[0] == "全部" and "王建国" in at_jinzhu and "赵丽华" not in at_jinzhu
+    chosen = world["ids"]["赵丽华"]
+    html = admin.get(f"/admin/items?deputy={chosen}").get_data(as_text=True)
+    assert deputy_options(html)[1:] == ["赵丽华"]

@@ -5,47 +5,84 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from flask import g
+
 from server.admin import stats
 from server.admin.charts import day_bars, nice_max
 from server.admin.present import duration_text, mask_name
 from server.extensions import db
-from server.models import Message
+from server.models import Category, Citizen, Deputy, Message, Notification, StaffUser, Station
 from tests.test_loop import bind_deputy, citizen_with_consent, submit
 
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 
 
-def row(
-    minutes_ago, status="routed", replied_after=None, rating=None, overdue=False, notified=True
-):
-    created = NOW - timedelta(minutes=minutes_ago)
-    return stats.Row(
-        id=minutes_ago,
-        station_id=1,
-        category_id=1,
-        deputy_id=1,
-        status=status,
-        created_at=created,
-        routed_at=created if status != "received" else None,
-        first_replied_at=created + timedelta(minutes=replied_after) if replied_after else None,
-        overdue_at=NOW if overdue else None,
-        rating=rating,
-        not_notified=not notified,
-    )
+class Cohort:
+    """Items written straight into the database, as the loop would have left them."""
+
+    def __init__(self):
+        self.category = db.session.scalar(db.select(Category).limit(1))
+        self.stations = [Station(name="金竹"), Station(name="城东"), Station(name="无事")]
+        self.deputies = [Deputy(name="王建国", level="县"), Deputy(name="赵丽华", level="县")]
+        self.citizen = Citizen(openid="o-cohort")
+        db.session.add_all([*self.stations, *self.deputies, self.citizen])
+        db.session.flush()
+        g.staff = StaffUser(username="cohort-admin", role="admin", password_hash="-")
+        self.count = 0
+
+    def add(self, minutes_ago, status="routed", replied_after=None, rating=None, overdue=False,
+            notified=True, station=0, deputy=0):  # fmt: skip
+        self.count += 1
+        created = NOW - timedelta(minutes=minutes_ago)
+        message = Message(
+            tracking_no=f"T{self.count:05d}",
+            channel="station_code",
+            station_id=self.stations[station].id if station is not None else None,
+            category_id=self.category.id,
+            citizen_id=self.citizen.id,
+            content="路灯不亮",
+            status=status,
+            created_at=created,
+            routed_at=created if status != "received" else None,
+            first_replied_at=created + timedelta(minutes=replied_after) if replied_after else None,
+            overdue_at=NOW if overdue else None,
+            rating=rating,
+            # as routing and the reject action leave it: nobody's for unrouted or refused items
+            assigned_deputy_id=(
+                None if status in ("received", "rejected") else self.deputies[deputy].id
+            ),
+        )
+        db.session.add(message)
+        db.session.flush()
+        if not notified:
+            db.session.add(
+                Notification(
+                    dedupe_key=f"assign-{message.id}",
+                    kind="new_item",
+                    message_id=message.id,
+                    template_id="t",
+                    data={},
+                    status="failed",
+                )
+            )
+        return message
 
 
 def test_a_cohort_is_summarized(ctx):
     ctx.config["OVERDUE_AFTER_HOURS"] = 72
-    rows = [
-        row(10, "received"),
-        row(60, "replied", replied_after=30),
-        row(120, "closed", replied_after=90, rating="satisfied"),
-        row(180, "closed", replied_after=60, rating="basically_satisfied", notified=False),
-        row(240, "reopened", replied_after=120, rating="unsatisfied"),
-        row(73 * 60, "routed"),  # older than 72 h and not answered: overdue
-        row(300, "rejected", overdue=True),  # refused items are never overdue
-    ]
-    summary = stats.summarize(rows, NOW)
+    items = Cohort()
+    items.add(10, "received")
+    items.add(60, "replied", replied_after=30)
+    items.add(120, "closed", replied_after=90, rating="satisfied", deputy=1)
+    items.add(180, "closed", replied_after=60, rating="basically_satisfied", notified=False)
+    items.add(240, "reopened", replied_after=120, rating="unsatisfied", station=1)
+    items.add(73 * 60, "routed", station=1)  # older than 72 h and not answered: overdue
+    items.add(300, "rejected", overdue=True, station=None)  # refused items are never overdue
+    items.add(40 * 24 * 60, "routed")  # received before the period: not counted
+    db.session.commit()
+    since = NOW - timedelta(days=30)
+    summary = stats.summarize(since, NOW)
+    assert stats.Cohort.load(since, NOW).total == summary
     assert {k: summary[k] for k in ("received", "routed", "replied", "closed", "open")} == {
         "received": 7,
         "routed": 6,
@@ -57,21 +94,63 @@ def test_a_cohort_is_summarized(ctx):
     assert summary["median_response"] == 75 * 60  # median of 30, 60, 90, 120 minutes
     assert summary["ratings"] == {"satisfied": 1, "basically_satisfied": 1, "unsatisfied": 1}
     assert summary["satisfied_pct"] == 67
-    empty = stats.summarize([], NOW)
-    assert empty["median_response"] is None and empty["satisfied_pct"] is None
+    empty = stats.summarize(NOW + timedelta(days=1), NOW)
+    assert empty == stats.empty_summary()
+    assert empty["received"] == 0 and empty["median_response"] is None
+    assert empty["satisfied_pct"] is None
+
+    # Per station: the busiest (overdue first) leads, the quiet one still shows, and the items
+    # without a station appear on their own row for an administrator.
+    cohort = stats.Cohort.load(since, NOW)
+    rows, total = stats.per_station(cohort)
+    assert total == 3
+    assert [(s.name if s else None, v["received"], v["overdue"]) for s, v in rows] == [
+        ("城东", 2, 1),
+        ("金竹", 4, 0),
+        ("无事", 0, 0),
+        (None, 1, 0),
+    ]
+    # Per deputy: medians only from that deputy's answers; rejected items count for nobody.
+    deputies, total = stats.per_deputy(cohort)
+    assert total == 2
+    assert [(d.name, v["received"], v["median_response"]) for d, v in deputies] == [
+        ("王建国", 4, 60 * 60),  # median of 30, 60 and 120 minutes
+        ("赵丽华", 1, 90 * 60),
+    ]
 
 
-def test_periods_and_days_are_in_beijing_time():
+def test_tables_stop_at_the_rows_that_matter(ctx, monkeypatch):
+    items = Cohort()
+    for i in range(5):
+        station = Station(name=f"站{i}")
+        db.session.add(station)
+        db.session.flush()
+        items.stations.append(station)
+    for index in range(3, 8):
+        for _ in range(index - 2):  # 站0 gets one item, 站4 five
+            items.add(30, "routed", station=index)
+    db.session.commit()
+    monkeypatch.setattr(stats, "TABLE_ROWS", 3)
+    rows, total = stats.per_station(stats.Cohort.load(NOW - timedelta(days=1), NOW))
+    assert total == 8 and [s.name for s, _ in rows] == ["站4", "站3", "站2"]
+
+
+def test_periods_and_days_are_in_beijing_time(ctx):
     # 2026-05-06 is a Wednesday; at 01:00 on the 6th in Beijing it is still the 5th in UTC.
     assert stats.period_starts(date(2026, 5, 6)) == {
         "today": date(2026, 5, 6),
         "week": date(2026, 5, 4),
         "month": date(2026, 5, 1),
     }
-    late = stats.Row(1, 1, 1, None, "received", datetime(2026, 5, 5, 17, 30, tzinfo=UTC),
-                     None, None, None, None, False)  # fmt: skip
-    series = stats.per_day([late], date(2026, 5, 6))
-    assert len(series) == stats.CHART_DAYS and series[-1] == (date(2026, 5, 6), 1)
+    items = Cohort()
+    late = items.add(0, "received")
+    late.created_at = datetime(2026, 5, 5, 17, 30, tzinfo=UTC)  # 01:30 on the 6th in Beijing
+    early = items.add(0, "received")
+    early.created_at = datetime(2026, 5, 5, 15, 59, tzinfo=UTC)  # 23:59 on the 5th
+    db.session.commit()
+    series = stats.per_day(date(2026, 5, 6))
+    assert len(series) == stats.CHART_DAYS
+    assert series[-2:] == [(date(2026, 5, 5), 1), (date(2026, 5, 6), 1)]
 
 
 def test_the_chart_and_the_words():
