@@ -118,15 +118,28 @@ class Stack:
                 "noeviction",
             ],
         )
+        # The sandbox under gunicorn, not `python -m server.wechat.sandbox`: Werkzeug's server
+        # closes every connection, so each msg_sec_check would open a new TCP connection, which
+        # WeChat's own servers (keep-alive) never make us do. One process: its state is memory.
         self.processes["sandbox"] = self._spawn(
             "sandbox",
             [
                 sys.executable,
                 "-m",
-                "server.wechat.sandbox",
-                "--quiet",
-                "--port",
-                str(self.sandbox_port),
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.sandbox_port}",
+                "--workers",
+                "1",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "16",
+                "--keep-alive",
+                "75",
+                "--log-level",
+                "warning",
+                "server.wechat.sandbox.app:create_sandbox_app()",
             ],
         )
         wait_http(f"{self.sandbox_url}/sandbox/faults")

@@ -14,8 +14,9 @@ log = logging.getLogger("server.wechat.sandbox")
 
 
 class KeepAliveHandler(WSGIRequestHandler):
-    """HTTP/1.1, so clients reuse connections as they do with WeChat (HTTP/1.0 would make every
-    call a new TCP connection and inflate what a benchmark measures)."""
+    """HTTP/1.1 framing. Werkzeug still closes each connection after its response, so every
+    call is a new TCP connection here; the benchmark serves the sandbox with gunicorn instead,
+    which keeps connections open as WeChat does."""
 
     protocol_version = "HTTP/1.1"
 
