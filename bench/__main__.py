@@ -113,6 +113,7 @@ def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, qu
         stack.set_workers(2)
         series = []
         for rate in RATES:
+            asyncio.run(e2e.wait_idle(world))  # the previous step's queue is not this step's load
             floor = asyncio.run(load.fixed_rate(f"floor@{rate}", world.floor(), rate, seconds))
             intake = asyncio.run(
                 load.fixed_rate(f"intake@{rate}", world.submission(0.2), rate, seconds)
@@ -126,6 +127,7 @@ def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, qu
         results["e2e"] = []
         for workers in (1, 2, 4):
             stack.set_workers(workers)
+            asyncio.run(e2e.wait_idle(world))
             result, samples, drained, submitted, _ = asyncio.run(
                 e2e.submit_and_watch(world, 100, seconds * 2)
             )
@@ -153,6 +155,7 @@ def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, qu
     if "burst" in wanted:
         print("== burst: 10,000 within a minute")
         stack.set_workers(4)
+        asyncio.run(e2e.wait_idle(world))
         burst_total = 1000 if quick else 10_000
         before = e2e.exactly_once(world)
         result, samples, drained, submitted, _ = asyncio.run(

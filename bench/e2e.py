@@ -28,22 +28,30 @@ async def submit_and_watch(world: World, rate: float, seconds: float, drain_time
     submitted: dict[str, float] = {}
     task = world.submission(photo_share=0.0, record=submitted)
     result = await load.fixed_rate(f"e2e@{rate}", task, rate, seconds)
-    deadline = time.perf_counter() + drain_timeout
-    expected = result.ok
-    while time.perf_counter() < deadline:
-        routed = world.stack.psql("SELECT count(*) FROM messages WHERE status <> 'received'")[0][0]
-        pending = world.stack.psql(
-            "SELECT count(*) FROM notifications WHERE status IN ('pending','retry','sending')"
-        )[0][0]
-        if routed >= expected and pending == 0 and world.stack.queue_depth() == 0:
-            break
-        if all(p.poll() is not None for p in world.stack.worker_processes):
-            raise RuntimeError("every RQ worker has exited: see the worker logs in the stack dir")
-        await asyncio.sleep(0.5)
+    await wait_idle(world, drain_timeout)
     drained = time.perf_counter() - start
     stop.set()
     await sampler
     return result, samples, drained, submitted, wall_start
+
+
+def idle(world: World) -> bool:
+    """Every message routed, every notice settled, nothing queued."""
+    psql = world.stack.psql
+    waiting = psql("SELECT count(*) FROM messages WHERE status = 'received'")[0][0]
+    pending = psql(
+        "SELECT count(*) FROM notifications WHERE status IN ('pending','retry','sending')"
+    )[0][0]
+    return waiting == 0 and pending == 0 and world.stack.queue_depth() == 0
+
+
+async def wait_idle(world: World, timeout: float = 600) -> None:
+    """Let the workers finish what earlier steps left, so no step measures another's backlog."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline and not idle(world):
+        if all(p.poll() is not None for p in world.stack.worker_processes):
+            raise RuntimeError("every RQ worker has exited: see the worker logs in the stack dir")
+        await asyncio.sleep(0.5)
 
 
 def notice_latencies(world: World, submitted: dict[str, float]) -> list[float]:
