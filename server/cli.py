@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
@@ -158,11 +157,6 @@ def worker_command(burst: bool, fork: bool) -> None:
 
     from server.routing.queue import get_queue
 
-    nice = current_app.config["WORKER_NICE"]
-    if nice > 0 and hasattr(os, "nice"):
-        # On a machine shared with the web app, taking a citizen's submission comes first: the
-        # queue absorbs a rush and drains as soon as requests ease (docs/benchmarks.md).
-        os.nice(nice)
     queue = get_queue()
     worker_class = Worker if fork else SimpleWorker
     worker = worker_class([queue], connection=queue.connection)

@@ -156,8 +156,6 @@ def load_config(overrides: dict | None = None) -> dict:
         "NOTICE_STUCK_SECONDS": _int("NOTICE_STUCK_SECONDS", 600),
         "REMIND_AFTER_HOURS": _float("REMIND_AFTER_HOURS", 48),
         "OVERDUE_AFTER_HOURS": _float("OVERDUE_AFTER_HOURS", 72),
-        # `flask worker` lowers its own CPU priority by this much (0: leave it).
-        "WORKER_NICE": _int("WORKER_NICE", 5),
         # One register file: a station's year fits easily; a province's quarter is exported
         # station by station (a bigger workbook would outlast a web request and Excel's patience).
         "REGISTER_MAX_ROWS": _int("REGISTER_MAX_ROWS", 20_000),
