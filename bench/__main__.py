@@ -19,6 +19,8 @@ from bench.stack import Stack
 from bench.world import World
 
 RATES = [50, 100, 200, 400]
+# Rates at which two workers on this machine keep the queue short (the loop's steady state).
+STEADY_RATES = [10, 20, 30]
 
 
 def machine() -> dict:
@@ -59,13 +61,13 @@ def main() -> None:
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["max", "series", "e2e", "burst", "scale"],
+        choices=["max", "series", "e2e", "steady", "burst", "burst_queued", "scale"],
         action="append",
         help="run only these scenarios (repeatable); the report covers what ran",
     )
     parser.add_argument("--out", default="docs")
     args = parser.parse_args()
-    wanted = set(args.only or ["max", "series", "e2e", "burst", "scale"])
+    wanted = set(args.only or ["max", "series", "e2e", "steady", "burst", "burst_queued", "scale"])
     if args.skip_scale:
         wanted.discard("scale")
     # Ctrl-C or a kill still stops every process and drops the database (the finally below).
@@ -152,6 +154,31 @@ def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, qu
                 workers, results["e2e"][-1]["notice_p50_ms"], results["e2e"][-1]["max_queue_depth"]
             )
 
+    if "steady" in wanted:
+        print("== end to end at a rate this machine sustains")
+        results["steady"] = []
+        for rate in STEADY_RATES:
+            stack.set_workers(2)
+            asyncio.run(e2e.wait_idle(world))
+            result, samples, drained, submitted, _ = asyncio.run(
+                e2e.submit_and_watch(world, rate, seconds * 2)
+            )
+            latencies = sorted(e2e.notice_latencies(world, submitted))
+            results["steady"].append(
+                {
+                    "rate": rate,
+                    "workers": 2,
+                    "submission": result.summary(),
+                    "notices": len(latencies),
+                    "notice_p50_ms": report.pct(latencies, 50),
+                    "notice_p95_ms": report.pct(latencies, 95),
+                    "notice_p99_ms": report.pct(latencies, 99),
+                    "max_queue_depth": max((d for _, d in samples), default=0),
+                    "drained_after_s": round(drained, 1),
+                }
+            )
+            print(json.dumps(results["steady"][-1], ensure_ascii=False))
+
     if "burst" in wanted:
         print("== burst: 10,000 within a minute")
         stack.set_workers(4)
@@ -172,6 +199,30 @@ def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, qu
             "after": after,
         }
         print(json.dumps({k: v for k, v in results["burst"].items() if k != "depth_series"}))
+
+    if "burst_queued" in wanted:
+        # The same minute with no worker competing for these cores (as when the workers run on
+        # machines of their own); four start when the minute is over and drain the queue.
+        print("== burst, workers elsewhere: 10,000 within a minute into the queue")
+        stack.set_workers(0)
+        burst_total = 1000 if quick else 10_000
+        before = e2e.exactly_once(world)
+        start = time.perf_counter()
+        result = asyncio.run(
+            load.fixed_rate("burst queued", world.submission(0.0), burst_total / 60, 60)
+        )
+        depth = stack.queue_depth()
+        stack.set_workers(4)
+        asyncio.run(e2e.wait_idle(world))
+        results["burst_queued"] = {
+            "target": burst_total,
+            "submission": result.summary(),
+            "queue_depth_after_minute": depth,
+            "drained_after_s": round(time.perf_counter() - start, 1),
+            "before": before,
+            "after": e2e.exactly_once(world),
+        }
+        print(json.dumps(results["burst_queued"], ensure_ascii=False))
 
     if "scale" in wanted:
         print("== scale of data")
