@@ -40,6 +40,16 @@ def _plot(results: dict, out: Path) -> str | None:
                 marker=marker,
                 label=f"{name} {quantile[:3]}",
             )
+    steady = results.get("steady") or []
+    if steady:
+        for quantile, marker in (("p50_ms", "s"), ("p99_ms", "v")):
+            axis.plot(
+                [row["rate"] for row in steady],
+                [row["submission"][quantile] for row in steady],
+                ":",
+                marker=marker,
+                label=f"intake {quantile[:3]}, sustainable rates",
+            )
     axis.set_xlabel("offered load (requests/s)")
     axis.set_ylabel("latency (ms, log)")
     axis.set_yscale("log")

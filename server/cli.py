@@ -151,7 +151,8 @@ def worker_command(burst: bool, fork: bool) -> None:
 
     Jobs run in the worker's own process by default: they are short database transactions and
     WeChat calls with timeouts, and forking costs a process and a new database connection per
-    job (about 3x fewer jobs per second here, docs/benchmarks.md). --fork isolates each job.
+    job (about 0.3 s per job on a 2-core machine, several times the job itself). --fork
+    isolates each job.
     """
     from rq import SimpleWorker, Worker
 
