@@ -18,7 +18,7 @@ from flask import Flask, current_app, render_template
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 
-from server.schemas import ErrorSchema
+from server.schemas import MAX_ID, ErrorSchema
 
 docs_bp = flask.Blueprint("api_docs", __name__)
 
@@ -56,7 +56,7 @@ class Blueprint(flask_smorest.Blueprint):
 
 # A message id in a URL: the database's integer range, so /messages/10**30 is a 404 from the
 # router instead of an integer the database driver cannot bind (a 500). Documented as such.
-MESSAGE_ID = "<int(min=1, max=2147483647):message_id>"
+MESSAGE_ID = f"<int(min=1, max={MAX_ID}):message_id>"
 
 # What each error status means on this API, for the people reading the document.
 ERROR_DESCRIPTIONS = {

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
 
+# Ids are 32-bit integer columns: a larger number names no row, and the database driver could
+# not even bind it (SQLite raises OverflowError, PostgreSQL an out-of-range error: a 500).
+MAX_ID = 2**31 - 1
+
 UNSTORABLE_TEXT = "不能包含空字符（\\u0000）或无法识别的字符"
 
 

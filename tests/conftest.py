@@ -137,9 +137,10 @@ def _clean_redis(app) -> None:
         connection.delete(key)
 
 
-@pytest.fixture
-def clean_app(app, sandbox):
-    """The app with an empty database (categories seeded), empty queue and a fresh sandbox."""
+@contextmanager
+def fresh_app(app, sandbox):
+    """The app with an empty database (categories seeded), empty queue and a fresh sandbox;
+    its configuration and clients put back afterwards."""
     with app.app_context():
         db.session.remove()
         _clean_database()
@@ -147,13 +148,21 @@ def clean_app(app, sandbox):
         _clean_redis(app)
     sandbox.control("POST", "reset")
     lookup.clear()
-    yield app
-    defaults = app.config["_DEFAULTS"]
-    app.config.update({k: v for k, v in defaults.items() if k != "_DEFAULTS"})
-    for key in [k for k in app.extensions if k == "redis" or isinstance(k, tuple)]:
-        app.extensions.pop(key)  # the Redis client and the WeChat clients built on it
-    with app.app_context():
-        db.session.remove()
+    try:
+        yield app
+    finally:
+        defaults = app.config["_DEFAULTS"]
+        app.config.update({k: v for k, v in defaults.items() if k != "_DEFAULTS"})
+        for key in [k for k in app.extensions if k == "redis" or isinstance(k, tuple)]:
+            app.extensions.pop(key)  # the Redis client and the WeChat clients built on it
+        with app.app_context():
+            db.session.remove()
+
+
+@pytest.fixture
+def clean_app(app, sandbox):
+    with fresh_app(app, sandbox) as fresh:
+        yield fresh
 
 
 @pytest.fixture

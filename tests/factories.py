@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.extensions import db
-from server.models import Category, Deputy, DeputyInvite, DutyShift, Station, StationMember
+from server.models import (
+    Category,
+    Deputy,
+    DeputyInvite,
+    DutyShift,
+    StaffUser,
+    Station,
+    StationMember,
+)
 from server.timeutil import utcnow
 
 
@@ -42,3 +50,17 @@ def invite(dep: Deputy, hours: float = 24, **kwargs) -> DeputyInvite:
 
 def category(name: str) -> Category:
     return db.session.scalar(db.select(Category).where(Category.name == name))
+
+
+# Every test staff account signs in with this password.
+PASSWORD = "correct-horse-42"
+
+
+def make_staff(username: str, role: str = "station_staff", stations=(), name: str = "") -> int:
+    user = StaffUser(
+        username=username, display_name=name or username, role=role, stations=list(stations)
+    )
+    user.set_password(PASSWORD)
+    db.session.add(user)
+    db.session.flush()
+    return user.id

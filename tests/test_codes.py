@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import zxingcpp
 from PIL import Image
 
@@ -79,3 +80,12 @@ def test_migrations_match_the_models(app):
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             diff = compare_metadata(context, db.metadata)
     assert diff == []
+
+
+def test_postgresql_connections_run_without_jit(app):
+    """PostgreSQL's JIT spent a second compiling the overview's month to save milliseconds
+    (docs/benchmarks.md); the app's connections turn it off."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only")
+        assert db.session.execute(db.text("SHOW jit")).scalar() == "off"

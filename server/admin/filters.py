@@ -103,6 +103,11 @@ class ItemFilter:
         return query
 
 
+def count(query) -> int:
+    """How many messages a filtered query selects, counted by the database."""
+    return db.session.scalar(query.with_only_columns(db.func.count(Message.id)).order_by(None))
+
+
 def overdue_clause(now: datetime | None = None):
     """Still waiting, and older than OVERDUE_AFTER_HOURS (or already marked by the sweep)."""
     cutoff = (now or utcnow()) - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])

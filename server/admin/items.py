@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
-from server.admin import actions, bp, scope
+from server.admin import actions, bp, filters, scope
 from server.admin.audit import audit
 from server.admin.filters import ItemFilter
 from server.admin.forms import parse_int, text
@@ -64,7 +64,7 @@ def item_list():
     messages, total = [], 0
     if not item_filter.errors:
         query = item_filter.query()
-        total = db.session.scalar(query.with_only_columns(db.func.count(Message.id)))
+        total = filters.count(query)
         messages = list(
             db.session.scalars(
                 query.options(

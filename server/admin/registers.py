@@ -8,7 +8,7 @@ import io
 from flask import abort, current_app, render_template, request, send_file
 from sqlalchemy.orm import joinedload, selectinload
 
-from server.admin import bp, scope
+from server.admin import bp, filters, scope
 from server.admin.audit import audit
 from server.admin.filters import ItemFilter
 from server.admin.items import filter_choices
@@ -193,7 +193,7 @@ def register_export(kind: str):
         page = render_template("admin/registers.html", f=item_filter, **filter_choices(item_filter))
         return page, 422
     query = _query(item_filter, walk_ins_only=kind == "visits")
-    total = db.session.scalar(db.select(db.func.count()).select_from(query.subquery()))
+    total = filters.count(query)
     limit = current_app.config["REGISTER_MAX_ROWS"]
     if total > limit:
         too_many = (

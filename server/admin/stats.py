@@ -44,6 +44,9 @@ def period_starts(today: date) -> dict[str, date]:
     }
 
 
+COUNTS = ("received", "routed", "replied", "closed", "open", "overdue", "not_notified")
+
+
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -77,18 +80,13 @@ def _summary(counts: dict, median: float | None) -> dict:
     rated = sum(ratings.values())
     good = ratings.get("satisfied", 0) + ratings.get("basically_satisfied", 0)
     return {
-        **{k: counts.get(k, 0) for k in ("received", "routed", "replied", "closed", "open")},
-        "overdue": counts.get("overdue", 0),
-        "not_notified": counts.get("not_notified", 0),
+        **{k: counts.get(k, 0) for k in COUNTS},
         "median_response": median,
         "ratings": ratings,
         "rated": rated,
         # 满意 + 基本满意, as the seeds report it
         "satisfied_pct": round(100 * good / rated) if rated else None,
     }
-
-
-COUNTS = ("received", "routed", "replied", "closed", "open", "overdue", "not_notified")
 
 
 def summarize(since: datetime, now: datetime) -> dict:
@@ -139,8 +137,6 @@ def median_responses(since: datetime, group=None, keys=None) -> dict:
     keyed = [group] if group is not None else []
     where = [Message.created_at >= since, Message.first_replied_at.is_not(None)]
     if keys is not None:
-        if not keys:
-            return {}
         where.append(group.in_(list(keys)))
     if db.engine.dialect.name == "postgresql":
         seconds = func.extract("epoch", Message.first_replied_at - Message.created_at)
@@ -198,20 +194,14 @@ def per_station(cohort: Cohort) -> tuple[list[tuple], int]:
     ids = ids[:TABLE_ROWS]
     by_id = {s.id: s for s in db.session.scalars(db.select(Station).where(Station.id.in_(ids)))}
     rows = [(by_id[i], _summary(groups[i], None)) for i in ids if i in by_id]
-    visible = db.select(Station.id)
-    if (station_ids := scope.station_ids()) is not None:
-        visible = visible.where(Station.id.in_(station_ids))
+    visible = scope.station_query()
     if len(rows) < TABLE_ROWS:
-        quiet = (
-            db.select(Station)
-            .where(Station.id.in_(visible), Station.id.not_in([k for k in groups if k]))
-            .order_by(Station.active.desc(), Station.id)
-            .limit(TABLE_ROWS - len(rows))
-        )
+        quiet = visible.where(Station.id.not_in([k for k in groups if k]))
+        quiet = quiet.limit(TABLE_ROWS - len(rows))
         rows += [(s, empty_summary()) for s in db.session.scalars(quiet)]
     if groups.get(None) and scope.is_admin():
         rows.append((None, _summary(groups[None], None)))
-    total = db.session.scalar(db.select(func.count()).select_from(visible.subquery()))
+    total = db.session.scalar(visible.with_only_columns(func.count(Station.id)).order_by(None))
     return rows, total
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from server.extensions import db
 from server.models import Category
+from server.schemas import MAX_ID
 
 TTL = 30.0
 # Keys are whatever submissions name, misses included: a flood of made-up scenes must not grow
@@ -79,9 +80,6 @@ def target_for(scene: str) -> Target | None:
     return _targets.get((db.engine.url.render_as_string(), scene), load)
 
 
-# Ids are 32-bit integer columns: a larger number names no row, and the database driver could
-# not even bind it (SQLite raises OverflowError, PostgreSQL an out-of-range error: a 500).
-MAX_ID = 2**31 - 1
 CATEGORY_NAME_MAX = 32  # the categories.name column
 
 

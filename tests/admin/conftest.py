@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from server.extensions import db
-from server.models import StaffUser, Station
+from server.models import Station
 from server.timeutil import local_today
 from tests import factories
+from tests.factories import PASSWORD, make_staff
 
 CHROMIUM = os.environ.get("LZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -25,18 +26,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "correct-horse-42"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-def make_staff(username: str, role: str = "station_staff", stations=(), name: str = "") -> int:
-    user = StaffUser(
-        username=username, display_name=name or username, role=role, stations=list(stations)
-    )
-    user.set_password(PASSWORD)
-    db.session.add(user)
-    db.session.flush()
-    return user.id
 
 
 @pytest.fixture

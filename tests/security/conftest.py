@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Live
-from tests.security.world import module_app
+from tests.conftest import Live, fresh_app
 
 
 @pytest.fixture(scope="module")
 def module_live(app, _server, sandbox):
     """Like `live`, but clean once for the whole module: its world is built once."""
-    with module_app(app, sandbox):
+    with fresh_app(app, sandbox):
         yield Live(app, _server, sandbox)

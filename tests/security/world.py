@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import requests
@@ -23,7 +22,6 @@ from PIL import Image
 
 from server.admin import actions
 from server.extensions import db
-from server.intake import lookup
 from server.models import (
     Deputy,
     Message,
@@ -32,12 +30,10 @@ from server.models import (
     Station,
     WalkIn,
 )
-from server.seed import seed_categories
 from server.timeutil import local_today, utcnow
 from tests import factories
-from tests.conftest import Live, _clean_database, _clean_redis
-
-PASSWORD = "correct-horse-42"
+from tests.conftest import Live
+from tests.factories import PASSWORD, make_staff
 
 ANON = "anonymous"
 CITIZEN = "citizen"  # the owner of the message everything is about
@@ -146,37 +142,6 @@ class World:
 
     def deputy_scene(self, key: str = "d1") -> str:
         return self.scene(Deputy, key)
-
-
-@contextmanager
-def module_app(app, sandbox):
-    """What `clean_app` does around one test, around one module."""
-    with app.app_context():
-        db.session.remove()
-        _clean_database()
-        seed_categories()
-        _clean_redis(app)
-    sandbox.control("POST", "reset")
-    lookup.clear()
-    try:
-        yield app
-    finally:
-        defaults = app.config["_DEFAULTS"]
-        app.config.update({k: v for k, v in defaults.items() if k != "_DEFAULTS"})
-        for key in [k for k in app.extensions if k == "redis" or isinstance(k, tuple)]:
-            app.extensions.pop(key)
-        with app.app_context():
-            db.session.remove()
-
-
-def make_staff(username: str, role: str = "station_staff", stations=(), name: str = "") -> int:
-    user = StaffUser(
-        username=username, display_name=name or username, role=role, stations=list(stations)
-    )
-    user.set_password(PASSWORD)
-    db.session.add(user)
-    db.session.flush()
-    return user.id
 
 
 def submit(live: Live, token: str, scene: str, content: str, **extra) -> dict:
