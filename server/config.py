@@ -170,6 +170,7 @@ def load_config(overrides: dict | None = None) -> dict:
             for name in (
                 "RATE_LIMIT_LOGIN_IP",
                 "RATE_LIMIT_SUBMIT_CITIZEN",
+                "RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN",
                 "RATE_LIMIT_SUBMIT_IP",
                 "RATE_LIMIT_UPLOAD_CITIZEN",
                 "RATE_LIMIT_UPLOAD_IP",

@@ -15,6 +15,9 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from server.extensions import db
+from server.models.lifecycle import MoveConflict, MoveRefused
+
 log = logging.getLogger(__name__)
 
 
@@ -197,6 +200,19 @@ def register_error_handlers(app: Flask) -> None:
         if error.code == 413 and request.endpoint not in UPLOAD_ENDPOINTS:
             message = "提交的内容过大"
         return error_response(error.code or 500, code, message, fields)
+
+    @app.errorhandler(MoveRefused)
+    @app.errorhandler(MoveConflict)
+    def handle_refused_move(error: Exception):
+        # Nothing of a refused step may be committed by a later request's commit.
+        db.session.rollback()
+        status = getattr(error, "status", None)
+        code = {"closed": "message_closed", "rejected": "message_rejected"}.get(
+            status, "not_allowed" if isinstance(error, MoveRefused) else "conflict"
+        )
+        if not _wants_json():
+            return render_template("error.html", code=409, message=str(error)), 409
+        return error_response(409, code, str(error))
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

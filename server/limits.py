@@ -17,7 +17,10 @@ from server.redis_conn import embedded_paths
 
 DEFAULTS = {
     "RATE_LIMIT_LOGIN_IP": "60/minute",
+    # Valid submissions per identity (count_submission): typos don't count...
     "RATE_LIMIT_SUBMIT_CITIZEN": "5/minute;30/hour;100/day",
+    # ... but every attempt counts here, so a script can't hammer validation either.
+    "RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN": "30/minute;300/day",
     "RATE_LIMIT_SUBMIT_IP": "3000/minute",
     "RATE_LIMIT_UPLOAD_CITIZEN": "30/minute;300/day",
     "RATE_LIMIT_UPLOAD_IP": "3000/minute",
@@ -50,6 +53,18 @@ def _setting(name: str):
 def per_citizen(name: str):
     """Limit the decorated view per signed-in caller (place it below require_citizen)."""
     return limiter.limit(_setting(name), key_func=_citizen, scope=name)
+
+
+_SUBMISSIONS = per_citizen("RATE_LIMIT_SUBMIT_CITIZEN")
+
+
+def count_submission() -> None:
+    """Count one submission against RATE_LIMIT_SUBMIT_CITIZEN (429 beyond it). The intake calls
+    this once a submission has passed validation: a form sent back for a missing field is a
+    person's typo, not a submission; risky content and accepted items are counted. Counting
+    happens before the item is stored, in one atomic step, so a burst can't slip past it."""
+    with _SUBMISSIONS:
+        pass
 
 
 def per_ip(name: str):

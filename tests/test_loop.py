@@ -171,12 +171,14 @@ def test_no_consent_means_no_notice_but_the_reply_is_in_the_thread(live, world):
     openid, token = live.citizen()  # never tapped 允许
     created = submit(live, token, world["scene"])
     live.work()
-    live.api(
+    answer = live.api(
         "POST",
         f"/deputy/messages/{created['id']}/replies",
         deputy_token,
         json={"content": "已处理"},
     )
+    # Known when the answer is saved, and said so: no credit, no notice.
+    assert answer.json()["notice"] == "no_consent"
     live.work()
     assert live.sandbox.sent(openid) == []
     assert live.sandbox.stats()["calls"].get("/cgi-bin/message/subscribe/send", 0) == 1  # deputy's
@@ -184,12 +186,12 @@ def test_no_consent_means_no_notice_but_the_reply_is_in_the_thread(live, world):
     assert [t["content"] for t in detail["thread"] if t["kind"] == "reply"] == ["已处理"]
     with live.app.app_context():
         notice = db.session.scalar(db.select(Notification).where(Notification.kind == "reply"))
-        assert notice.status == "no_consent" and notice.attempts == 1
+        assert notice.status == "no_consent" and notice.attempts == 0  # never sent to WeChat
     live.work()  # nothing left to retry
     with live.app.app_context():
         assert (
             db.session.scalar(db.select(Notification).where(Notification.kind == "reply")).attempts
-            == 1
+            == 0
         )
 
 

@@ -105,7 +105,12 @@ def test_the_mini_program_api_module_closes_the_loop(live, world, tmp_path):
     assert "phase citizen-check: all checks passed" in out
     with live.app.app_context():
         notices = db.session.scalars(db.select(Notification).order_by(Notification.id)).all()
-        assert [(n.kind, n.status) for n in notices] == [("new_item", "sent"), ("reply", "sent")]
+        # The citizen's follow-up ("谢谢…") reaches the deputy too, once a worker sends it.
+        assert [(n.kind, n.status) for n in notices] == [
+            ("new_item", "sent"),
+            ("reply", "sent"),
+            ("followup", "pending"),
+        ]
         assert db.session.scalar(db.select(Message)).status == "closed"
 
     # What WeChat DevTools does against this server and sandbox (config.js develop).

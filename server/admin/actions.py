@@ -5,6 +5,7 @@ enqueues work only after the commit (a job must never see a row that is not ther
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from server.admin.audit import audit
 from server.crypto import decrypt_phone, encrypt_phone
 from server.events import record
 from server.extensions import db
+from server.handling import answers, decisions
 from server.intake.service import new_tracking_no
 from server.models import (
     Deputy,
@@ -23,12 +25,13 @@ from server.models import (
     StaffUser,
     WalkIn,
 )
+from server.models.lifecycle import MoveConflict, MoveRefused, move
+from server.routing.queue import after_commit, enqueue_notice
 from server.routing.service import assign
 from server.timeutil import utcnow
-from server.wechat.notices import queue_notice
+from server.wechat import consent
 
-FINISHED = ("closed", "rejected")
-DEPUTY_NOTICES = ("new_item", "reminder", "reopened")
+DEPUTY_NOTICES = ("new_item", "reminder", "reopened", "followup")
 
 
 class ActionError(Exception):
@@ -39,99 +42,71 @@ def _staff(staff: StaffUser) -> dict:
     return {"staff": staff.display_name or staff.username}
 
 
-def _move_status(message: Message, new_status: str, **values) -> None:
-    """Change the status only if nobody changed it since we read it (a worker, another clerk)."""
-    result = db.session.execute(
-        update(Message)
-        .where(Message.id == message.id, Message.status == message.status)
-        .values(status=new_status, updated_at=utcnow(), **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+@contextmanager
+def _moving():
+    """A refused or conflicting move becomes the clerk's message; nothing of it is kept."""
+    try:
+        yield
+    except (MoveRefused, MoveConflict) as exc:
         db.session.rollback()
-        raise ActionError("这件事项刚刚被其他人或系统处理过，请刷新页面后再操作")
-    db.session.refresh(message)
+        raise ActionError(str(exc)) from None
 
 
 def reassign(message: Message, deputy: Deputy, staff: StaffUser, note: str = ""):
-    """Give the item to another deputy; returns the new deputy's notice (to enqueue) or None."""
-    if message.status in FINISHED:
-        raise ActionError("该事项已办结或不予受理，不能改派")
+    """Give the item to another deputy; returns the new deputy's notice or None."""
     if not deputy.active:
         raise ActionError("该代表已停用，不能接收事项")
     current = message.active_assignment
     if current is not None and current.deputy_id == deputy.id:
         raise ActionError(f"该事项已由{deputy.name}代表承办")
-    waits = message.status in ("received", "unassigned", "replied")
-    new_status = "routed" if waits else message.status
-    _move_status(message, new_status, routed_at=message.routed_at or utcnow())
-    record(
-        "reassigned",
-        message.id,
-        "staff",
-        staff.id,
-        from_deputy=current.deputy.name if current else None,
-        to_deputy=deputy.name,
-        deputy_id=deputy.id,
-        note=note,
-        **_staff(staff),
-    )
-    _, notice = assign(message, deputy, "staff", actor="staff", actor_id=staff.id)
+    with _moving():
+        move(
+            message,
+            "reassign",
+            "staff",
+            staff.id,
+            values={"routed_at": message.routed_at or utcnow()},
+            from_deputy=current.deputy.name if current else None,
+            to_deputy=deputy.name,
+            deputy_id=deputy.id,
+            note=note,
+            **_staff(staff),
+        )
+        _, notice = assign(message, deputy, "staff", actor="staff", actor_id=staff.id)
     db.session.commit()
-    return notice if notice is not None and notice.status == "pending" else None
+    return notice
 
 
-def reject(message: Message, staff: StaffUser, reason: str) -> None:
-    """Spam, abuse or not ours to handle (不予受理): off every inbox, with the reason kept."""
-    if message.status in FINISHED:
-        raise ActionError("该事项已办结或不予受理")
+def reject(message: Message, staff: StaffUser, reason: str, where: str = ""):
+    """Not ours to handle (不予受理): off every inbox, the reason and where to go instead kept
+    and told to the citizen. Returns the citizen's notice (None for a walk-in)."""
     if not reason:
         raise ActionError("请填写不予受理的理由")
-    _move_status(message, "rejected", closed_at=utcnow())
-    message.assigned_deputy_id = None
-    for assignment in message.assignments:
-        if assignment.active:
-            assignment.active = False
-            assignment.ended_at = utcnow()
-    record("rejected", message.id, "staff", staff.id, reason=reason, **_staff(staff))
+    with _moving():
+        notice = decisions.reject(message, staff.id, reason, where, **_staff(staff))
     db.session.commit()
+    return notice
 
 
 def close(message: Message, staff: StaffUser, note: str = "") -> None:
-    if message.status in FINISHED:
-        raise ActionError("该事项已办结或不予受理")
-    _move_status(message, "closed", closed_at=utcnow())
-    record("closed", message.id, "staff", staff.id, reason="staff", note=note, **_staff(staff))
+    with _moving():
+        decisions.close(message, "staff", staff.id, "staff", note=note, **_staff(staff))
     db.session.commit()
 
 
 def staff_reply(message: Message, staff: StaffUser, content: str):
-    """The station answers the citizen itself; returns the citizen's notice to enqueue."""
-    if message.status in FINISHED:
-        raise ActionError("该事项已办结或不予受理，不能再答复")
+    """The station answers the citizen itself; returns the citizen's notice or None."""
     if not content:
         raise ActionError("请填写答复内容")
-    now = utcnow()
-    _move_status(message, "replied", first_replied_at=message.first_replied_at or now)
-    answer = Reply(message_id=message.id, author_kind="staff", content=content, created_at=now)
-    db.session.add(answer)
-    db.session.flush()
-    record("replied", message.id, "staff", staff.id, reply_id=answer.id, **_staff(staff))
-    notice = queue_notice(
-        "reply",
-        f"reply-{answer.id}",
-        message,
-        message.citizen_id,
-        reply=content,
-        deputy="联络站",
-        replied_at=now,
-    )
+    with _moving():
+        _, notice = answers.answer(message, content, "staff", staff.id, **_staff(staff))
     db.session.commit()
-    return notice if notice is not None and notice.status == "pending" else None
+    return notice
 
 
 def retry_notice(notice: Notification, staff: StaffUser) -> None:
-    """Put a notice that did not go out back in the outbox; the caller enqueues it."""
+    """Put a notice that did not go out back in the outbox, with a fresh consent credit; it is
+    sent once this commits."""
     if notice.status not in ("failed", "no_consent", "no_recipient"):
         raise ActionError("该通知不需要重发")
     if notice.kind in DEPUTY_NOTICES and notice.deputy_id:
@@ -158,6 +133,12 @@ def retry_notice(notice: Notification, staff: StaffUser) -> None:
     if result.rowcount != 1:
         db.session.rollback()
         raise ActionError("该通知的状态刚刚变化，请刷新页面后再操作")
+    if not consent.spend(notice.citizen_id, notice.template_id):
+        db.session.rollback()
+        raise ActionError(
+            "对方没有剩余的订阅次数，微信不允许再发送；请提醒其在小程序中点“允许”接收通知"
+        )
+    after_commit(db.session(), enqueue_notice, notice.id)
     record(
         "notice_retry",
         notice.message_id,

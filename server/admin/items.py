@@ -25,7 +25,7 @@ from server.models import (
     WalkIn,
 )
 from server.models.notification import NOTICE_STATUS_LABELS
-from server.routing.queue import enqueue_notice
+from server.wechat.notices import reachable as notice_reachable
 
 PER_PAGE = 20
 # A province has ten thousand deputies: a list that long is no use to anyone (and weighs half a
@@ -180,6 +180,7 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
         notice_deputies=notice_deputies,
         deputies=list(deputies.values()),
         masked_phone=mask_phone(decrypt_phone(message.contact_phone_enc)),
+        reachable=notice_reachable(message.citizen_id),
         phone=phone,
         errors=errors or {},
         values=values or {},
@@ -212,10 +213,7 @@ def item_reassign(message_id: int):
         notice = actions.reassign(message, deputy, g.staff, note)
     except actions.ActionError as exc:
         return _item_page(message, {"deputy_id": str(exc)}, request.form, status=409)
-    if notice is not None:
-        enqueue_notice(notice.id)
-        return _done(message, f"已改派给{deputy.name}代表，并已发送微信通知")
-    return _done(message, f"已改派给{deputy.name}代表（该代表未绑定微信，未能发送通知）")
+    return _done(message, f"已改派给{deputy.name}代表" + notice_outcome(notice, "该代表"))
 
 
 @bp.post("/items/<int:message_id>/reject")
@@ -223,13 +221,14 @@ def item_reject(message_id: int):
     message = scope.message_or_404(message_id)
     errors: dict[str, str] = {}
     reason = text(request.form, "reason", "不予受理的理由", 200, required=True, errors=errors)
+    where = text(request.form, "where", "建议去向", 200, errors=errors)
     if errors:
         return _item_page(message, errors, request.form, status=422)
     try:
-        actions.reject(message, g.staff, reason)
+        notice = actions.reject(message, g.staff, reason, where)
     except actions.ActionError as exc:
         return _item_page(message, {"reason": str(exc)}, request.form, status=409)
-    return _done(message, "已标记为不予受理")
+    return _done(message, "已标记为不予受理" + notice_outcome(notice, "群众"))
 
 
 @bp.post("/items/<int:message_id>/close")
@@ -254,9 +253,18 @@ def item_reply(message_id: int):
         notice = actions.staff_reply(message, g.staff, content)
     except actions.ActionError as exc:
         return _item_page(message, {"content": str(exc)}, request.form, status=409)
-    if notice is not None:
-        enqueue_notice(notice.id)
-    return _done(message, "答复已保存" + ("，并已通知群众" if notice is not None else ""))
+    return _done(message, "答复已保存" + notice_outcome(notice, "群众"))
+
+
+def notice_outcome(notice: Notification | None, who: str) -> str:
+    """What will really happen to the notice an action wrote, in the clerk's words."""
+    if notice is None or notice.status == "no_recipient":
+        if who == "群众":
+            return "；该事项没有可通知的微信用户（来访登记请电话告知）"
+        return f"；{who}尚未绑定微信，无法发送通知"
+    if notice.status == "no_consent":
+        return f"；{who}没有剩余的微信订阅次数，不会收到微信通知，可在小程序中查看"
+    return f"，将通过微信通知{who}"
 
 
 @bp.post("/items/<int:message_id>/phone")
@@ -282,7 +290,6 @@ def notice_retry(notice_id: int):
     except actions.ActionError as exc:
         flash(str(exc), "error")
         return redirect(back)
-    queued = enqueue_notice(notice.id)
-    flash("已重新发送通知" if queued else "已放回待发送，系统稍后自动发送", "success")
+    flash("已重新发送通知", "success")
     current_app.logger.info("notice %s retried by staff %s", notice.id, g.staff.id)
     return redirect(back)

@@ -10,6 +10,7 @@ from server.admin.audit import ACTION_LABELS
 from server.admin.csrf import csrf_token
 from server.models import CHANNEL_LABELS, RATING_LABELS, ROLES, STATUS_LABELS, Message
 from server.models.event import EVENT_LABELS
+from server.models.lifecycle import OPEN
 from server.models.notification import NOTICE_STATUS_LABELS
 from server.timeutil import local_text, utcnow
 
@@ -28,7 +29,7 @@ ACTOR_LABELS = {
     "wechat": "微信",
 }
 # Statuses that still wait for someone to act.
-OPEN_STATUSES = ("received", "unassigned", "routed", "reopened", "transferred")
+OPEN_STATUSES = OPEN
 NOT_NOTIFIED = ("no_consent", "no_recipient", "failed")
 RULE_LABELS = {
     "scanned_deputy": "群众扫代表码",

@@ -10,13 +10,13 @@ from server.crypto import decrypt_phone
 from server.deputy import service
 from server.errors import ApiError
 from server.extensions import db
+from server.handling import answers
 from server.identity.routes import LoginOut, login_answer
 from server.intake import present
 from server.intake.schemas import MessageDetail
 from server.limits import per_citizen
 from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
 from server.openapi import MESSAGE_ID, Blueprint, error_responses
-from server.routing.queue import enqueue_notice
 from server.schemas import PageQuery, RequestSchema, text
 from server.timeutil import iso
 
@@ -60,7 +60,13 @@ class ReplyOut(Schema):
     id = fields.Integer()
     message_id = fields.Integer()
     status = fields.String()
-    notice = fields.String(allow_none=True, metadata={"description": "通知群众的状态"})
+    notice = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "通知群众的情况：pending 将通过微信通知；no_consent 群众没有剩余的订阅"
+            "次数，只能在小程序中看到；null 没有可通知的微信用户（如来访登记）"
+        },
+    )
     created_at = fields.String()
 
 
@@ -145,15 +151,14 @@ def post_reply(body: dict, message_id: int):
     if not content:
         raise ApiError(422, "validation_error", "请填写答复内容", {"content": "请填写答复内容"})
     message = service.assigned_message(g.deputy, message_id)
-    answer, notice = service.reply(g.deputy, message, content)
-    if notice is not None and notice.status == "pending":
-        enqueue_notice(notice.id)
+    post, notice = answers.answer(message, content, "deputy", g.deputy.id, deputy=g.deputy)
+    db.session.commit()
     return {
-        "id": answer.id,
+        "id": post.id,
         "message_id": message.id,
         "status": message.status,
         "notice": notice.status if notice else None,
-        "created_at": iso(answer.created_at),
+        "created_at": iso(post.created_at),
     }
 
 

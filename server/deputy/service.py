@@ -1,4 +1,4 @@
-"""What a deputy does: bind their WeChat, read their inbox, answer."""
+"""What a deputy does: bind their WeChat and read their inbox (answers: server/handling/)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from server.auth import Caller
 from server.errors import ApiError, not_found
 from server.events import record
 from server.extensions import db
-from server.models import AWAITING_DEPUTY, Assignment, Deputy, DeputyInvite, Message, Reply
+from server.models import AWAITING_DEPUTY, Assignment, Deputy, DeputyInvite, Message
 from server.timeutil import utcnow
-from server.wechat.notices import queue_notice
 
 
 def bind(citizen: Caller, code: str) -> Deputy:
@@ -65,38 +64,6 @@ def assigned_message(deputy: Deputy, message_id: int) -> Message:
     if message is None:
         raise not_found("找不到这条留言，或它已不由您负责")
     return message
-
-
-def reply(deputy: Deputy, message: Message, content: str):
-    """Post the deputy's answer and queue the citizen's notice. Returns (reply, notice)."""
-    if message.status in ("closed", "rejected"):
-        raise ApiError(409, "message_closed", "该留言已办结，不能再答复")
-    now = utcnow()
-    answer = Reply(
-        message_id=message.id,
-        author_kind="deputy",
-        deputy_id=deputy.id,
-        content=content,
-        created_at=now,
-    )
-    db.session.add(answer)
-    db.session.flush()
-    message.status = "replied"
-    message.updated_at = now
-    if message.first_replied_at is None:
-        message.first_replied_at = now
-    record("replied", message.id, "deputy", deputy.id, reply_id=answer.id)
-    notice = queue_notice(
-        "reply",
-        f"reply-{answer.id}",
-        message,
-        message.citizen_id,
-        reply=content,
-        deputy=deputy.name,
-        replied_at=now,
-    )
-    db.session.commit()
-    return answer, notice
 
 
 def inbox_counts(deputy: Deputy) -> dict[str, int]:

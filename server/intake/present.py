@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from server.crypto import decrypt_phone, mask_phone
 from server.extensions import db
+from server.handling.decisions import rejection
+from server.handling.ratings import ratable
 from server.intake.photos import photo_url
-from server.models import Event, Message
+from server.models import RATING_LABELS, Event, Message
 from server.models.event import EVENT_LABELS
+from server.models.lifecycle import FINISHED
 from server.timeutil import iso
+from server.wechat.notices import reachable
 
 # Events a citizen sees in their thread; internal ones (consent, flags) stay on the dashboard.
 CITIZEN_EVENTS = ("received", "routed", "reassigned", "rejected", "closed", "reopened", "rated")
@@ -31,6 +35,19 @@ def summary(message: Message) -> dict:
         "replied": message.first_replied_at is not None,
         "rating": message.rating,
     }
+
+
+def event_text(event: Event, viewer: str = "citizen") -> str:
+    """A status change in plain words; a rating with its score, a refusal with its reason."""
+    data = event.data or {}
+    if event.kind == "rated":
+        who = "我的评价" if viewer == "citizen" else "群众评价"
+        text = f"{who}：{RATING_LABELS.get(data.get('score'), '')}"
+        return text + (f"（{data['comment']}）" if data.get("comment") else "")
+    if event.kind == "rejected":
+        text = "不予受理" + (f"：{data['reason']}" if data.get("reason") else "")
+        return text + (f"。建议：{data['where']}" if data.get("where") else "")
+    return EVENT_LABELS.get(event.kind, event.kind)
 
 
 def thread(message: Message, events: list[Event], viewer: str = "citizen") -> list[dict]:
@@ -57,7 +74,7 @@ def thread(message: Message, events: list[Event], viewer: str = "citizen") -> li
                 {
                     "kind": "event",
                     "author": "系统",
-                    "content": EVENT_LABELS.get(event.kind, event.kind),
+                    "content": event_text(event, viewer),
                     "created_at": event.created_at,
                 }
             )
@@ -95,11 +112,25 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
                 else None
             ),
             "rating_comment": message.rating_comment,
-            "can_rate": message.status == "replied",
-            "can_follow_up": message.status not in ("closed", "rejected"),
+            "ratings": [
+                {
+                    "score": r.score,
+                    "label": r.label,
+                    "comment": r.comment,
+                    "reply_id": r.reply_id,
+                    "created_at": iso(r.created_at),
+                }
+                for r in message.ratings
+            ],
+            "can_rate": ratable(message),
+            "can_follow_up": message.status not in FINISHED,
+            "rejection": rejection(message),
+            # Whether the next answer can reach them in WeChat (a consent credit is left);
+            # when not, the mini-program offers the subscribe prompt and says so.
+            "notice_reachable": reachable(message.citizen_id) if viewer == "citizen" else None,
             "thread": thread(message, events, viewer),
             "timeline": [
-                {"kind": e.kind, "label": e.label, "created_at": iso(e.created_at)}
+                {"kind": e.kind, "label": event_text(e, viewer), "created_at": iso(e.created_at)}
                 for e in events
                 if e.kind in CITIZEN_EVENTS
             ],

@@ -7,6 +7,7 @@ from flask import g, request, send_file
 from server.auth import require_citizen
 from server.errors import ApiError, not_found, validation_error
 from server.extensions import db
+from server.handling import answers, ratings
 from server.intake import photos, present, service
 from server.intake.schemas import (
     FollowupIn,
@@ -23,7 +24,6 @@ from server.intake.schemas import (
 from server.limits import per_citizen, per_ip
 from server.models import Message, Upload
 from server.openapi import MESSAGE_ID, Blueprint, error_responses
-from server.routing.queue import enqueue_notice, enqueue_route
 from server.schemas import PageQuery
 from server.wechat import consent
 
@@ -105,7 +105,7 @@ def photo(upload_id: str):
 
 @blp.post("/messages")
 @require_citizen
-@per_citizen("RATE_LIMIT_SUBMIT_CITIZEN")
+@per_citizen("RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN")
 @per_ip("RATE_LIMIT_SUBMIT_IP")
 @blp.arguments(MessageIn)
 @blp.response(201, MessageCreated)
@@ -124,8 +124,6 @@ def photo(upload_id: str):
 def create_message(body: dict):
     """提交一条意见建议"""
     created = service.create_message(g.citizen, body, request.headers.get("Idempotency-Key"))
-    if not created.replayed:
-        enqueue_route(created.id)  # after the commit, always
     return {"id": created.id, "tracking_no": created.tracking_no, "status": created.status}
 
 
@@ -180,7 +178,9 @@ def followup(body: dict, message_id: int):
     if not content:
         raise validation_error({"content": "请填写追问内容"})
     message = own_message(message_id)
-    service.follow_up(g.citizen, message, content)
+    answers.follow_up(message, content, g.citizen.id)
+    _consents(body)
+    db.session.commit()
     return present.detail(message)
 
 
@@ -193,10 +193,21 @@ def followup(body: dict, message_id: int):
 def rating(body: dict, message_id: int):
     """评价答复：满意、基本满意（办结）或不满意（重新办理）"""
     message = own_message(message_id)
-    notice = service.rate(g.citizen, message, body["score"], body.get("comment"))
-    if notice is not None and notice.status == "pending":
-        enqueue_notice(notice.id)
+    try:
+        ratings.rate(message, g.citizen.id, body["score"], body.get("comment"))
+    except ratings.NotRatable as exc:
+        raise ApiError(409, "cannot_rate", str(exc)) from None
+    _consents(body)
+    db.session.commit()
     return present.detail(message)
+
+
+def _consents(body: dict) -> None:
+    """The subscribe taps the mini-program asked for on this same tap (for the next notice)."""
+    known = consent.known_templates()
+    for template_id in dict.fromkeys(body.get("subscribed") or []):
+        if template_id in known:
+            service.record_consent(g.citizen, template_id)
 
 
 @blp.post("/subscriptions")

@@ -93,14 +93,25 @@ class MessageDetail(MessageSummary):
     anonymous = fields.Boolean()
     deputy = fields.Dict(allow_none=True)
     rating_comment = fields.String(allow_none=True)
+    ratings = fields.List(
+        fields.Dict(), metadata={"description": "每一次评价：score、label、comment、reply_id"}
+    )
     can_rate = fields.Boolean()
     can_follow_up = fields.Boolean()
+    rejection = fields.Dict(
+        allow_none=True, metadata={"description": "不予受理时：reason 理由、where 建议去向"}
+    )
+    notice_reachable = fields.Boolean(
+        allow_none=True, metadata={"description": "下一次答复能否通过微信通知到（还有订阅次数）"}
+    )
     thread = fields.List(fields.Nested(ThreadItem))
     timeline = fields.List(fields.Dict())
 
 
 class FollowupIn(RequestSchema):
     content = text(1000, "追问内容")
+    # Templates the citizen allowed on this tap (wx.requestSubscribeMessage), for the answer.
+    subscribed = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
 
 
 class RatingIn(RequestSchema):
@@ -113,6 +124,7 @@ class RatingIn(RequestSchema):
         error_messages={"required": "请选择评价"},
     )
     comment = text(500, "评价说明", required=False, load_default=None, allow_none=True)
+    subscribed = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
 
 
 class SubscriptionsIn(RequestSchema):

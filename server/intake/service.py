@@ -19,14 +19,15 @@ from server.errors import ApiError, validation_error
 from server.events import record
 from server.extensions import db
 from server.intake import lookup, wordlist
-from server.models import Category, Deputy, Message, Reply, Station, Upload
+from server.limits import count_submission
+from server.models import Category, Deputy, Message, Station, Upload
 from server.routing import roster
 from server.routing.duty import on_duty_deputies, station_shifts
+from server.routing.queue import after_commit, enqueue_route
 from server.timeutil import local_today, utcnow
 from server.wechat import api as wechat
 from server.wechat import consent
 from server.wechat.client import WeChatError
-from server.wechat.notices import queue_notice
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +217,7 @@ _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id, _messages.c.tracki
 
 
 def create_message(citizen: Caller, body: dict, idempotency_key: str | None) -> Created:
-    """Store a citizen's message; the caller enqueues routing after this returns.
+    """Store a citizen's message; its routing job is enqueued once the row is committed.
 
     The hot path of the product (see docs/benchmarks.md): cached scene and category lookups, no
     transaction open during the WeChat content check, and one transaction of plain INSERTs; the
@@ -228,6 +229,7 @@ def create_message(citizen: Caller, body: dict, idempotency_key: str | None) -> 
         )
     request_hash = _request_hash(body)
     target, category_id, photo_ids, content = _validate(body)
+    count_submission()
     verdict = check_content(citizen.openid, content)
     location = body.get("location") or {}
     now = utcnow()
@@ -275,6 +277,7 @@ def create_message(citizen: Caller, body: dict, idempotency_key: str | None) -> 
         record("flagged", row.id, "system", None, reason=reason)
     for template_id in body.get("subscribed") or []:
         record_consent(citizen, template_id, row.id)
+    after_commit(db.session(), enqueue_route, row.id)
     db.session.commit()
     return Created(row.id, row.tracking_no, "received")
 
@@ -287,47 +290,3 @@ def record_consent(citizen: Caller, template_id: str, message_id: int | None = N
         consent.grant(citizen.id, template_id)
     record("consent", message_id, "citizen", citizen.id, template_id=template_id, source="client")
     return True
-
-
-def follow_up(citizen: Caller, message: Message, content: str):
-    """The citizen adds to their own thread; an item awaiting its deputy keeps waiting."""
-    if message.status in ("closed", "rejected"):
-        raise ApiError(409, "message_closed", "该反映已办结，如有新情况请重新提交")
-    post = Reply(message_id=message.id, author_kind="citizen", content=content, created_at=utcnow())
-    db.session.add(post)
-    db.session.flush()
-    record("followup", message.id, "citizen", citizen.id, reply_id=post.id)
-    db.session.commit()
-    return post
-
-
-def rate(citizen: Caller, message: Message, score: str, comment: str | None):
-    """满意/基本满意 close the item; 不满意 reopens it and tells the deputy again.
-
-    Returns the deputy's notice when one was queued (the caller enqueues it).
-    """
-    if message.status != "replied":
-        raise ApiError(409, "cannot_rate", "代表答复后才能评价")
-    now = utcnow()
-    message.rating, message.rating_comment, message.rated_at = score, comment, now
-    record("rated", message.id, "citizen", citizen.id, score=score, comment=comment)
-    notice = None
-    if score == "unsatisfied":
-        message.status = "reopened"
-        event_id = record("reopened", message.id, "citizen", citizen.id)
-        assignment = message.active_assignment
-        if assignment is not None:
-            notice = queue_notice(
-                "reopened",
-                f"reopen-{event_id}",
-                message,
-                assignment.deputy.citizen_id,
-                deputy_id=assignment.deputy_id,
-                note="群众不满意，请重新办理",
-            )
-    else:
-        message.status = "closed"
-        message.closed_at = now
-        record("closed", message.id, "citizen", citizen.id, reason="rated")
-    db.session.commit()
-    return notice

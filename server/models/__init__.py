@@ -12,6 +12,7 @@ from server.models.message import (
     STATUS_LABELS,
     Assignment,
     Message,
+    Rating,
     Reply,
     Upload,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "Event",
     "Message",
     "Notification",
+    "Rating",
     "Reply",
     "StaffUser",
     "Station",

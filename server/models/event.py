@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -46,3 +46,26 @@ class Event(db.Model):
     @property
     def label(self) -> str:
         return EVENT_LABELS.get(self.kind, self.kind)
+
+
+_events = Event.__table__
+
+
+def record(
+    kind: str, message_id: int | None, actor: str, actor_id: int | None = None, **data
+) -> int:
+    """Insert the event now, in the caller's transaction (a plain INSERT, no unit-of-work
+    bookkeeping), and return its id."""
+    statement = (
+        insert(_events)
+        .values(
+            message_id=message_id,
+            kind=kind,
+            actor=actor,
+            actor_id=actor_id,
+            data=data,
+            created_at=utcnow(),
+        )
+        .returning(_events.c.id)
+    )
+    return db.session.execute(statement).scalar_one()

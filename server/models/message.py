@@ -17,22 +17,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
+from server.models.lifecycle import AWAITING_REPLY, STATUS_LABELS
 from server.models.types import UTCDateTime
 from server.timeutil import utcnow
 
-# The life of a message (docs/architecture.md); labels are what people see.
-STATUS_LABELS = {
-    "received": "已受理",  # stored, routing queued
-    "unassigned": "待分派",  # nobody to route to: staff must assign
-    "routed": "办理中",  # assigned to a deputy
-    "replied": "已答复",
-    "reopened": "重新办理",  # the citizen was not satisfied
-    "transferred": "已转交",
-    "closed": "已办结",
-    "rejected": "不予受理",
-}
-# Items a deputy still owes an answer on; they count as the deputy's load when routing.
-AWAITING_DEPUTY = ("routed", "reopened", "transferred")
+# Statuses and their moves live in lifecycle.py; these names are what the rest of the code uses.
+AWAITING_DEPUTY = AWAITING_REPLY
 CHANNEL_LABELS = {"station_code": "联络站码", "deputy_code": "代表码", "walk_in": "来访登记"}
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
@@ -81,6 +71,7 @@ class Message(db.Model):
     first_replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest rating, copied from Rating so counts need no join; every rating is a Rating row.
     rating: Mapped[str | None] = mapped_column(String(24))
     rating_comment: Mapped[str | None] = mapped_column(String(500))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -98,6 +89,7 @@ class Message(db.Model):
         back_populates="message", order_by="Assignment.id"
     )
     replies: Mapped[list[Reply]] = relationship(order_by="Reply.id")
+    ratings: Mapped[list[Rating]] = relationship(order_by="Rating.id")
 
     @property
     def status_label(self) -> str:
@@ -106,6 +98,20 @@ class Message(db.Model):
     @property
     def active_assignment(self) -> Assignment | None:
         return next((a for a in self.assignments if a.active), None)
+
+    @property
+    def answers(self) -> list[Reply]:
+        """The thread's answers (a deputy's or the station's), oldest first."""
+        return [r for r in self.replies if r.author_kind != "citizen"]
+
+    @property
+    def unrated_answer(self) -> Reply | None:
+        """The latest answer if the citizen has not rated it yet: what a rating would judge."""
+        answers = self.answers
+        if not answers:
+            return None
+        latest = answers[-1]
+        return None if any(r.reply_id == latest.id for r in self.ratings) else latest
 
 
 class Upload(db.Model):
@@ -156,3 +162,24 @@ class Reply(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     deputy: Mapped[Deputy | None] = relationship()  # noqa: F821
+
+
+class Rating(db.Model):
+    """The citizen's judgement of one answer (满意 / 基本满意 / 不满意). Every rating is kept:
+    after 不满意 the next answer is rated again, and the register shows each answer with its
+    own score."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("reply_id"),)  # one rating per answer
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
+    reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"))  # the answer judged
+    score: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str | None] = mapped_column(String(500))
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return RATING_LABELS.get(self.score, self.score)

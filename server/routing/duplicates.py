@@ -1,14 +1,21 @@
 """Near-duplicate submissions: the same person sending the same text again and again.
 
-Checked in the routing job, off the citizen's request path. A near-duplicate is still routed
-(a second, more urgent message may be real) but flagged for staff, who can close it as spam.
+Checked in the routing job, off the citizen's request path and before routing writes anything.
+A near-duplicate is still routed (a second, more urgent message may be real) but flagged for
+staff with a link to the earlier item, so they can close it as a repeat.
+
+The comparison is rapidfuzz's normalised Indel similarity (bit-parallel, linear in practice)
+with a score cutoff, over at most COMPARED_CHARS characters of each text: a citizen cannot make
+the worker spend more than a few milliseconds, whatever they write (difflib's SequenceMatcher
+took 13.6 s on two crafted 2,000-character texts).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from datetime import timedelta
+
+from rapidfuzz.distance import Indel
 
 from server.extensions import db
 from server.models import Message
@@ -16,11 +23,12 @@ from server.models import Message
 SIMILARITY = 0.9
 WINDOW = timedelta(hours=24)
 LOOKBACK = 5
+COMPARED_CHARS = 2000
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
 def normalize(text: str) -> str:
-    return _NOISE.sub("", text or "").lower()
+    return _NOISE.sub("", text or "").lower()[:COMPARED_CHARS]
 
 
 def similar(a: str, b: str) -> bool:
@@ -29,9 +37,7 @@ def similar(a: str, b: str) -> bool:
         return False
     if a == b:
         return True
-    if min(len(a), len(b)) / max(len(a), len(b)) < SIMILARITY:
-        return False  # lengths alone rule it out; skip the quadratic comparison
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= SIMILARITY
+    return Indel.normalized_similarity(a, b, score_cutoff=SIMILARITY) >= SIMILARITY
 
 
 def near_duplicate_of(message: Message) -> int | None:

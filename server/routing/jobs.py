@@ -36,14 +36,11 @@ def job_context():
 
 
 def route_message(message_id: int) -> str:
-    """Pick the accountable deputy for a received message and queue their notice."""
-    from server.routing.queue import enqueue_notice
+    """Pick the accountable deputy for a received message (their notice follows the commit)."""
     from server.routing.service import route
 
     with job_context():
-        outcome, notification_id = route(message_id)
-        if notification_id is not None:
-            enqueue_notice(notification_id)
+        outcome = route(message_id)
         log.info("message %s: %s", message_id, outcome)
         return outcome
 

@@ -11,6 +11,8 @@ from datetime import timedelta
 import redis
 from flask import current_app
 from rq import Queue
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from server.redis_conn import get_redis
 
@@ -59,6 +61,23 @@ def enqueue(func, *args, job_id: str, delay: float = 0) -> bool:
     except redis.RedisError as exc:
         log.warning("could not enqueue %s (%s); the sweep will pick it up", job_id, exc)
         return False
+
+
+def after_commit(session: Session, func, *args) -> None:
+    """Run `func(*args)` once the session's transaction has committed, and never if it rolls
+    back: a job must never look for a row that is not there yet, nor for one that never was."""
+    session.info.setdefault("after_commit", []).append((func, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for func, args in session.info.pop("after_commit", ()):
+        func(*args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("after_commit", None)
 
 
 def enqueue_route(message_id: int) -> bool:

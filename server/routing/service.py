@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 
 from server.events import record
 from server.extensions import db
 from server.models import AWAITING_DEPUTY, Assignment, Deputy, Message, StationMember
+from server.models.lifecycle import MoveConflict, move
 from server.routing import rules
 from server.routing.duplicates import near_duplicate_of
 from server.routing.duty import on_duty_deputies
@@ -63,18 +64,9 @@ def candidates_by_rule(message: Message) -> dict:
     return out
 
 
-def claim_for_routing(message_id: int) -> bool:
-    """received -> routed for exactly one job run; a second run finds nothing to do."""
-    result = db.session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status == "received")
-        .values(status="routed", routed_at=utcnow(), updated_at=utcnow())
-    )
-    return result.rowcount == 1
-
-
 def assign(message: Message, deputy: Deputy, rule: str, actor: str = "system", actor_id=None):
-    """Make `deputy` accountable for `message` and queue their notice. Caller commits."""
+    """Make `deputy` accountable for `message` and write their notice; the move that caused it
+    records the event. Caller commits."""
     now = utcnow()
     for previous in message.assignments:
         if previous.active:
@@ -85,32 +77,49 @@ def assign(message: Message, deputy: Deputy, rule: str, actor: str = "system", a
     message.assigned_deputy_id = deputy.id
     deputy.last_assigned_at = now
     db.session.flush()
-    record(
-        "routed", message.id, actor, actor_id, deputy_id=deputy.id, deputy=deputy.name, rule=rule
-    )
     return assignment, queue_notice(
         "new_item", f"assign-{assignment.id}", message, deputy.citizen_id, deputy_id=deputy.id
     )
 
 
-def route(message_id: int) -> tuple[str, int | None]:
-    """Route one received message. Returns (outcome, notification id to send or None)."""
-    if not claim_for_routing(message_id):
-        db.session.rollback()
-        return "already_routed", None
+def route(message_id: int) -> str:
+    """Route one received message; returns the rule that decided, or why nothing was done.
+
+    Everything that only reads (the near-duplicate check above all) happens before the first
+    write, so no write lock is held while texts are compared; the move itself is conditional
+    on the status still being `received`, so of two runs exactly one routes.
+    """
     message = db.session.get(Message, message_id)
+    if message is None or message.status != "received":
+        db.session.rollback()
+        return "already_routed"
     duplicate_of = near_duplicate_of(message)
-    if duplicate_of is not None:
-        message.flagged = True
-        record("flagged", message.id, "system", None, reason="near_duplicate", of=duplicate_of)
     category_tags = frozenset(message.category.expertise or ())
     decision = rules.decide(candidates_by_rule(message), category_tags)
-    if decision is None:
-        message.status = "unassigned"
-        record("unassigned", message.id, "system", None, reason="没有可交办的代表")
-        db.session.commit()
-        return "unassigned", None
-    deputy = db.session.get(Deputy, decision.deputy_id)
-    _, notice = assign(message, deputy, decision.rule)
+    deputy = db.session.get(Deputy, decision.deputy_id) if decision else None
+    # End the read (nothing written: objects stay as read). On SQLite every transaction holds
+    # the write lock, so the writes below are one short transaction of their own.
     db.session.commit()
-    return decision.rule, notice.id if notice is not None and notice.status == "pending" else None
+    try:
+        if duplicate_of is not None:
+            message.flagged = True
+            record("flagged", message.id, "system", None, reason="near_duplicate", of=duplicate_of)
+        if decision is None:
+            move(message, "no_deputy", "system", reason="没有可交办的代表")
+            db.session.commit()
+            return "unassigned"
+        move(
+            message,
+            "route",
+            "system",
+            values={"routed_at": utcnow()},
+            deputy_id=deputy.id,
+            deputy=deputy.name,
+            rule=decision.rule,
+        )
+        assign(message, deputy, decision.rule)
+        db.session.commit()
+    except MoveConflict:
+        db.session.rollback()
+        return "already_routed"
+    return decision.rule

@@ -24,6 +24,7 @@ from server.events import record
 from server.extensions import db
 from server.intake.photos import photo_path
 from server.models import AWAITING_DEPUTY, Assignment, Message, Notification, Upload
+from server.models.lifecycle import FINISHED, OPEN
 from server.routing.queue import enqueue_notice, enqueue_route
 from server.timeutil import utcnow
 from server.wechat.notices import queue_notice
@@ -94,7 +95,7 @@ def _fail_stuck_notices(now) -> int:
     return len(ids)
 
 
-def _remind(now) -> list[int]:
+def _remind(now) -> int:
     """One reminder per assignment the deputy has not answered in REMIND_AFTER_HOURS."""
     cutoff = now - timedelta(hours=current_app.config["REMIND_AFTER_HOURS"])
     due = db.session.execute(
@@ -109,7 +110,7 @@ def _remind(now) -> list[int]:
         .order_by(Assignment.id)
         .limit(BATCH)
     ).all()
-    notices = []
+    reminded = 0
     for assignment, message in due:
         claimed = db.session.execute(
             update(Assignment)
@@ -118,7 +119,7 @@ def _remind(now) -> list[int]:
         )
         if not claimed.rowcount:
             continue
-        notice = queue_notice(
+        queue_notice(
             "reminder",
             f"remind-{assignment.id}",
             message,
@@ -127,10 +128,9 @@ def _remind(now) -> list[int]:
             note="该留言尚未答复，请尽快处理",
         )
         record("reminded", message.id, "system", None, deputy_id=assignment.deputy_id)
-        if notice is not None and notice.status == "pending":
-            notices.append(notice.id)
+        reminded += 1
     db.session.commit()
-    return notices
+    return reminded
 
 
 def _mark_overdue(now) -> int:
@@ -140,7 +140,7 @@ def _mark_overdue(now) -> int:
         db.session.scalars(
             db.select(Message.id)
             .where(
-                Message.status.in_((*AWAITING_DEPUTY, "received", "unassigned")),
+                Message.status.in_(OPEN),
                 Message.overdue_at.is_(None),
                 Message.created_at <= cutoff,
             )
@@ -172,7 +172,7 @@ def _apply_retention(now) -> int:
         db.session.scalars(
             db.select(Message.id)
             .where(
-                Message.status.in_(("closed", "rejected")),
+                Message.status.in_(FINISHED),
                 Message.redacted_at.is_(None),
                 db.func.coalesce(Message.closed_at, Message.updated_at) <= cutoff,
             )
@@ -211,7 +211,7 @@ def run_sweep() -> dict:
     notices = _lost_notices(now)
     failed = _fail_stuck_notices(now)
     reminders = _remind(now)
-    for notification_id in notices + reminders:
+    for notification_id in notices:
         enqueue_notice(notification_id)
     overdue = _mark_overdue(now)
     redacted = _apply_retention(now)
@@ -219,7 +219,7 @@ def run_sweep() -> dict:
         "rerouted": len(messages),
         "notices_requeued": len(notices),
         "notices_interrupted": failed,
-        "reminders": len(reminders),
+        "reminders": reminders,
         "overdue": overdue,
         "redacted": redacted,
     }

@@ -69,6 +69,18 @@ def spend(citizen_id: int, template_id: str) -> bool:
     return result.rowcount == 1
 
 
+def available(citizen_id: int, template_id: str) -> bool:
+    """Whether a notice for this template could be sent now (without taking the credit)."""
+    if current_app.config["WECHAT_TEMPLATES"].is_long_term(template_id):
+        return True
+    credits = db.session.scalar(
+        db.select(ConsentCredit.credits).where(
+            ConsentCredit.citizen_id == citizen_id, ConsentCredit.template_id == template_id
+        )
+    )
+    return bool(credits and credits > 0)
+
+
 def refund(citizen_id: int, template_id: str) -> None:
     """A notice that was not delivered gives its credit back."""
     if current_app.config["WECHAT_TEMPLATES"].is_long_term(template_id):

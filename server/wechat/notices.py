@@ -62,7 +62,10 @@ KINDS = {
     "new_item": ("new_item", "pages/deputy/item/item?id={id}"),
     "reminder": ("reminder", "pages/deputy/item/item?id={id}"),
     "reopened": ("reminder", "pages/deputy/item/item?id={id}"),
+    "followup": ("reminder", "pages/deputy/item/item?id={id}"),
     "reply": ("reply", "pages/detail/detail?id={id}"),
+    # A refusal reaches the citizen like an answer: what happened, and where to go instead.
+    "rejected": ("reply", "pages/detail/detail?id={id}"),
 }
 
 # WeChat's limits per data type (characters); see shared/WECHAT.md.
@@ -122,12 +125,20 @@ def queue_notice(
 ) -> Notification | None:
     """Add an outbox row in the caller's transaction; None if this notice already exists.
 
-    The caller commits and then enqueues send_notification for the returned row.
+    The consent credit is taken now, with the row: whether the notice can reach its recipient
+    is known when it is written (and said truthfully to whoever caused it), not discovered by a
+    worker later. A row that can go is sent by a job enqueued once the caller commits.
     """
     if db.session.scalar(db.select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
         return None
     layout, page = KINDS[kind]
     template_id = getattr(current_app.config["WECHAT_TEMPLATES"], LAYOUTS[layout][0])
+    if recipient_id is None:
+        status = "no_recipient"
+    elif consent.spend(recipient_id, template_id):
+        status = "pending"
+    else:
+        status = "no_consent"
     notice = Notification(
         dedupe_key=dedupe_key,
         kind=kind,
@@ -137,11 +148,30 @@ def queue_notice(
         template_id=template_id,
         data=build_data(layout, message_values(message, **extra)),
         page=page.format(id=message.id),
-        status="pending" if recipient_id else "no_recipient",
+        status=status,
+        errmsg=NO_CREDIT if status == "no_consent" else None,
     )
     db.session.add(notice)
     db.session.flush()
+    if status == "pending":
+        from server.routing.queue import after_commit, enqueue_notice
+
+        after_commit(db.session(), enqueue_notice, notice.id)
+    else:
+        _record(notice)
     return notice
+
+
+NO_CREDIT = "没有剩余的订阅次数"
+
+
+def reachable(citizen_id: int | None, kind: str = "reply") -> bool:
+    """Whether a notice of `kind` written now could reach this person (a credit is left)."""
+    if citizen_id is None:
+        return False
+    layout, _ = KINDS[kind]
+    template_id = getattr(current_app.config["WECHAT_TEMPLATES"], LAYOUTS[layout][0])
+    return consent.available(citizen_id, template_id)
 
 
 def _claim(notification_id: int) -> bool:
@@ -162,12 +192,7 @@ def _claim(notification_id: int) -> bool:
     return result.rowcount == 1
 
 
-def _finish(notice: Notification, status: str, errcode=None, errmsg=None, **values) -> str:
-    notice.status = status
-    notice.errcode = errcode
-    notice.errmsg = (errmsg or "")[:200] or None
-    for key, value in values.items():
-        setattr(notice, key, value)
+def _record(notice: Notification) -> None:
     record(
         "notified",
         notice.message_id,
@@ -175,9 +200,18 @@ def _finish(notice: Notification, status: str, errcode=None, errmsg=None, **valu
         None,
         notification_id=notice.id,
         notice_kind=notice.kind,
-        status=status,
-        errcode=errcode,
+        status=notice.status,
+        errcode=notice.errcode,
     )
+
+
+def _finish(notice: Notification, status: str, errcode=None, errmsg=None, **values) -> str:
+    notice.status = status
+    notice.errcode = errcode
+    notice.errmsg = (errmsg or "")[:200] or None
+    for key, value in values.items():
+        setattr(notice, key, value)
+    _record(notice)
     db.session.commit()
     return status
 
@@ -190,8 +224,7 @@ def send(notification_id: int) -> str:
     recipient = db.session.get(Citizen, notice.citizen_id) if notice.citizen_id else None
     if recipient is None:
         return _finish(notice, "no_recipient")
-    if not consent.spend(recipient.id, notice.template_id):
-        return _finish(notice, "no_consent", None, "没有剩余的订阅次数")
+    # The credit was taken when the row was written (queue_notice).
     db.session.commit()  # no transaction stays open during the WeChat call
     try:
         msgid = wechat.send_subscribe(
@@ -211,9 +244,9 @@ def _failed(notice: Notification, recipient: Citizen, exc: WeChatError) -> str:
         # WeChat may have delivered it (the answer was lost): a notice goes at most once, so
         # it is not sent again, and the credit stays spent. Staff see it as failed with why.
         return _finish(notice, "failed", exc.errcode, "超时：微信未答复，无法确认是否送达")
-    consent.refund(recipient.id, notice.template_id)
     delays = current_app.config["NOTICE_RETRY_DELAYS"]
     if exc.transient and notice.attempts <= len(delays):
+        # The credit stays with the row for the next attempt.
         delay = delays[notice.attempts - 1]
         status = _finish(
             notice,
@@ -227,4 +260,5 @@ def _failed(notice: Notification, recipient: Citizen, exc: WeChatError) -> str:
         enqueue_notice(notice.id, delay=delay)
         return status
     log.warning("notice %s failed for good: %s", notice.id, exc)
+    consent.refund(recipient.id, notice.template_id)  # not delivered: the credit is theirs
     return _finish(notice, "failed", exc.errcode, exc.errmsg)

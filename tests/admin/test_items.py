@@ -116,7 +116,7 @@ def test_rejecting_needs_a_reason_and_takes_the_item_off_the_deputys_inbox(live,
     page = admin.get(f"/admin/items/{created['id']}").get_data(as_text=True)
     assert "不予受理" in page and "广告信息" in page
     answer = admin.post(f"/admin/items/{created['id']}/close")
-    assert answer.status_code == 409 and "已办结或不予受理" in answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "该事项不予受理" in answer.get_data(as_text=True)
     # Off the deputy's load too: it no longer counts for them in routing or the overview.
     with live.app.app_context():
         assert db.session.get(Message, created["id"]).assigned_deputy_id is None

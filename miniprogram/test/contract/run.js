@@ -350,7 +350,7 @@ const phases = {
     const rated = await api.rate(id, 'satisfied', '很及时')
     check(rated.status === 'closed' && rated.rating === 'satisfied' && rated.can_rate === false, 'rated', rated)
     const bad = await expectError(api.rate(id, 'satisfied'), 409, 'cannot_rate')
-    check(bad.message === '代表答复后才能评价', 'server message as is', bad.message)
+    check(bad.message === '这条答复已经评价过了', 'server message as is', bad.message)
     ok('rated 满意; the item is closed and cannot be rated twice')
   },
 }

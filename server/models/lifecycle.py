@@ -1,0 +1,146 @@
+"""The life of a message, as data: its statuses, the named sets, and every allowed move.
+
+A message's status changes in one place, `move()`, and only along a row of MOVES. Each move is
+one conditional UPDATE on the status the caller read (`... WHERE id = ? AND status = ?`), so of
+two hands acting at once (a worker and a clerk, two clerks) exactly one wins and the other is
+told the item changed under it; and each move records its Event row in the same transaction.
+New stages (units, suggestions, call-backs) add statuses and rows here, not code paths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from server.extensions import db
+from server.models.event import record
+from server.timeutil import utcnow
+
+# What people see for each status.
+STATUS_LABELS = {
+    "received": "已受理",  # stored, routing queued
+    "unassigned": "待分派",  # nobody to route to: staff must assign
+    "routed": "办理中",  # a deputy is accountable and owes an answer
+    "followed_up": "追问待答复",  # the citizen asked again after an answer
+    "replied": "已答复",
+    "reopened": "重新办理",  # the citizen was not satisfied with the answer
+    "transferred": "已转交",
+    "closed": "已办结",
+    "rejected": "不予受理",
+}
+
+# Waiting for someone on our side to act (staff, a deputy, a unit): open work.
+OPEN = ("received", "unassigned", "routed", "followed_up", "reopened", "transferred")
+# Waiting for the accountable person's answer: a deputy's load, the 待办 of their inbox.
+AWAITING_REPLY = ("routed", "followed_up", "reopened", "transferred")
+# Nothing more happens unless the citizen comes back (a rating may still reopen a closed item).
+FINISHED = ("closed", "rejected")
+# Not finished: open work, or answered and waiting for the citizen.
+LIVE = (*OPEN, "replied")
+
+CITIZEN, DEPUTY, STAFF, SYSTEM = "citizen", "deputy", "staff", "system"
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed step: `name` from `source` to `target` (None: the status stays, the step is
+    still recorded), by one of `actors`, recorded as an Event of kind `event`."""
+
+    name: str
+    source: str
+    target: str | None
+    actors: frozenset[str]
+    event: str
+
+
+def _rows(name: str, sources, target, actors, event: str) -> list[Move]:
+    return [Move(name, s, target, frozenset(actors), event) for s in sources]
+
+
+MOVES: tuple[Move, ...] = (
+    # Routing: a received item gets its accountable deputy, or waits for staff.
+    *_rows("route", ["received"], "routed", [SYSTEM], "routed"),
+    *_rows("no_deputy", ["received"], "unassigned", [SYSTEM], "unassigned"),
+    # Staff hand it to another deputy: an answered item goes back to work; open work stays.
+    *_rows("reassign", ["received", "unassigned", "replied"], "routed", [STAFF], "reassigned"),
+    *_rows("reassign", AWAITING_REPLY, None, [STAFF], "reassigned"),
+    # An answer, by the accountable deputy or by the station itself; a second answer is fine.
+    *_rows("answer", LIVE, "replied", [DEPUTY, STAFF], "replied"),
+    # A question after an answer puts the item back in front of whoever answers it.
+    *_rows("follow_up", ["replied"], "followed_up", [CITIZEN], "followup"),
+    *_rows("follow_up", OPEN, None, [CITIZEN], "followup"),
+    # 不满意: the latest answer is judged, whoever closed the item and whether or not the
+    # citizen asked something after it.
+    *_rows("reopen", ["replied", "followed_up", "closed"], "reopened", [CITIZEN], "reopened"),
+    *_rows("close", LIVE, "closed", [CITIZEN, STAFF, SYSTEM], "closed"),
+    *_rows("reject", LIVE, "rejected", [STAFF], "rejected"),
+)
+_BY_KEY = {(m.name, m.source): m for m in MOVES}
+MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))
+
+
+class MoveRefused(Exception):
+    """This move is not allowed from the item's status (or not for this actor)."""
+
+    def __init__(self, name: str, status: str, message: str | None = None):
+        self.name, self.status = name, status
+        super().__init__(message or refusal_text(status))
+
+
+class MoveConflict(Exception):
+    """The status changed between reading the item and moving it."""
+
+    def __init__(self) -> None:
+        super().__init__("这件事项刚刚被其他人或系统处理过，请刷新后再操作")
+
+
+def refusal_text(status: str) -> str:
+    if status == "closed":
+        return "该事项已办结"
+    if status == "rejected":
+        return "该事项不予受理"
+    return f"该事项当前为“{STATUS_LABELS.get(status, status)}”，不能进行此操作"
+
+
+def step(name: str, status: str, actor: str) -> Move:
+    """The row that allows `name` from `status` by `actor`; MoveRefused if there is none."""
+    found = _BY_KEY.get((name, status))
+    if found is None or actor not in found.actors:
+        raise MoveRefused(name, status)
+    return found
+
+
+def allowed(name: str, status: str, actor: str) -> bool:
+    try:
+        step(name, status, actor)
+    except MoveRefused:
+        return False
+    return True
+
+
+def move(message, name: str, actor: str, actor_id: int | None = None, *, values=None, **data):
+    """Move `message` along `name` in the caller's transaction; returns the Event id.
+
+    `values` are other columns written by the same UPDATE (closed_at, routed_at ...); `data`
+    goes into the Event. The caller commits. Raises MoveRefused or MoveConflict (after which
+    the caller must roll back: nothing of the move was written).
+    """
+    found = step(name, message.status, actor)
+    target = found.target or message.status
+    now = utcnow()
+    columns = {"status": target, "updated_at": now, **(values or {})}
+    model = type(message)
+    result = db.session.execute(
+        update(model)
+        .where(model.id == message.id, model.status == message.status)
+        .values(**columns)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise MoveConflict()
+    # Keep the object in step without marking it dirty (no second UPDATE at flush).
+    for key, value in columns.items():
+        set_committed_value(message, key, value)
+    return record(found.event, message.id, actor, actor_id, **data)
