@@ -11,6 +11,7 @@ const STATUS_TONES = {
   received: 'info',
   unassigned: 'info',
   routed: 'progress',
+  followed_up: 'progress',
   transferred: 'progress',
   replied: 'success',
   reopened: 'warning',

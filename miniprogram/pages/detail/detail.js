@@ -27,6 +27,9 @@ function present(m) {
     ratingComment: m.rating_comment || '',
     canRate: !!m.can_rate,
     canFollowUp: !!m.can_follow_up,
+    rejection: m.rejection || null,
+    // The next answer would not reach WeChat: say so, and offer the prompt (a tap is needed).
+    unreachable: m.notice_reachable === false && !!m.can_follow_up,
     thread: m.thread || [],
   }
 }
@@ -81,6 +84,11 @@ Component({
       return requestSubscribe([store.templates().reply]).then((accepted) =>
         accepted.length ? api.reportSubscriptions(accepted).catch(() => null) : null
       )
+    },
+
+    /** The 开启答复通知 button: one tap, one credit for the next answer. */
+    enableNotice() {
+      return this.askForNextNotice().then(() => this.load(true))
     },
 
     sendFollowup() {

@@ -74,11 +74,11 @@ test('不满意 first offers a notice for the next answer, then reopens', async 
 
 test('a refused rating shows the server message', async () => {
   const page = open(detail({ status: 'replied', status_label: '已答复', can_rate: true }))
-  server.on('POST', '/messages/11/rating', () => error(409, 'cannot_rate', '代表答复后才能评价'))
+  server.on('POST', '/messages/11/rating', () => error(409, 'cannot_rate', '这条答复已经评价过了'))
   await settle()
   await tap(page, find(page, '#rating').querySelectorAll('.choice')[1])
   await tap(page, '#rating >>> .rating-confirm', 30)
-  expect(shownMessages()).toContain('代表答复后才能评价')
+  expect(shownMessages()).toContain('这条答复已经评价过了')
 })
 
 test('a follow-up is added to the thread', async () => {
@@ -103,4 +103,45 @@ test("someone else's message: the server's 404 message", async () => {
   page.instance.onLoad({ id: '11' })
   await settle()
   expect(allText(page)).toContain('找不到这条反映')
+})
+
+test('a refused item says why and where to go instead, and takes no follow-up', async () => {
+  const page = open(
+    detail({
+      status: 'rejected',
+      status_label: '不予受理',
+      can_follow_up: false,
+      notice_reachable: false,
+      rejection: { reason: '属于已经法院判决的民事纠纷', where: '请向执行法院申请强制执行' },
+    })
+  )
+  await settle()
+  expect(text(page, '#rejection')).toContain('理由：属于已经法院判决的民事纠纷')
+  expect(text(page, '#rejection-where')).toBe('建议：请向执行法院申请强制执行')
+  expect(find(page, '#followup')).toBeFalsy()
+  expect(find(page, '#notice-hint')).toBeFalsy() // nothing more will be answered
+})
+
+test('when the next answer cannot reach WeChat the page says so and offers the prompt', async () => {
+  const page = open(detail({ status: 'followed_up', status_label: '追问待答复', notice_reachable: false }))
+  server.on('POST', '/subscriptions', () => ({ statusCode: 200, data: { credits: { [TEMPLATES.reply]: 1 } } }))
+  await settle()
+  expect(text(page, '#notice-hint')).toContain('下一次答复不会通过微信通知您')
+  server.on('GET', '/messages/11', () => ({ statusCode: 200, data: detail({ notice_reachable: true }) }))
+  order.length = 0
+  await tap(page, '#enable-notice', 40)
+  expect(order[0]).toBe('requestSubscribeMessage ' + TEMPLATES.reply)
+  expect(server.callsTo('POST', '/subscriptions')[0].data).toEqual({ accepted: [TEMPLATES.reply] })
+  expect(find(page, '#notice-hint')).toBeFalsy()
+})
+
+test('a refused prompt keeps the hint: nothing is pretended', async () => {
+  wx.requestSubscribeMessage.mockImplementation(({ tmplIds, success }) =>
+    success(Object.fromEntries(tmplIds.map((id) => [id, 'reject'])))
+  )
+  const page = open(detail({ status: 'replied', status_label: '已答复', notice_reachable: false }))
+  await settle()
+  await tap(page, '#enable-notice', 40)
+  expect(server.callsTo('POST', '/subscriptions')).toEqual([])
+  expect(text(page, '#notice-hint')).toContain('下一次答复不会通过微信通知您')
 })
