@@ -24,6 +24,7 @@ PERIODIC_JOBS = (("sweep", "server.routing.jobs.sweep", "SWEEP_INTERVAL"),)
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(calendar_group)
     app.cli.add_command(qr_group)
     app.cli.add_command(user_group)
     app.cli.add_command(invite_group)
@@ -37,10 +38,24 @@ def register_cli(app: Flask) -> None:
 @click.command("seed")
 @with_appcontext
 def seed_command() -> None:
-    """Add the default categories to a new database."""
-    from server.seed import seed_categories
+    """Add the default categories and the working-day calendar to a new database."""
+    from server.seed import seed_calendar, seed_categories
 
     click.echo(f"categories added: {seed_categories()}")
+    click.echo(f"calendar days added: {seed_calendar()}")
+
+
+calendar_group = AppGroup("calendar", help="The working-day calendar (holidays, 调休).")
+
+
+@calendar_group.command("seed")
+def calendar_seed() -> None:
+    """Add the years chinesecalendar knows that have no calendar yet (staff edits are kept)."""
+    from server.seed import package_days, seed_calendar
+
+    added = seed_calendar()
+    years = sorted({day.year for day in package_days()})
+    click.echo(f"calendar days added: {added} (chinesecalendar knows {years[0]}-{years[-1]})")
 
 
 @click.command("seed-demo")

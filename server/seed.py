@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import current_app
 
 from server.extensions import db
 from server.models import (
     DEFAULT_CATEGORIES,
+    CalendarDay,
     Category,
     Deputy,
     DeputyInvite,
@@ -34,6 +35,50 @@ def seed_categories() -> int:
     return added
 
 
+# chinesecalendar's English names, as the State Council's notice calls the holidays.
+PACKAGE_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
+
+
+def package_days() -> dict[date, tuple[str, str]]:
+    """Every holiday and make-up workday chinesecalendar knows: day -> (kind, name)."""
+    import chinese_calendar
+
+    days = {}
+    for day, name in chinese_calendar.holidays.items():
+        days[day] = ("holiday", PACKAGE_NAMES.get(name, "节假日"))
+    for day, name in chinese_calendar.workdays.items():
+        days[day] = ("workday", PACKAGE_NAMES.get(name, "") + "调休")
+    return days
+
+
+def seed_calendar() -> int:
+    """Fill in each year chinesecalendar knows that has no calendar yet; returns the days added.
+
+    A year that has any day already (seeded before, or entered by a clerk) is left exactly as
+    it is, so a second run adds nothing and a clerk's corrections, additions and removals are
+    never undone by a re-seed."""
+    from server.routing import workdays
+
+    have = {day.year for day in db.session.scalars(db.select(CalendarDay.day))}
+    added = 0
+    for day, (kind, name) in sorted(package_days().items()):
+        if day.year not in have:
+            db.session.add(CalendarDay(day=day, kind=kind, name=name, source="chinesecalendar"))
+            added += 1
+    db.session.commit()
+    workdays.clear()
+    return added
+
+
 def new_invite(deputy: Deputy, hours: int | None = None) -> DeputyInvite:
     hours = hours or current_app.config["INVITE_TTL_HOURS"]
     invite = DeputyInvite(
@@ -55,6 +100,7 @@ def _duty_today_rule() -> tuple[str, list[int]]:
 def seed_demo(admin_password: str | None = None) -> dict:
     """Idempotent: a second run finds the demo and only issues fresh invite codes."""
     seed_categories()
+    seed_calendar()
     station = db.session.scalar(db.select(Station).where(Station.name == "金竹社区人大代表联络站"))
     if station is None:
         station = Station(

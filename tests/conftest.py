@@ -27,6 +27,7 @@ from server import create_app
 from server.extensions import db
 from server.intake import lookup
 from server.redis_conn import stop_embedded_redis
+from server.routing import workdays
 from server.routing.queue import get_queue
 from server.seed import seed_categories
 from server.wechat.sandbox.testing import start_sandbox
@@ -148,6 +149,7 @@ def fresh_app(app, sandbox):
         _clean_redis(app)
     sandbox.control("POST", "reset")
     lookup.clear()
+    workdays.clear()
     try:
         yield app
     finally:

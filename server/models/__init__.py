@@ -1,6 +1,7 @@
 """The domain model; importing this package registers every table."""
 
 from server.models.audit import AuditLog
+from server.models.calendar import DAY_KINDS, CalendarDay
 from server.models.category import DEFAULT_CATEGORIES, Category
 from server.models.citizen import Citizen, ConsentCredit
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
@@ -25,6 +26,7 @@ from server.models.walkin import WalkIn
 __all__ = [
     "AWAITING_DEPUTY",
     "CHANNEL_LABELS",
+    "DAY_KINDS",
     "DEFAULT_CATEGORIES",
     "LEVELS",
     "RATING_LABELS",
@@ -33,6 +35,7 @@ __all__ = [
     "STATUS_LABELS",
     "Assignment",
     "AuditLog",
+    "CalendarDay",
     "Category",
     "Citizen",
     "ConsentCredit",
