@@ -42,11 +42,12 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     api = init_api(app)
+    from server.calendar_api import blp as calendar_blp
     from server.deputy.routes import blp as deputy_blp
     from server.identity.routes import blp as identity_blp
     from server.intake.routes import blp as intake_blp
 
-    for blueprint in (identity_blp, intake_blp, deputy_blp):
+    for blueprint in (identity_blp, intake_blp, deputy_blp, calendar_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     from server.intake.landing import bp as landing_bp

@@ -150,7 +150,7 @@ class ScanStation(Schema):
     address = fields.String()
     reception_note = fields.String()
     reception_days = fields.List(
-        fields.String(), metadata={"description": "今后的接待日（北京时间）"}
+        fields.String(), metadata={"description": "今后的接待日（北京时间；法定节假日不接待）"}
     )
     reception_rules = fields.List(fields.String())
 

@@ -21,7 +21,7 @@ from server.extensions import db
 from server.intake import lookup, wordlist
 from server.limits import count_submission
 from server.models import Category, Deputy, Message, Station, Upload
-from server.routing import roster
+from server.routing import roster, workdays
 from server.routing.duty import on_duty_deputies, station_shifts
 from server.routing.queue import after_commit, enqueue_route
 from server.timeutil import local_today, utcnow
@@ -83,7 +83,10 @@ def scan_view(scan: Scan, scene: str) -> dict:
             "name": station.name,
             "address": station.address,
             "reception_note": station.reception_note,
-            "reception_days": [d.isoformat() for d in roster.reception_days(shifts, today)],
+            "reception_days": [
+                d.isoformat()
+                for d in roster.reception_days(shifts, today, holidays=workdays.current().holidays)
+            ],
             "reception_rules": sorted({roster.describe(s.kind, list(s.days)) for s in shifts}),
         }
         on_duty = [d.public() for d in on_duty_deputies(station.id, today, shifts)]

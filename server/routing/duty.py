@@ -6,7 +6,7 @@ from datetime import date
 
 from server.extensions import db
 from server.models import Deputy, DutyShift
-from server.routing import roster
+from server.routing import roster, workdays
 from server.timeutil import local_today
 
 
@@ -25,10 +25,11 @@ def station_shifts(station_id: int) -> list[roster.Shift]:
 def on_duty_deputies(
     station_id: int, day: date | None = None, shifts: list[roster.Shift] | None = None
 ) -> list[Deputy]:
-    """Active deputies on duty at the station on `day` (default today, Asia/Shanghai)."""
+    """Active deputies on duty at the station on `day` (default today, Asia/Shanghai); nobody
+    on a statutory holiday (the reception is cancelled)."""
     if shifts is None:
         shifts = station_shifts(station_id)
-    ids = roster.on_duty(shifts, day or local_today())
+    ids = roster.on_duty(shifts, day or local_today(), workdays.current().holidays)
     if not ids:
         return []
     deputies = {d.id: d for d in db.session.scalars(db.select(Deputy).where(Deputy.id.in_(ids)))}

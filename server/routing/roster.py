@@ -2,11 +2,14 @@
 
 A station's roster is a list of rules: monthly days (逢六 = 6, 16, 26; or fixed days such as
 10 and 20), ISO weekdays, or explicit dates, each optionally bounded by a start and end date.
-A monthly day that a month lacks (31 in November) simply does not happen that month.
+A monthly day that a month lacks (31 in November) simply does not happen that month. A day that
+is a statutory holiday (the caller passes the set in: server/routing/calendar.py) is cancelled:
+nobody is on duty, whatever the rules say, so routing falls back to the resident deputies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -70,8 +73,13 @@ def is_on_duty(shift: Shift, day: date) -> bool:
     return False
 
 
-def on_duty(shifts: list[Shift], day: date) -> list[int]:
-    """Deputy ids on duty that day, in roster order, each once."""
+NO_HOLIDAYS: frozenset[date] = frozenset()
+
+
+def on_duty(shifts: list[Shift], day: date, holidays: Collection[date] = NO_HOLIDAYS) -> list[int]:
+    """Deputy ids on duty that day, in roster order, each once; nobody on a holiday."""
+    if day in holidays:
+        return []
     seen: dict[int, None] = {}
     for shift in shifts:
         if is_on_duty(shift, day):
@@ -80,13 +88,17 @@ def on_duty(shifts: list[Shift], day: date) -> list[int]:
 
 
 def reception_days(
-    shifts: list[Shift], start: date, horizon: int = 31, limit: int = 5
+    shifts: list[Shift],
+    start: date,
+    horizon: int = 31,
+    limit: int = 5,
+    holidays: Collection[date] = NO_HOLIDAYS,
 ) -> list[date]:
-    """The next days (from `start`, inclusive) on which anyone is on duty."""
+    """The next days (from `start`, inclusive) on which anyone is on duty; holidays skipped."""
     found = []
     for offset in range(horizon + 1):
         day = start + timedelta(days=offset)
-        if any(is_on_duty(shift, day) for shift in shifts):
+        if day not in holidays and any(is_on_duty(shift, day) for shift in shifts):
             found.append(day)
             if len(found) == limit:
                 break
@@ -104,11 +116,13 @@ def describe(kind: str, days: list) -> str:
     return "、".join(sorted(days))
 
 
-def month_calendar(shifts: list[Shift], year: int, month: int) -> dict[date, list[int]]:
+def month_calendar(
+    shifts: list[Shift], year: int, month: int, holidays: Collection[date] = NO_HOLIDAYS
+) -> dict[date, list[int]]:
     """Every day of a month -> deputy ids on duty (the dashboard's roster calendar)."""
     day = date(year, month, 1)
     calendar = {}
     while day.month == month:
-        calendar[day] = on_duty(shifts, day)
+        calendar[day] = on_duty(shifts, day, holidays)
         day += timedelta(days=1)
     return calendar
