@@ -40,6 +40,7 @@ def init_admin(app: Flask) -> None:
     # The modules register their routes on `bp` when imported.
     from server.admin import (  # noqa: F401
         auth,
+        calendar,
         deputies,
         error_pages,
         items,

@@ -26,6 +26,9 @@ ACTION_LABELS = {
     "job_retried": "重试任务",
     "user_created": "新建账号",
     "user_updated": "修改账号",
+    "calendar_day_added": "录入节假日/调休",
+    "calendar_day_removed": "删除节假日/调休",
+    "calendar_pasted": "粘贴录入节假日安排",
 }
 
 

@@ -1,5 +1,6 @@
 """A station's roster: the duty rules (逢六, fixed days, weekdays, dates) and a month calendar of
-who is on duty each day, computed by the same rules routing uses."""
+who is on duty each day, computed by the same rules routing uses (a statutory holiday is shown
+as 休（春节）: the reception is cancelled)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from server.admin.audit import audit
 from server.admin.forms import parse_date, parse_date_list, parse_int, parse_int_list
 from server.extensions import db
 from server.models import Deputy, DutyShift, Station
-from server.routing import roster
+from server.routing import roster, workdays
 from server.routing.duty import station_shifts
 from server.timeutil import local_today
 
@@ -42,8 +43,12 @@ def _neighbours(year: int, month: int) -> tuple[str, str]:
 
 
 def month_weeks(station: Station, year: int, month: int) -> list[list[dict | None]]:
-    """The calendar as weeks (Monday first) of day cells with the names of who is on duty."""
-    on_duty = roster.month_calendar(station_shifts(station.id), year, month)
+    """The calendar as weeks (Monday first) of day cells with the names of who is on duty, or
+    the holiday's name on a statutory holiday (with whether a reception was cancelled)."""
+    shifts = station_shifts(station.id)
+    work = workdays.current()
+    on_duty = roster.month_calendar(shifts, year, month, work.holidays)
+    planned = roster.month_calendar(shifts, year, month)
     ids = {i for day_ids in on_duty.values() for i in day_ids}
     names = dict(
         db.session.execute(db.select(Deputy.id, Deputy.name).where(Deputy.id.in_(ids))).all()
@@ -57,6 +62,8 @@ def month_weeks(station: Station, year: int, month: int) -> list[list[dict | Non
                     "day": day,
                     "today": day == today,
                     "names": [names[i] for i in on_duty[day] if i in names],
+                    "holiday": (work.name_of(day) or "节假日") if work.is_holiday(day) else None,
+                    "cancelled": work.is_holiday(day) and bool(planned[day]),
                 }
                 if day.month == month
                 else None

@@ -404,6 +404,13 @@ PUBLIC_ROWS = [
         cases(Ok(has=("body",))),
         args={"filename": lambda w, who: "admin/admin.css"},
     ),
+    Row(
+        "GET",
+        "/api/v1/calendar",
+        cases(Ok(has=("2031-05-02",), json={"year": 2031, "known": True})),
+        query="year=2031",
+    ),
+    Row("GET", "/api/v1/calendar", cases(422), query="year=9999", variant="bad year"),
     Row("GET", "/wechat/callback", cases(Ok(has=("echo-",))), query=callback_query(True)),
     Row(
         "GET", "/wechat/callback", cases(403), query=callback_query(False), variant="bad signature"
@@ -832,6 +839,25 @@ DASHBOARD_ROWS = [
         station_a(Ok(302, location=to("/admin/stations/{station_a}/roster"))),
         args={"station_id": "station_a"},
         body=form(deputy_id=ids("d2"), kind="dates", dates="2032-03-06"),
+    ),
+    Row("GET", "/admin/calendar", admin_only(Ok(has=("劳动节", "2031-05-02"))), query="year=2031"),
+    Row(
+        "POST",
+        "/admin/calendar/days",
+        admin_only(Ok(302, location=to("/admin/calendar?year=2031"))),
+        body=form(day="2031-01-01", kind="holiday", name="元旦"),
+    ),
+    Row(
+        "POST",
+        "/admin/calendar/days/<day>/delete",
+        admin_only(Ok(302, location=to("/admin/calendar?year=2031"))),
+        args={"day": lambda world, who: "2031-05-02"},
+    ),
+    Row(
+        "POST",
+        "/admin/calendar/paste",
+        admin_only(Ok(302, location=to("/admin/calendar?year=2032"))),
+        body=form(schedule="2032-01-01 元旦 休"),
     ),
     Row("GET", "/admin/stations/new", admin_only(Ok())),
     Row(

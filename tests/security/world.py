@@ -16,6 +16,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 import requests
 from PIL import Image
@@ -23,6 +24,7 @@ from PIL import Image
 from server.admin import actions
 from server.extensions import db
 from server.models import (
+    CalendarDay,
     Deputy,
     Message,
     Notification,
@@ -191,6 +193,8 @@ def _rows(live: Live) -> dict:
         make_staff(USERNAMES[STAFF], stations=[a], name="金竹联络员")
         make_staff(USERNAMES[OTHER_STAFF], stations=[b], name="城东联络员")
         spare_user = make_staff("spare", stations=[b], name="备用账号")
+        # A holiday far from today (the roster stays as it is): what "remove a day" removes.
+        db.session.add(CalendarDay(day=date(2031, 5, 2), kind="holiday", name="劳动节"))
         db.session.commit()
         ids = {
             "station_a": a.id,
