@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from types import MappingProxyType
 
 from server.timeutil import LOCAL
 
@@ -39,6 +40,7 @@ class WorkCalendar:
         object.__setattr__(self, "holidays", frozenset(self.holidays))
         object.__setattr__(self, "workdays", frozenset(self.workdays))
         object.__setattr__(self, "known_years", frozenset(self.known_years))
+        object.__setattr__(self, "names", MappingProxyType(dict(self.names)))
 
     def year_known(self, year: int) -> bool:
         return year in self.known_years
