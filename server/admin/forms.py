@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from server.schemas import UNWANTED_CHARS
+
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 
 
@@ -16,6 +18,9 @@ def text(form, name: str, label: str, max_len: int, required: bool = False, erro
     if errors is not None:
         if required and not value:
             errors[name] = f"请填写{label}"
+        elif UNWANTED_CHARS.search(value):
+            # The same characters the API refuses: a register could not hold them.
+            errors[name] = f"{label}含有控制字符或无法识别的字符，请删除后再提交"
         elif len(value) > max_len:
             errors[name] = f"{label}不能超过 {max_len} 个字（现在 {len(value)} 个）"
     return value
