@@ -15,6 +15,8 @@ from pathlib import Path
 from server.wechat.sandbox import defaults as sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
+# The sandbox's push token: public (it is in this repository), so never good for real WeChat.
+SANDBOX_PUSH_TOKEN = "sandboxpushtoken"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -143,7 +145,11 @@ def load_config(overrides: dict | None = None) -> dict:
             long_term=frozenset(_list("WECHAT_LONG_TERM_TEMPLATES", long_term_default)),
         ),
         # Message push (消息推送): token and EncodingAESKey set in the mini-program console.
-        "WECHAT_PUSH_TOKEN": _env("WECHAT_PUSH_TOKEN", "sandboxpushtoken"),
+        # With real credentials there is no default: the callback refuses every push until the
+        # console's Token is configured (server/wechat/callback.py).
+        "WECHAT_PUSH_TOKEN": _env(
+            "WECHAT_PUSH_TOKEN", SANDBOX_PUSH_TOKEN if using_sandbox else None
+        ),
         "WECHAT_PUSH_AES_KEY": _env("WECHAT_PUSH_AES_KEY"),
         # Who counts one-time consents: the mini-program's report ("client") or WeChat's
         # subscribe_msg_popup_event ("push"). Counting both would double the credits.
