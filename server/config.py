@@ -174,6 +174,7 @@ def load_config(overrides: dict | None = None) -> dict:
         **{
             name: _env(name)
             for name in (
+                "RATE_LIMIT_BIND_IP",
                 "RATE_LIMIT_LOGIN_IP",
                 "RATE_LIMIT_SUBMIT_CITIZEN",
                 "RATE_LIMIT_SUBMIT_IP",

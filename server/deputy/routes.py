@@ -13,7 +13,7 @@ from server.extensions import db
 from server.identity.routes import LoginOut, login_answer
 from server.intake import present
 from server.intake.schemas import MessageDetail
-from server.limits import per_citizen
+from server.limits import per_citizen, per_ip
 from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
 from server.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.routing.queue import enqueue_notice
@@ -67,6 +67,7 @@ class ReplyOut(Schema):
 @blp.post("/deputy/bind")
 @require_citizen
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@per_ip("RATE_LIMIT_BIND_IP")
 @blp.arguments(BindIn)
 @blp.response(200, LoginOut)
 @blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 410, 413, 415, 422, 429))
