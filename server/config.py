@@ -169,6 +169,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # Days after closing (or rejecting) an item when its photos, phone and place are deleted;
         # 0 keeps them. The text and the register entry stay.
         "RETENTION_DAYS": _int("RETENTION_DAYS", 0),
+        # Hours after which a photo uploaded but never sent with a message is deleted; 0 keeps.
+        "UNSUBMITTED_PHOTO_HOURS": _int("UNSUBMITTED_PHOTO_HOURS", 24),
         # Rate limits (server/limits.py): "N/minute;M/day" per identity or IP; off for benchmarks.
         "RATELIMIT_ENABLED": _env("RATE_LIMITS", "on") != "off",
         **{
