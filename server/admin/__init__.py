@@ -20,8 +20,10 @@ SETTINGS = {
     # overview is someone at the desk), and in any case this long after signing in.
     "ADMIN_IDLE_MINUTES": 120,
     "ADMIN_SESSION_HOURS": 12,
-    # Failed sign-ins per username and address before that pair has to wait.
+    # Failed sign-ins per username and address before that pair has to wait, and per address
+    # across all usernames (one office behind one address makes a few mistakes a morning).
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
     "LOGIN_LOCK_MINUTES": 15,
     # How often the open overview asks for news (milliseconds).
     "ADMIN_POLL_MS": 3000,

@@ -112,27 +112,29 @@ def login():
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
     ip = request.remote_addr or ""
-    if throttle.is_locked(username, ip):
-        minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    attempt = throttle.begin(username, ip)  # counted before the check: no race past the limit
+    if not attempt.allowed:
         error = f"登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
+        if attempt.by_address:
+            error = f"本网络登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
         return render_template("admin/login.html", username=username, error=error), 429
     staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
     ok = check_password_hash(staff.password_hash if staff else _DUMMY_HASH, password)
     if not ok or staff is None or not staff.active:
-        left = throttle.record_failure(username, ip)
+        left = attempt.left
         audit("login_failed", f"user:{username[:50]}", staff_id=staff.id if staff else None)
         db.session.commit()
         error = "用户名或密码不正确"
         if staff is not None and not staff.active and ok:
             error = "该账号已停用，请联系管理员"
         if left == 0:
-            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
             error = f"登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
             return render_template("admin/login.html", username=username, error=error), 429
         if left <= 2:
             error += f"（还可以再试 {left} 次）"
         return render_template("admin/login.html", username=username, error=error), 401
-    throttle.clear(username, ip)
+    throttle.succeeded(username, ip)
     session.clear()  # a fresh session on sign-in: nothing carried over from before
     now = utcnow().timestamp()
     session.permanent = True
