@@ -73,13 +73,17 @@ class Gunicorn:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
-    def access_lines(self) -> list[str]:
-        # gunicorn writes a line once the response is sent; give it a moment to reach the file.
-        for _ in range(50):
-            if self.access_log.exists() and self.access_log.read_text().strip():
-                break
+    def access_lines(self, expected: int) -> list[str]:
+        """The access log once it holds `expected` lines: gunicorn writes a request's line just
+        after sending the answer, so the client may read the answer first."""
+        lines: list[str] = []
+        for _ in range(200):
+            if self.access_log.exists():
+                lines = self.access_log.read_text().splitlines()
+                if len(lines) >= expected:
+                    break
             time.sleep(0.05)
-        return self.access_log.read_text().splitlines()
+        return lines
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

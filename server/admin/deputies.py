@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.admin import bp, scope
 from server.admin.audit import audit
-from server.admin.forms import parse_int, text
+from server.admin.forms import parse_id, parse_ids, parse_int, text
 from server.admin.public_codes import check_code, fresh_code, scenes_changed
 from server.extensions import db
 from server.models import LEVELS, Deputy, DeputyInvite, StationMember
@@ -28,7 +28,9 @@ EXPERTISE = ("法制", "社会治理", "经济", "教科文卫", "农业农村",
 
 @bp.get("/deputies")
 def deputy_list():
-    station_id = parse_int(request.args.get("station"))
+    station_id, error = parse_id(request.args.get("station"))
+    if error:
+        abort(404)
     deputies = scope.visible_deputies()
     if station_id is not None:
         scope.station_or_404(station_id)
@@ -72,10 +74,12 @@ def _read(form, deputy: Deputy | None) -> tuple[dict, dict]:
         "level": form.get("level") or "",
         "title": text(form, "title", "职务", 100, errors=errors),
         "expertise": [e for e in form.getlist("expertise") if e in EXPERTISE],
-        "station_ids": sorted({int(s) for s in form.getlist("station_ids") if s.isdigit()}),
         "code": (form.get("code") or "").strip().lower(),
         "active": form.get("active") == "1",
     }
+    values["station_ids"], error = parse_ids(form.getlist("station_ids"))
+    if error:
+        errors["station_ids"] = error
     if values["level"] not in LEVELS:
         errors["level"] = "请选择代表层级"
     visible = {s.id for s in scope.visible_stations()}
