@@ -118,6 +118,13 @@ def load_config(overrides: dict | None = None) -> dict:
         # Any other API body (JSON) and WeChat's pushes: a submission is a few KB.
         "MAX_JSON_BYTES": _int("MAX_JSON_BYTES", 64 * 1024),
         "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_PIXELS", 40_000_000),
+        # Image decodes at once per web process, and how long an upload waits for its turn.
+        "IMAGE_DECODE_SLOTS": _int("IMAGE_DECODE_SLOTS", 2),
+        "IMAGE_DECODE_WAIT_SECONDS": _float("IMAGE_DECODE_WAIT_SECONDS", 10.0),
+        # Pixels decoded per Beijing day per WeChat identity (about 40 full-size phone photos)
+        # and per address (generous: carrier NAT puts thousands of phones behind one).
+        "UPLOAD_PIXELS_CITIZEN_DAY": _int("UPLOAD_PIXELS_CITIZEN_DAY", 500_000_000),
+        "UPLOAD_PIXELS_IP_DAY": _int("UPLOAD_PIXELS_IP_DAY", 20_000_000_000),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "uploads")),
         # WeChat: real when WECHAT_APPID is set, the sandbox otherwise.
         "WECHAT_SANDBOX": using_sandbox,
