@@ -73,14 +73,14 @@ class Gunicorn:
                 time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
-    def access_lines(self, expected: int) -> list[str]:
-        """The access log once it holds `expected` lines: gunicorn writes a request's line just
+    def access_lines(self, until: str) -> list[str]:
+        """The access log once a line holds `until`: gunicorn writes a request's line just
         after sending the answer, so the client may read the answer first."""
         lines: list[str] = []
         for _ in range(200):
             if self.access_log.exists():
                 lines = self.access_log.read_text().splitlines()
-                if len(lines) >= expected:
+                if any(until in line for line in lines):
                     break
             time.sleep(0.05)
         return lines
