@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from server.extensions import db
-from server.models import Deputy, Message, StaffUser, Station
+from server.models import Deputy, DeputyInvite, Message, StaffUser, Station
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,13 @@ def seed_demo_command(out: str | None) -> None:
     if out and Path(out).exists():
         previous = json.loads(Path(out).read_text())
     demo = seed_demo()
+    # The operator's invites, like `flask invite create`: good for moving a bound deputy too
+    # (the demo binds again whenever the sandbox was restarted with its users).
+    codes = [d["invite_code"] for d in demo["deputies"]]
+    db.session.execute(
+        db.update(DeputyInvite).where(DeputyInvite.code.in_(codes)).values(issued_by_admin=True)
+    )
+    db.session.commit()
     if demo["admin"]["password"] is None:  # admin existed: keep the password we printed before
         demo["admin"]["password"] = previous.get("admin", {}).get("password")
     config = current_app.config
@@ -138,6 +145,7 @@ def invite_create(deputy_code: str, hours: int | None) -> None:
     if deputy is None:
         raise click.ClickException(f"找不到代表 {deputy_code}")
     invite = new_invite(deputy, hours)
+    invite.issued_by_admin = True  # whoever runs this has the server: an administrator
     db.session.commit()
     click.echo(invite.code)
 
