@@ -167,6 +167,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SWEEP_INTERVAL": _int("SWEEP_INTERVAL", 60),
         "SWEEP_GRACE_SECONDS": _int("SWEEP_GRACE_SECONDS", 30),
         "NOTICE_STUCK_SECONDS": _int("NOTICE_STUCK_SECONDS", 600),
+        # Seconds a message may wait to be routed before /readyz and the queue page raise an
+        # alarm; 0: three sweeps past the grace period (server/health.py).
+        "UNROUTED_ALARM_SECONDS": _int("UNROUTED_ALARM_SECONDS", 0),
         "REMIND_AFTER_HOURS": _float("REMIND_AFTER_HOURS", 48),
         "OVERDUE_AFTER_HOURS": _float("OVERDUE_AFTER_HOURS", 72),
         # One register file: a station's year fits easily; a province's quarter is exported

@@ -387,6 +387,8 @@ API_ROWS = [
 ]
 
 PUBLIC_ROWS = [
+    # For a load balancer or a monitor: whether the loop moves, no item's data.
+    Row("GET", "/readyz", cases(Ok(json={"database": "ok", "redis": "ok"}, has=("healthy",)))),
     Row(
         "GET",
         "/<name>.txt",
