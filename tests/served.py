@@ -24,7 +24,7 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, app, directory: Path, *args: str) -> None:
+    def __init__(self, app, directory: Path, *args: str, env: dict | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.access_log = directory / "access.log"
@@ -41,6 +41,7 @@ class Gunicorn:
             "UPLOAD_DIR": config["UPLOAD_DIR"],
             "WECHAT_SANDBOX_URL": config["WECHAT_SANDBOX_URL"],
             "LOG_LEVEL": "WARNING",
+            **(env or {}),
         }
         self.args = args
         self.process: subprocess.Popen | None = None
