@@ -68,10 +68,10 @@ class Gunicorn:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.error_log.read_text()}")
             try:
-                requests.get(f"{self.url}/api/v1/openapi.json", timeout=2)
+                requests.get(f"{self.url}/api/v1/openapi.json", timeout=10)
                 return self
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.1)  # still starting (a busy machine takes seconds to import)
         raise RuntimeError("gunicorn did not start")
 
     def access_lines(self, until: str) -> list[str]:
