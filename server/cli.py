@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from server.extensions import db
-from server.models import Deputy, Message, StaffUser, Station
+from server.models import Deputy, DeputyInvite, Message, StaffUser, Station
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,13 @@ def seed_demo_command(out: str | None) -> None:
     if out and Path(out).exists():
         previous = json.loads(Path(out).read_text())
     demo = seed_demo()
+    # The operator's invites, like `flask invite create`: good for moving a bound deputy too
+    # (the demo binds again whenever the sandbox was restarted with its users).
+    codes = [d["invite_code"] for d in demo["deputies"]]
+    db.session.execute(
+        db.update(DeputyInvite).where(DeputyInvite.code.in_(codes)).values(issued_by_admin=True)
+    )
+    db.session.commit()
     if demo["admin"]["password"] is None:  # admin existed: keep the password we printed before
         demo["admin"]["password"] = previous.get("admin", {}).get("password")
     config = current_app.config
@@ -153,8 +162,22 @@ def invite_create(deputy_code: str, hours: int | None) -> None:
     if deputy is None:
         raise click.ClickException(f"找不到代表 {deputy_code}")
     invite = new_invite(deputy, hours)
+    invite.issued_by_admin = True  # whoever runs this has the server: an administrator
     db.session.commit()
     click.echo(invite.code)
+
+
+# After Redis went away under a worker: first wait, and the longest wait between attempts.
+WORKER_RETRY_FIRST = 1.0
+WORKER_RETRY_MAX = 30.0
+
+
+def _stop_asked(worker) -> bool:
+    """SIGTERM/Ctrl-C reached RQ's handler: it notes the time (and, mid-job, a flag)."""
+    return bool(
+        getattr(worker, "_shutdown_requested_date", None)
+        or getattr(worker, "_stop_requested", False)
+    )
 
 
 @click.command("worker")
@@ -168,15 +191,45 @@ def worker_command(burst: bool, fork: bool) -> None:
     WeChat calls with timeouts, and forking costs a process and a new database connection per
     job (about 0.3 s per job on a 2-core machine, several times the job itself). --fork
     isolates each job.
+
+    Redis going away is survived: RQ retries by itself while it waits for work, but an outage
+    in the middle of a job ends its work loop (or raises out of it). Then a new worker starts
+    on the same queue after a pause that doubles up to WORKER_RETRY_MAX, until SIGTERM/Ctrl-C.
+    Nothing is lost meanwhile: the database has every message, and the sweep re-drives them.
     """
     from rq import SimpleWorker, Worker
 
     from server.routing.queue import get_queue
 
-    queue = get_queue()
     worker_class = Worker if fork else SimpleWorker
-    worker = worker_class([queue], connection=queue.connection)
-    worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+    stop = threading.Event()
+    delay = WORKER_RETRY_FIRST
+    while True:
+        started = time.monotonic()
+        worker = None
+        try:
+            queue = get_queue()
+            worker = worker_class([queue], connection=queue.connection)
+            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+            if burst or _stop_asked(worker):
+                return
+            log.warning("worker: the work loop ended on an error (Redis unreachable?)")
+        except redis.RedisError as exc:
+            if burst:
+                raise click.ClickException(f"Redis 无法连接：{exc}") from exc
+            log.warning("worker: Redis unreachable (%s)", exc)
+        if worker is not None and _stop_asked(worker):
+            return
+        if time.monotonic() - started > 2 * WORKER_RETRY_MAX:
+            delay = WORKER_RETRY_FIRST  # it had been working: this is a new outage
+        # RQ's own signal handlers stay installed and would talk to Redis: ours, while waiting.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        log.warning("worker: starting again in %.0f s", delay)
+        if stop.wait(delay):
+            log.info("worker: stopped while waiting for Redis")
+            return
+        delay = min(delay * 2, WORKER_RETRY_MAX)
 
 
 @click.command("sweep")

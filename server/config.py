@@ -15,6 +15,8 @@ from pathlib import Path
 from server.wechat.sandbox import defaults as sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
+# The sandbox's push token: public (it is in this repository), so never good for real WeChat.
+SANDBOX_PUSH_TOKEN = "sandboxpushtoken"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -116,6 +118,13 @@ def load_config(overrides: dict | None = None) -> dict:
         # Any other API body (JSON) and WeChat's pushes: a submission is a few KB.
         "MAX_JSON_BYTES": _int("MAX_JSON_BYTES", 64 * 1024),
         "MAX_IMAGE_PIXELS": _int("MAX_IMAGE_PIXELS", 40_000_000),
+        # Image decodes at once per web process, and how long an upload waits for its turn.
+        "IMAGE_DECODE_SLOTS": _int("IMAGE_DECODE_SLOTS", 2),
+        "IMAGE_DECODE_WAIT_SECONDS": _float("IMAGE_DECODE_WAIT_SECONDS", 10.0),
+        # Pixels decoded per Beijing day per WeChat identity (about 40 full-size phone photos)
+        # and per address (generous: carrier NAT puts thousands of phones behind one).
+        "UPLOAD_PIXELS_CITIZEN_DAY": _int("UPLOAD_PIXELS_CITIZEN_DAY", 500_000_000),
+        "UPLOAD_PIXELS_IP_DAY": _int("UPLOAD_PIXELS_IP_DAY", 20_000_000_000),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(instance / "uploads")),
         # WeChat: real when WECHAT_APPID is set, the sandbox otherwise.
         "WECHAT_SANDBOX": using_sandbox,
@@ -143,7 +152,11 @@ def load_config(overrides: dict | None = None) -> dict:
             long_term=frozenset(_list("WECHAT_LONG_TERM_TEMPLATES", long_term_default)),
         ),
         # Message push (消息推送): token and EncodingAESKey set in the mini-program console.
-        "WECHAT_PUSH_TOKEN": _env("WECHAT_PUSH_TOKEN", "sandboxpushtoken"),
+        # With real credentials there is no default: the callback refuses every push until the
+        # console's Token is configured (server/wechat/callback.py).
+        "WECHAT_PUSH_TOKEN": _env(
+            "WECHAT_PUSH_TOKEN", SANDBOX_PUSH_TOKEN if using_sandbox else None
+        ),
         "WECHAT_PUSH_AES_KEY": _env("WECHAT_PUSH_AES_KEY"),
         # Who counts one-time consents: the mini-program's report ("client") or WeChat's
         # subscribe_msg_popup_event ("push"). Counting both would double the credits.
@@ -154,6 +167,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "SWEEP_INTERVAL": _int("SWEEP_INTERVAL", 60),
         "SWEEP_GRACE_SECONDS": _int("SWEEP_GRACE_SECONDS", 30),
         "NOTICE_STUCK_SECONDS": _int("NOTICE_STUCK_SECONDS", 600),
+        # Seconds a message may wait to be routed before /readyz and the queue page raise an
+        # alarm; 0: three sweeps past the grace period (server/health.py).
+        "UNROUTED_ALARM_SECONDS": _int("UNROUTED_ALARM_SECONDS", 0),
         "REMIND_AFTER_HOURS": _float("REMIND_AFTER_HOURS", 48),
         "OVERDUE_AFTER_HOURS": _float("OVERDUE_AFTER_HOURS", 72),
         # One register file: a station's year fits easily; a province's quarter is exported
@@ -163,11 +179,14 @@ def load_config(overrides: dict | None = None) -> dict:
         # Days after closing (or rejecting) an item when its photos, phone and place are deleted;
         # 0 keeps them. The text and the register entry stay.
         "RETENTION_DAYS": _int("RETENTION_DAYS", 0),
+        # Hours after which a photo uploaded but never sent with a message is deleted; 0 keeps.
+        "UNSUBMITTED_PHOTO_HOURS": _int("UNSUBMITTED_PHOTO_HOURS", 24),
         # Rate limits (server/limits.py): "N/minute;M/day" per identity or IP; off for benchmarks.
         "RATELIMIT_ENABLED": _env("RATE_LIMITS", "on") != "off",
         **{
             name: _env(name)
             for name in (
+                "RATE_LIMIT_BIND_IP",
                 "RATE_LIMIT_LOGIN_IP",
                 "RATE_LIMIT_SUBMIT_CITIZEN",
                 "RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN",

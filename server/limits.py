@@ -25,6 +25,9 @@ DEFAULTS = {
     "RATE_LIMIT_UPLOAD_CITIZEN": "30/minute;300/day",
     "RATE_LIMIT_UPLOAD_IP": "3000/minute",
     "RATE_LIMIT_WRITE_CITIZEN": "30/minute",  # follow-ups, ratings, replies, bind, consents
+    # Invite codes tried from one address, whoever signs in there: a new WeChat identity per
+    # guess gets past the per-identity limit. A room of deputies binding together fits in it.
+    "RATE_LIMIT_BIND_IP": "20/minute;200/day",
 }
 
 

@@ -49,6 +49,8 @@ def push(live):
     ):
         timestamp = timestamp or str(int(time.time()))
         nonce = nonce or secrets.token_hex(6)
+        # A key configured means safe mode: WeChat then sends every push encrypted.
+        live.app.config["WECHAT_PUSH_AES_KEY"] = AES_KEY if aes else None
         params = {"timestamp": timestamp, "nonce": nonce, "openid": "o-any"}
         params["signature"] = sign(token, timestamp, nonce) if not bad else "0" * 40
         if aes:
@@ -129,7 +131,7 @@ def test_bad_signatures_stale_and_replayed_pushes_are_refused(live, push):
     assert push(body, timestamp=now, nonce="same-nonce").status_code == 200
     assert push(body, timestamp=now, nonce="same-nonce").status_code == 403
     # A forged Encrypt with a valid query signature: the msg_signature does not match.
-    live.app.config["CONSENT_SOURCE"] = "push"
+    live.app.config.update(CONSENT_SOURCE="push", WECHAT_PUSH_AES_KEY=AES_KEY)
     token = live.app.config["WECHAT_PUSH_TOKEN"]
     timestamp, nonce = str(int(time.time())), "forged"
     forged = live.http.post(
@@ -144,6 +146,7 @@ def test_bad_signatures_stale_and_replayed_pushes_are_refused(live, push):
         data=b"<xml><Encrypt><![CDATA[AAAA]]></Encrypt></xml>",
     )
     assert forged.status_code == 403
+    live.app.config["WECHAT_PUSH_AES_KEY"] = None  # plain mode: the body is parsed
     assert (
         live.http.post(
             f"{live.url}/wechat/callback",

@@ -477,6 +477,11 @@ const api = {
     return request('GET', '/deputy/messages/' + encodeURIComponent(id))
   },
 
+  /** 回电: the citizen's full number, asked for on a tap (the server records each ask). */
+  deputyPhone(id) {
+    return request('POST', '/deputy/messages/' + encodeURIComponent(id) + '/phone')
+  },
+
   reply(id, content) {
     return request('POST', '/deputy/messages/' + encodeURIComponent(id) + '/replies', {
       data: { content },

@@ -18,6 +18,8 @@ ACTION_LABELS = {
     "deputy_created": "新建代表",
     "deputy_updated": "修改代表",
     "invite_created": "生成邀请码",
+    "deputy_rebound": "代表更换绑定微信",
+    "phone_viewed": "查看联系电话",
     "shift_created": "新增值班规则",
     "shift_updated": "修改值班规则",
     "shift_deleted": "删除值班规则",

@@ -24,6 +24,7 @@ from server.admin.audit import audit
 from server.admin.csrf import check_csrf, csrf_token
 from server.extensions import db
 from server.models import AuditLog, StaffUser
+from server.schemas import MAX_ID, UNWANTED_CHARS
 from server.timeutil import utcnow
 
 # Pages anyone may open; everything else needs a signed-in, active account.
@@ -40,10 +41,39 @@ def _signed_out(message: str):
     return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
 
 
+# A line break in a redirect target would be a header injection (werkzeug refuses it: a 500).
+_BREAKS = frozenset("\r\n\x00\x85\u2028\u2029")
+CRAFTED_MESSAGE = "请求中含有无法识别的字符（如控制字符），请返回重新操作"
+
+
+def _crafted():
+    """A Chinese answer for input no page of ours sends, before any view sees it; None if the
+    request is fine. Field-level mistakes are each form's own business (forms.py)."""
+    for value in (request.view_args or {}).values():
+        if isinstance(value, int) and value > MAX_ID:
+            abort(404)  # ids are 32-bit columns: no such row, and no driver could bind it
+    values = [*request.args.items(multi=True)]
+    if request.method == "POST":
+        # Form text goes through forms.text(), which names the field; NUL breaks PostgreSQL
+        # for any value, checked or not.
+        form = [(key, value) for key, value in request.form.items(multi=True) if "\x00" in value]
+        values += form
+    for key, value in values:
+        if UNWANTED_CHARS.search(key) or UNWANTED_CHARS.search(value):
+            return render_template("admin/error.html", code=400, message=CRAFTED_MESSAGE), 400
+    for target in (request.args.get("next"), request.form.get("next")):
+        if target and _BREAKS & set(target):
+            return render_template("admin/error.html", code=400, message="跳转地址无效"), 400
+    return None
+
+
 @bp.before_request
 def load_staff():
     check_csrf()
     g.staff = None
+    crafted = _crafted()
+    if crafted is not None:
+        return crafted
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     staff_id = session.get("staff_id")
@@ -97,7 +127,7 @@ def admin_only(view):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/admin") and not target.startswith("//"):
+    if target and target.startswith("/admin") and not _BREAKS & set(target):
         return target
     return url_for("admin.overview")
 
@@ -112,27 +142,29 @@ def login():
     username = (request.form.get("username") or "").strip()
     password = request.form.get("password") or ""
     ip = request.remote_addr or ""
-    if throttle.is_locked(username, ip):
-        minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    attempt = throttle.begin(username, ip)  # counted before the check: no race past the limit
+    if not attempt.allowed:
         error = f"登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
+        if attempt.by_address:
+            error = f"本网络登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
         return render_template("admin/login.html", username=username, error=error), 429
     staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
     ok = check_password_hash(staff.password_hash if staff else _DUMMY_HASH, password)
     if not ok or staff is None or not staff.active:
-        left = throttle.record_failure(username, ip)
+        left = attempt.left
         audit("login_failed", f"user:{username[:50]}", staff_id=staff.id if staff else None)
         db.session.commit()
         error = "用户名或密码不正确"
         if staff is not None and not staff.active and ok:
             error = "该账号已停用，请联系管理员"
         if left == 0:
-            minutes = current_app.config["LOGIN_LOCK_MINUTES"]
             error = f"登录失败次数过多，请 {minutes} 分钟后再试，或联系管理员"
             return render_template("admin/login.html", username=username, error=error), 429
         if left <= 2:
             error += f"（还可以再试 {left} 次）"
         return render_template("admin/login.html", username=username, error=error), 401
-    throttle.clear(username, ip)
+    throttle.succeeded(username, ip)
     session.clear()  # a fresh session on sign-in: nothing carried over from before
     now = utcnow().timestamp()
     session.permanent = True

@@ -3,6 +3,12 @@
 An invite's QR code holds the invite code itself (e.g. `K7M2Q9XA`), nothing else: the deputy's
 mini-program reads it with wx.scanCode on the bind page, or the deputy types the same code shown
 in large letters under the QR. Issuing a new invite retires the deputy's older unused ones.
+
+A deputy who also serves other stations is not one station's to change: renaming, switching
+off, re-coding and inviting them is for administrators (or staff of every station they serve).
+An invite binds whoever spends it, so moving a deputy already bound to another WeChat needs an
+administrator's invite (server/deputy/service.py), and station staff issue invites only for
+deputies not bound yet.
 """
 
 from __future__ import annotations
@@ -11,12 +17,21 @@ import io
 from datetime import timedelta
 
 import qrcode
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from sqlalchemy.exc import IntegrityError
 
 from server.admin import bp, scope
 from server.admin.audit import audit
-from server.admin.forms import parse_int, text
+from server.admin.forms import parse_id, parse_ids, parse_int, text
 from server.admin.public_codes import check_code, fresh_code, scenes_changed
 from server.extensions import db
 from server.models import LEVELS, Deputy, DeputyInvite, StationMember
@@ -24,11 +39,31 @@ from server.timeutil import local_text, utcnow
 
 # The professional groups named in the seeds (专业代表小组).
 EXPERTISE = ("法制", "社会治理", "经济", "教科文卫", "农业农村", "城建环保")
+SHARED_MESSAGE = (
+    "该代表同时在其他联络站驻站：修改姓名、编码、在任状态或生成邀请码，"
+    "需由系统管理员（或其全部驻站联络站的工作人员）操作"
+)
+BOUND_MESSAGE = (
+    "该代表已绑定微信：为防止他人冒用，更换绑定的微信需由系统管理员生成邀请码，请联系系统管理员"
+)
+
+
+def may_manage(deputy: Deputy) -> bool:
+    """Administrators, and staff of every station the deputy serves."""
+    if scope.is_admin():
+        return True
+    return {m.station_id for m in deputy.memberships} <= set(scope.station_ids() or ())
+
+
+def _refused(message: str):
+    return render_template("admin/error.html", code=403, message=message), 403
 
 
 @bp.get("/deputies")
 def deputy_list():
-    station_id = parse_int(request.args.get("station"))
+    station_id, error = parse_id(request.args.get("station"))
+    if error:
+        abort(404)
     deputies = scope.visible_deputies()
     if station_id is not None:
         scope.station_or_404(station_id)
@@ -62,6 +97,8 @@ def _page(deputy: Deputy | None, values: dict, errors: dict, status: int = 200):
         stations=scope.visible_stations(),
         invites=invites,
         now=utcnow(),
+        may_manage=deputy is None or may_manage(deputy),
+        may_invite=deputy is None or _invite_refusal(deputy) is None,
     ), status
 
 
@@ -72,10 +109,12 @@ def _read(form, deputy: Deputy | None) -> tuple[dict, dict]:
         "level": form.get("level") or "",
         "title": text(form, "title", "职务", 100, errors=errors),
         "expertise": [e for e in form.getlist("expertise") if e in EXPERTISE],
-        "station_ids": sorted({int(s) for s in form.getlist("station_ids") if s.isdigit()}),
         "code": (form.get("code") or "").strip().lower(),
         "active": form.get("active") == "1",
     }
+    values["station_ids"], error = parse_ids(form.getlist("station_ids"))
+    if error:
+        errors["station_ids"] = error
     if values["level"] not in LEVELS:
         errors["level"] = "请选择代表层级"
     visible = {s.id for s in scope.visible_stations()}
@@ -151,6 +190,8 @@ def deputy_edit(deputy_id: int):
     deputy = scope.deputy_or_404(deputy_id)
     if request.method == "GET":
         return _page(deputy, _values(deputy), {})
+    if not may_manage(deputy):
+        return _refused(SHARED_MESSAGE)
     values, errors = _read(request.form, deputy)
     if errors:
         return _page(deputy, values, errors, 422)
@@ -167,6 +208,8 @@ def deputy_edit(deputy_id: int):
 @bp.post("/deputies/<int:deputy_id>/code")
 def deputy_new_code(deputy_id: int):
     deputy = scope.deputy_or_404(deputy_id)
+    if not may_manage(deputy):
+        return _refused(SHARED_MESSAGE)
     old_code, deputy.code = deputy.code, fresh_code(Deputy)
     audit("deputy_updated", f"deputy:{deputy.id}", code=deputy.code, old_code=old_code)
     db.session.commit()
@@ -175,9 +218,22 @@ def deputy_new_code(deputy_id: int):
     return redirect(url_for("admin.deputy_edit", deputy_id=deputy.id))
 
 
+def _invite_refusal(deputy: Deputy) -> str | None:
+    if scope.is_admin():
+        return None
+    if not may_manage(deputy):
+        return SHARED_MESSAGE
+    if deputy.citizen_id is not None:
+        return BOUND_MESSAGE
+    return None
+
+
 @bp.post("/deputies/<int:deputy_id>/invites")
 def invite_create(deputy_id: int):
     deputy = scope.deputy_or_404(deputy_id)
+    refusal = _invite_refusal(deputy)
+    if refusal:
+        return _refused(refusal)
     if not deputy.active:
         flash("该代表已停用，不能生成邀请码", "error")
         return redirect(url_for("admin.deputy_edit", deputy_id=deputy.id))
@@ -193,10 +249,14 @@ def invite_create(deputy_id: int):
         .values(expires_at=now)
     )
     hours = current_app.config["INVITE_TTL_HOURS"]
-    invite = DeputyInvite(deputy_id=deputy.id, expires_at=now + timedelta(hours=hours))
+    invite = DeputyInvite(
+        deputy_id=deputy.id,
+        expires_at=now + timedelta(hours=hours),
+        issued_by_admin=scope.is_admin(),
+    )
     db.session.add(invite)
     db.session.flush()
-    audit("invite_created", f"deputy:{deputy.id}", invite_id=invite.id)
+    audit("invite_created", f"deputy:{deputy.id}", invite_id=invite.id, rebind=scope.is_admin())
     db.session.commit()
     return redirect(url_for("admin.invite_show", invite_id=invite.id))
 

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import current_app
 
 from server.admin import scope
-from server.admin.forms import parse_date, parse_int
+from server.admin.forms import parse_date, parse_id
 from server.admin.present import OPEN_STATUSES
 from server.extensions import db
-from server.models import STATUS_LABELS, Message
+from server.models import CHANNEL_LABELS, STATUS_LABELS, Message
 from server.timeutil import LOCAL, utcnow
 
 
@@ -36,14 +36,23 @@ class ItemFilter:
     @classmethod
     def from_args(cls, args) -> ItemFilter:
         out = cls(
-            station_id=parse_int(args.get("station")),
-            deputy_id=parse_int(args.get("deputy")),
             status=args.get("status", "") if args.get("status") in STATUS_LABELS else "",
-            category_id=parse_int(args.get("category")),
-            channel=args.get("channel", "") or "",
+            channel=args.get("channel", "") if args.get("channel") in CHANNEL_LABELS else "",
             overdue=args.get("overdue") in ("1", "on", "true"),
             q=(args.get("q") or "").strip()[:100],
         )
+        # A value no select box offers is a crafted link: say so, never guess.
+        for name, label in (("station", "联络站"), ("deputy", "承办代表"), ("category", "类别")):
+            value, error = parse_id(args.get(name))
+            setattr(out, f"{name}_id", value)
+            if error:
+                out.errors[name] = f"{label}：{error}"
+        for name, labels, label in (
+            ("status", STATUS_LABELS, "状态"),
+            ("channel", CHANNEL_LABELS, "渠道"),
+        ):
+            if args.get(name) and args.get(name) not in labels:
+                out.errors[name] = f"{label}：选择的内容无效，请重新选择"
         out.date_from, error = parse_date(args.get("date_from"))
         if error:
             out.errors["date_from"] = error

@@ -24,6 +24,7 @@ from flask import (
 from server.admin import bp, scope
 from server.admin.audit import audit
 from server.admin.fonts import FontMissing
+from server.admin.forms import parse_id
 from server.admin.poster_render import Poster, pdf_bytes, png_bytes, render
 from server.extensions import db
 from server.models import Deputy, DutyShift, Station
@@ -164,7 +165,9 @@ def poster_zip():
     so the page offers one zip per station as well."""
     stations = scope.visible_stations(True)
     deputies = scope.visible_deputies(True)
-    station_id = request.args.get("station", type=int)
+    station_id, error = parse_id(request.args.get("station"))
+    if error:
+        abort(404)
     if station_id is not None:
         station = scope.station_or_404(station_id)
         stations = [station]

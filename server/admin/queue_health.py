@@ -15,6 +15,7 @@ from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.present import NOT_NOTIFIED
 from server.extensions import db
+from server.health import unrouted_backlog
 from server.models import Message, Notification
 from server.routing.queue import get_queue
 
@@ -83,7 +84,13 @@ def queue():
             .group_by(Notification.status)
         ).all()
     )
-    return render_template("admin/queue.html", state=queue_state(), notices=notices, counts=counts)
+    return render_template(
+        "admin/queue.html",
+        state=queue_state(),
+        notices=notices,
+        counts=counts,
+        backlog=unrouted_backlog(),
+    )
 
 
 @bp.post("/queue/jobs/<job_id>/retry")

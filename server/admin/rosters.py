@@ -11,7 +11,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from server.admin import bp, scope
 from server.admin.audit import audit
-from server.admin.forms import parse_date, parse_date_list, parse_int, parse_int_list
+from server.admin.forms import (
+    MAX_DATE,
+    MIN_DATE,
+    parse_date,
+    parse_date_list,
+    parse_int,
+    parse_int_list,
+)
 from server.extensions import db
 from server.models import Deputy, DutyShift, Station
 from server.routing import roster, workdays
@@ -27,13 +34,19 @@ KIND_CHOICES = {
 
 
 def _month(value: str | None) -> tuple[int, int]:
+    """?month=2026-05; this month when absent, and when it is no month we can show (with a
+    note saying so): beyond the dashboard's dates a calendar would overflow Python's dates."""
     today = local_today()
-    try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        date(year, month, 1)
-        return year, month
-    except ValueError:
+    if not value:
         return today.year, today.month
+    try:
+        year, month = (parse_int(x) for x in value.split("-"))
+        if MIN_DATE <= date(year, month, 1) <= MAX_DATE:
+            return year, month
+    except (TypeError, ValueError):
+        pass
+    flash(f"月份“{value[:20]}”无效（格式如 2026-05），已显示本月", "warning")
+    return today.year, today.month
 
 
 def _neighbours(year: int, month: int) -> tuple[str, str]:

@@ -1,4 +1,10 @@
-"""Failed sign-in throttling, per username and address, counted in Redis.
+"""Failed sign-in throttling, per username and address and per address, counted in Redis.
+
+Every try is counted before its password is checked, in one atomic step: of many guesses sent
+at once, no more than the limit ever reach the check (counting after the check let 14
+concurrent guesses through instead of 5). A successful sign-in takes its try back. Besides the
+per-username count, one address has a cap of its own across usernames, so spraying one password
+over many accounts is throttled too.
 
 The count lives in Redis so every web process sees the same number. When Redis is unreachable
 the dashboard must still let people in: each process then counts in its own memory, which is
@@ -11,6 +17,7 @@ import hashlib
 import logging
 import threading
 import time
+from dataclasses import dataclass
 
 import redis
 from flask import current_app
@@ -23,59 +30,76 @@ _local: dict[str, tuple[int, float]] = {}
 _local_lock = threading.Lock()
 
 
-def _key(username: str, ip: str) -> str:
+@dataclass(frozen=True)
+class Attempt:
+    allowed: bool  # False: refused before any password check
+    left: int  # tries left for this username and address after this one
+    by_address: bool = False  # refused because of the address's own cap
+
+
+def _prefix() -> str:
+    return f"{current_app.config['KEY_PREFIX']}:admin"
+
+
+def _user_key(username: str, ip: str) -> str:
     digest = hashlib.sha256(f"{username.strip().lower()}|{ip}".encode()).hexdigest()[:24]
-    return f"{current_app.config['KEY_PREFIX']}:admin:login-fail:{digest}"
+    return f"{_prefix()}:login-fail:{digest}"
+
+
+def _address_key(ip: str) -> str:
+    digest = hashlib.sha256(ip.encode()).hexdigest()[:24]
+    return f"{_prefix()}:login-fail-ip:{digest}"
 
 
 def _window() -> int:
     return int(current_app.config["LOGIN_LOCK_MINUTES"] * 60)
 
 
-def _local_count(key: str, add: int) -> int:
+def _local_add(key: str, add: int) -> int:
     now = time.monotonic()
     with _local_lock:
         count, since = _local.get(key, (0, now))
         if now - since > _window():
             count, since = 0, now
-        count += add
+        count = max(0, count + add)
         _local[key] = (count, since)
         return count
 
 
-def failures(username: str, ip: str) -> int:
-    key = _key(username, ip)
+def _add(keys: tuple[str, ...], add: int) -> list[int]:
+    """Add to each counter at once and return the new values; a counter's window starts with
+    its first try (EXPIRE NX would need Redis 7)."""
     try:
-        return int(get_redis().get(key) or 0)
+        pipe = get_redis().pipeline()  # MULTI/EXEC: nobody else's INCR lands in between
+        for key in keys:
+            pipe.set(key, 0, ex=_window(), nx=True)
+            pipe.incrby(key, add)
+        return [int(value) for value in pipe.execute()[1::2]]
     except redis.RedisError as exc:
         log.warning("login throttle: redis unavailable (%s); counting in this process", exc)
-        return _local_count(key, 0)
+        return [_local_add(key, add) for key in keys]
 
 
-def is_locked(username: str, ip: str) -> bool:
-    return failures(username, ip) >= current_app.config["LOGIN_MAX_FAILURES"]
+def begin(username: str, ip: str) -> Attempt:
+    """Count one try, before the password is checked; refused when over either limit."""
+    config = current_app.config
+    per_user, per_address = _add((_user_key(username, ip), _address_key(ip)), 1)
+    left = max(0, config["LOGIN_MAX_FAILURES"] - per_user)
+    if per_user > config["LOGIN_MAX_FAILURES"]:
+        return Attempt(False, 0)
+    if per_address > config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        return Attempt(False, left, by_address=True)
+    return Attempt(True, left)
 
 
-def record_failure(username: str, ip: str) -> int:
-    """One more failed try; returns how many tries are left before the lock."""
-    key = _key(username, ip)
-    try:
-        pipe = get_redis().pipeline()
-        # The window starts at the first failure (EXPIRE NX would need Redis 7).
-        pipe.set(key, 0, ex=_window(), nx=True)
-        pipe.incr(key)
-        count = int(pipe.execute()[1])
-    except redis.RedisError as exc:
-        log.warning("login throttle: redis unavailable (%s); counting in this process", exc)
-        count = _local_count(key, 1)
-    return max(0, current_app.config["LOGIN_MAX_FAILURES"] - count)
-
-
-def clear(username: str, ip: str) -> None:
-    key = _key(username, ip)
+def succeeded(username: str, ip: str) -> None:
+    """The password was right: this username starts afresh here, and the try is given back to
+    the address's count (which so counts only failures)."""
+    user_key = _user_key(username, ip)
     with _local_lock:
-        _local.pop(key, None)
+        _local.pop(user_key, None)
     try:
-        get_redis().delete(key)
+        get_redis().delete(user_key)
     except redis.RedisError:
         pass
+    _add((_address_key(ip),), -1)

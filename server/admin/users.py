@@ -7,7 +7,7 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from server.admin import bp
 from server.admin.audit import audit
 from server.admin.auth import admin_only
-from server.admin.forms import text
+from server.admin.forms import parse_ids, text
 from server.extensions import db
 from server.models import ROLES, AuditLog, StaffUser, Station
 
@@ -39,13 +39,15 @@ def _read(form, user: StaffUser | None) -> tuple[dict, dict]:
         "username": text(form, "username", "用户名", 64, required=user is None, errors=errors),
         "display_name": text(form, "display_name", "姓名", 64, required=True, errors=errors),
         "role": form.get("role", ""),
-        "station_ids": sorted({int(s) for s in form.getlist("station_ids") if s.isdigit()}),
         "active": form.get("active") == "1",
         "password": form.get("password") or "",
     }
+    values["station_ids"], error = parse_ids(form.getlist("station_ids"))
+    if error:
+        errors["station_ids"] = error
     if values["role"] not in ROLES:
         errors["role"] = "请选择角色"
-    if values["role"] == "station_staff" and not values["station_ids"]:
+    if values["role"] == "station_staff" and not values["station_ids"] and not error:
         errors["station_ids"] = "联络站工作人员至少要负责一个联络站"
     if user is None:
         taken = db.session.scalar(

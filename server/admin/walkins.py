@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from server.admin import actions, bp, scope
-from server.admin.forms import parse_int, text
+from server.admin.forms import MIN_DATE, parse_id, parse_int, text
 from server.extensions import db
 from server.models import Category, Message, WalkIn
 from server.routing.queue import enqueue_route
@@ -60,6 +60,10 @@ def _visited_at(value: str, errors: dict) -> datetime:
     except ValueError:
         errors["visited_at"] = "接待时间格式有误"
         return utcnow()
+    # Checked before any comparison: year 1 cannot even be converted to UTC (a 500).
+    if local.date() < MIN_DATE:
+        errors["visited_at"] = f"接待时间不能早于 {MIN_DATE.year} 年"
+        return utcnow()
     if local > utcnow() + timedelta(minutes=5):
         errors["visited_at"] = "接待时间不能晚于现在"
     return local
@@ -84,11 +88,14 @@ def walkin_create():
     phone = text(form, "visitor_phone", "联系电话", 20, errors=errors)
     if phone and not PHONE.match(phone):
         errors["visitor_phone"] = "联系电话只能包含数字，例如 13812345678"
-    count = parse_int(form.get("visitor_count"), 1)
+    count_text = (form.get("visitor_count") or "").strip()
+    count = parse_int(count_text) if count_text else 1
     if not count or count > 999:
         errors["visitor_count"] = "来访人数应为 1 到 999"
-    received_by = parse_int(form.get("received_by_id"))
-    if received_by is not None:
+    received_by, error = parse_id(form.get("received_by_id"))
+    if error:
+        errors["received_by_id"] = f"接待代表：{error}"
+    elif received_by is not None:
         scope.deputy_or_404(received_by)
     address = text(form, "address", "问题地点", 200, errors=errors)
     on_spot = form.get("on_spot") == "1"

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from server.schemas import clean_text
 from server.timeutil import to_local
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -43,17 +44,24 @@ def _body_style(book: Workbook, column: Column) -> str:
     return name
 
 
+def _cell_value(value):
+    """Text as a workbook can hold it. Intake refuses control characters and noncharacters, but
+    rows stored before it did (or typed in some other way) must not break a whole export:
+    openpyxl raises on C0 controls and U+FFFE/U+FFFF make a file Excel calls corrupt."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
 def workbook(sheet_title: str, title: str, columns: list[Column], rows: list[list]) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = sheet_title
-    sheet.append([title])
+    sheet.title = clean_text(sheet_title)
+    sheet.append([clean_text(title)])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     sheet["A1"].font = Font(size=16, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 30
 
-    sheet.append([c.title for c in columns])
+    sheet.append([clean_text(c.title) for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=2, column=index)
         cell.font = Font(bold=True)
@@ -66,7 +74,7 @@ def workbook(sheet_title: str, title: str, columns: list[Column], rows: list[lis
     styles = [_body_style(book, column) for column in columns]
     for row, values in enumerate(rows, start=3):
         for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=index, value=value)
+            cell = sheet.cell(row=row, column=index, value=_cell_value(value))
             cell.style = styles[index - 1]
             if cell.data_type == "f":
                 # openpyxl takes any text starting with "=" for a formula: what a citizen wrote

@@ -6,7 +6,7 @@ from flask import g
 from marshmallow import Schema, fields, validate
 
 from server.auth import require_citizen, require_deputy
-from server.crypto import decrypt_phone
+from server.crypto import decrypt_phone, mask_phone
 from server.deputy import service
 from server.errors import ApiError
 from server.extensions import db
@@ -14,7 +14,7 @@ from server.handling import answers
 from server.identity.routes import LoginOut, login_answer
 from server.intake import present
 from server.intake.schemas import MessageDetail
-from server.limits import per_citizen
+from server.limits import per_citizen, per_ip
 from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
 from server.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.schemas import PageQuery, RequestSchema, text
@@ -54,6 +54,15 @@ class InboxOut(Schema):
 
 class DeputyMessageDetail(MessageDetail):
     overdue = fields.Boolean()
+    can_call = fields.Boolean(
+        metadata={"description": "群众留了电话且未匿名：可用「回电」取得完整号码"}
+    )
+
+
+class PhoneOut(Schema):
+    contact_phone = fields.String(
+        allow_none=True, metadata={"description": "完整号码；匿名或未留电话时为空"}
+    )
 
 
 class ReplyOut(Schema):
@@ -73,6 +82,7 @@ class ReplyOut(Schema):
 @blp.post("/deputy/bind")
 @require_citizen
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@per_ip("RATE_LIMIT_BIND_IP")
 @blp.arguments(BindIn)
 @blp.response(200, LoginOut)
 @blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 410, 413, 415, 422, 429))
@@ -84,13 +94,12 @@ def bind(body: dict):
 
 def deputy_view(message: Message) -> dict:
     """What the accountable deputy sees: the citizen's identity only if not anonymous, the
-    phone only if the citizen left one (to call back)."""
+    phone masked (the full number only on 「回电」, which is on record: deputy_phone)."""
     out = present.detail(message, viewer="deputy")
     out["overdue"] = message.overdue_at is not None
-    if message.anonymous:
-        out["contact_phone"] = None
-    else:
-        out["contact_phone"] = decrypt_phone(message.contact_phone_enc)
+    phone = None if message.anonymous else decrypt_phone(message.contact_phone_enc)
+    out["contact_phone"] = mask_phone(phone) or None
+    out["can_call"] = bool(phone)
     return out
 
 
@@ -137,6 +146,17 @@ def inbox(query: dict):
 def deputy_message(message_id: int):
     """一条交给我的留言及其过程"""
     return deputy_view(service.assigned_message(g.deputy, message_id))
+
+
+@blp.post(f"/deputy/messages/{MESSAGE_ID}/phone")
+@require_deputy
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@blp.response(200, PhoneOut)
+@blp.doc(security=BEARER, responses=error_responses(401, 403, 404, 429))
+def deputy_phone(message_id: int):
+    """回电：取得群众留下的完整电话（每次都记入办理过程）"""
+    message = service.assigned_message(g.deputy, message_id)
+    return {"contact_phone": service.reveal_phone(g.deputy, message)}
 
 
 @blp.post(f"/deputy/messages/{MESSAGE_ID}/replies")

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from server.admin.audit import audit
 from server.auth import Caller
+from server.crypto import decrypt_phone
 from server.errors import ApiError, not_found
 from server.events import record
 from server.extensions import db
-from server.models import AWAITING_DEPUTY, Assignment, Deputy, DeputyInvite, Message
+from server.models import (
+    AWAITING_DEPUTY,
+    Assignment,
+    Deputy,
+    DeputyInvite,
+    Message,
+    Notification,
+)
 from server.timeutil import utcnow
+from server.wechat.notices import write_notice
 
 
 def bind(citizen: Caller, code: str) -> Deputy:
@@ -33,6 +43,15 @@ def bind(citizen: Caller, code: str) -> Deputy:
         raise ApiError(
             409, "already_bound", f"您的微信已绑定代表“{other.name}”，不能再绑定其他代表"
         )
+    previous = deputy.citizen_id
+    if previous is not None and previous != citizen.id and not invite.issued_by_admin:
+        # Whoever spends a code becomes the deputy: taking a bound deputy from their WeChat (and
+        # their items, and the citizens' phones) is an administrator's decision, not a clerk's.
+        raise ApiError(
+            409,
+            "rebind_needs_admin",
+            "该代表已绑定其他微信。更换绑定需要系统管理员生成的邀请码，请联系联络站",
+        )
     # Conditional: of two phones racing with one code, exactly one wins.
     claimed = db.session.execute(
         update(DeputyInvite)
@@ -42,12 +61,45 @@ def bind(citizen: Caller, code: str) -> Deputy:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise ApiError(409, "invite_used", "该邀请码已被使用，请联系联络站工作人员重新生成")
-    previous = deputy.citizen_id
     deputy.citizen_id = citizen.id
     deputy.bound_at = now
     record("deputy_bound", None, "deputy", deputy.id, citizen_id=citizen.id, replaced=previous)
+    if previous is not None and previous != citizen.id:
+        _rebound(deputy, invite, previous)
     db.session.commit()
     return deputy
+
+
+def _rebound(deputy: Deputy, invite: DeputyInvite, previous: int) -> Notification | None:
+    """The deputy moved to another WeChat (the new binding already took effect: the old one is
+    a citizen again from this commit on). On record for administrators, and the old WeChat is
+    told, so a binding nobody asked for does not go unnoticed."""
+    audit("deputy_rebound", f"deputy:{deputy.id}", previous=previous, invite_id=invite.id)
+    return write_notice(
+        "rebound",
+        f"rebound-{invite.id}",
+        previous,
+        {
+            "tracking_no": f"D{deputy.id}",
+            "summary": f"{deputy.name}代表的账号已绑定到另一个微信",
+            "created_at": utcnow(),
+            "note": "如非本人操作，请立即联系联络站",
+        },
+        deputy_id=deputy.id,
+    )
+
+
+def reveal_phone(deputy: Deputy, message: Message) -> str | None:
+    """The full number for the 「回电」 button, once asked for; on the item's record like a
+    staff reveal. Anonymous items never give it."""
+    if message.anonymous:
+        return None
+    phone = decrypt_phone(message.contact_phone_enc)
+    if phone:
+        record("phone_viewed", message.id, "deputy", deputy.id, deputy=deputy.name)
+        audit("phone_viewed", f"message:{message.id}", deputy_id=deputy.id, deputy=deputy.name)
+        db.session.commit()
+    return phone
 
 
 def assigned_message(deputy: Deputy, message_id: int) -> Message:

@@ -1,19 +1,28 @@
-"""Photo uploads: only real images, size-capped, re-encoded so no metadata (GPS!) survives."""
+"""Photo uploads: only real images, size-capped, re-encoded so no metadata (GPS!) survives.
+
+Decoding is the expensive part, so it is bounded four ways: the header's pixel count (and its
+plausibility for the file's size), JPEG decoded at reduced scale, a few decodes at a time per
+process, and a daily pixel budget per identity and per address."""
 
 from __future__ import annotations
 
 import io
+import logging
 import os
+import threading
 import uuid
 import warnings
 
-from flask import current_app
+import redis
+from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from server.errors import ApiError
 from server.extensions import db
 from server.models import Upload
+from server.redis_conn import get_redis
+from server.timeutil import local_today
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # Pillow opens a JPEG with a multi-picture index (phones' portrait and depth shots) as "MPO":
@@ -25,6 +34,16 @@ MAX_SIDE = 2560  # plenty for a pothole; keeps storage and the deputy's data pla
 URL_MAX_AGE = 24 * 3600
 
 
+# A photo is at most a few dozen pixels per byte of file, even a flat wall or a screenshot; a
+# bomb (a 113 KB PNG of 39.7 megapixels) is hundreds. Small images are cheap whatever they hold.
+MAX_PIXELS_PER_BYTE = 100
+RATIO_CHECK_ABOVE = 4_000_000
+
+log = logging.getLogger(__name__)
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
+
+
 def _unsupported() -> ApiError:
     return ApiError(415, "unsupported_image", "只支持 JPG、PNG、WebP 格式的图片")
 
@@ -33,31 +52,99 @@ def _too_many_pixels() -> ApiError:
     return ApiError(413, "image_too_large", "图片像素过大，请压缩后再上传")
 
 
-def _decode(data: bytes) -> Image.Image:
-    """Open and fully decode, refusing non-images and decompression bombs.
+def _open(data: bytes) -> Image.Image:
+    """Read the header only, and refuse what would cost too much to decode.
 
-    The pixel count is checked from the header, before any pixel is decoded: a PNG, JPEG or
-    WebP of a few KB may claim 60,000 × 60,000 pixels (gigabytes once decoded)."""
+    The pixel count comes from the header, before any pixel is decoded: a PNG, JPEG or WebP of
+    a few KB may claim 60,000 × 60,000 pixels (gigabytes once decoded), or 40 megapixels of
+    nothing (a second of CPU and 160 MB each, two dozen of them stalled the web workers)."""
     limit = current_app.config["MAX_IMAGE_PIXELS"]
     Image.MAX_IMAGE_PIXELS = limit
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=DECODERS)
-            if image.format not in ALLOWED_FORMATS and image.format not in JPEG_VARIANTS:
-                raise _unsupported()
-            # Our own check too: the warning filter above is process-wide state that another
-            # thread's catch_warnings() may be restoring at this very moment.
-            if image.width * image.height > limit:
-                raise _too_many_pixels()
-            image.load()
-    except ApiError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _too_many_pixels() from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        raise _unsupported() from None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = Image.open(io.BytesIO(data), formats=DECODERS)
+    if image.format not in ALLOWED_FORMATS and image.format not in JPEG_VARIANTS:
+        raise _unsupported()
+    # Our own check too: the warning filter above is process-wide state that another
+    # thread's catch_warnings() may be restoring at this very moment.
+    pixels = image.width * image.height
+    if pixels > limit:
+        raise _too_many_pixels()
+    if pixels > RATIO_CHECK_ABOVE and pixels > len(data) * MAX_PIXELS_PER_BYTE:
+        raise ApiError(
+            422,
+            "implausible_image",
+            "这张图片的像素数与文件大小不符（可能是特制的图片），请换一张照片",
+        )
+    if image.format == "JPEG" or image.format in JPEG_VARIANTS:
+        # libjpeg scales by 1/2, 1/4 or 1/8 while decoding: a 48-megapixel photo is decoded
+        # straight to the size we keep, never in full.
+        image.draft("RGB", (MAX_SIDE, MAX_SIDE))
     return image
+
+
+def _decode(image: Image.Image) -> Image.Image:
+    """Decode the pixels; PNG and WebP have no draft mode, so they are reduced by a whole
+    factor at once, before any copy or conversion of the full-size image."""
+    image.load()
+    factor = max(image.size) // MAX_SIDE
+    if factor >= 2 and image.format not in ("JPEG", *JPEG_VARIANTS):
+        image = image.reduce(factor)
+    return image
+
+
+def _slot() -> threading.BoundedSemaphore:
+    """Decodes running at once in this process (IMAGE_DECODE_SLOTS): the rest wait their turn,
+    so a burst of big images costs time, not all the memory and every CPU the requests share."""
+    slots = current_app.config["IMAGE_DECODE_SLOTS"]
+    with _slots_lock:
+        if slots not in _slots:
+            _slots[slots] = threading.BoundedSemaphore(slots)
+        return _slots[slots]
+
+
+def _busy() -> ApiError:
+    return ApiError(
+        429, "server_busy", "同时上传的图片较多，请稍后再试", headers={"Retry-After": "5"}
+    )
+
+
+def _budget_keys(citizen_id: int) -> list[tuple[str, int]]:
+    config = current_app.config
+    day = local_today().isoformat()
+    prefix = f"{config['KEY_PREFIX']}:pixels:{day}"
+    return [
+        (f"{prefix}:c:{citizen_id}", config["UPLOAD_PIXELS_CITIZEN_DAY"]),
+        (f"{prefix}:ip:{request.remote_addr or '-'}", config["UPLOAD_PIXELS_IP_DAY"]),
+    ]
+
+
+def _charge(citizen_id: int, pixels: int) -> None:
+    """Count the pixels about to be decoded against today's budget of the identity and of the
+    address (Beijing days); over either, refused and not counted. Without Redis the budget
+    is skipped: the other checks still hold, and uploads must not stop."""
+    keys = _budget_keys(citizen_id)
+    try:
+        pipe = get_redis().pipeline()
+        for key, _ in keys:
+            pipe.incrby(key, pixels)
+            pipe.expire(key, 2 * 24 * 3600)
+        totals = pipe.execute()[::2]
+        if all(total <= budget for total, (_, budget) in zip(totals, keys, strict=True)):
+            return
+        pipe = get_redis().pipeline()
+        for key, _ in keys:
+            pipe.decrby(key, pixels)
+        pipe.execute()
+    except redis.RedisError as exc:
+        log.warning("upload pixel budget skipped: redis unavailable (%s)", exc)
+        return
+    raise ApiError(
+        429,
+        "pixel_budget_exceeded",
+        "今天上传的图片已经很多了，请明天再上传，或先提交文字",
+        headers={"Retry-After": "3600"},
+    )
 
 
 def _reencode(image: Image.Image) -> tuple[bytes, str, Image.Image]:
@@ -77,6 +164,25 @@ def _reencode(image: Image.Image) -> tuple[bytes, str, Image.Image]:
     return out.getvalue(), "image/jpeg", clean
 
 
+def _process(data: bytes, citizen_id: int) -> tuple[bytes, str, Image.Image]:
+    try:
+        image = _open(data)
+        _charge(citizen_id, image.width * image.height)  # after draft(): what is decoded
+        slot = _slot()
+        if not slot.acquire(timeout=current_app.config["IMAGE_DECODE_WAIT_SECONDS"]):
+            raise _busy()
+        try:
+            return _reencode(_decode(image))
+        finally:
+            slot.release()
+    except ApiError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels() from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise _unsupported() from None
+
+
 def store_upload(file_storage, citizen_id: int) -> Upload:
     if file_storage is None:
         raise ApiError(400, "no_file", "请选择要上传的图片（字段名 file）")
@@ -86,8 +192,7 @@ def store_upload(file_storage, citizen_id: int) -> Upload:
         raise ApiError(413, "file_too_large", f"图片不能超过 {limit // (1024 * 1024)} MB")
     if not data:
         raise ApiError(400, "empty_file", "上传的文件是空的")
-    image = _decode(data)
-    payload, content_type, clean = _reencode(image)
+    payload, content_type, clean = _process(data, citizen_id)
     ext = "png" if content_type == "image/png" else "jpg"
     upload_id = uuid.uuid4().hex
     relative = os.path.join(upload_id[:2], f"{upload_id}.{ext}")

@@ -7,6 +7,24 @@ from marshmallow import Schema, fields, validate
 from server.schemas import RequestSchema, text
 
 PHONE = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
+# One wx.requestSubscribeMessage shows at most 3 templates, and each accept allows one message.
+MAX_TEMPLATES_PER_REQUEST = 3
+
+
+class TemplateIds(fields.List):
+    """The templates accepted in one subscribe dialog: each counts once, at most 3 of them, so
+    one report can grant no more than a tap could (it used to grant 1,000 credits)."""
+
+    def __init__(self, **kwargs) -> None:
+        limit = MAX_TEMPLATES_PER_REQUEST
+        super().__init__(
+            fields.String(validate=validate.Length(max=64, error="订阅模板编号无效")),
+            validate=validate.Length(max=limit, error=f"一次最多订阅 {limit} 个模板"),
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
 
 
 class LocationIn(RequestSchema):
@@ -45,7 +63,7 @@ class MessageIn(RequestSchema):
         validate=validate.Regexp(PHONE, error="请填写正确的手机号或座机号"),
     )
     anonymous = fields.Boolean(load_default=False, error_messages={"invalid": "应为是或否"})
-    subscribed = fields.List(fields.String(), load_default=list)
+    subscribed = TemplateIds(load_default=list)
 
 
 class MessageCreated(Schema):
@@ -128,9 +146,7 @@ class RatingIn(RequestSchema):
 
 
 class SubscriptionsIn(RequestSchema):
-    accepted = fields.List(
-        fields.String(), required=True, error_messages={"required": "缺少 accepted"}
-    )
+    accepted = TemplateIds(required=True, error_messages={"required": "缺少 accepted"})
 
 
 class SubscriptionsOut(Schema):

@@ -23,7 +23,7 @@ from sqlalchemy import update
 from server.events import record
 from server.extensions import db
 from server.intake.photos import photo_path
-from server.models import AWAITING_DEPUTY, Assignment, Message, Notification, Upload
+from server.models import AWAITING_DEPUTY, Assignment, Message, Notification, Upload, WalkIn
 from server.models.lifecycle import FINISHED, OPEN
 from server.routing.queue import enqueue_notice, enqueue_route
 from server.timeutil import utcnow
@@ -162,8 +162,41 @@ def _mark_overdue(now) -> int:
     return marked
 
 
+def _delete_unsubmitted_photos(now) -> int:
+    """Photos uploaded but never sent with a message (the citizen changed their mind, the app
+    was closed): nobody's record, so they go after UNSUBMITTED_PHOTO_HOURS whatever
+    RETENTION_DAYS says. Conditional on still being unattached: a submission racing the sweep
+    keeps its photo."""
+    hours = current_app.config["UNSUBMITTED_PHOTO_HOURS"]
+    if hours <= 0:
+        return 0
+    cutoff = now - timedelta(hours=hours)
+    candidates = db.session.execute(
+        db.select(Upload.id, Upload.path)
+        .where(Upload.message_id.is_(None), Upload.created_at <= cutoff)
+        .order_by(Upload.created_at)
+        .limit(BATCH)
+    ).all()
+    gone = []
+    for upload_id, path in candidates:
+        result = db.session.execute(
+            db.delete(Upload).where(Upload.id == upload_id, Upload.message_id.is_(None))
+        )
+        if result.rowcount:
+            gone.append(path)
+    db.session.commit()
+    # Files go after the commit, as below.
+    for path in gone:
+        Path(current_app.config["UPLOAD_DIR"], path).unlink(missing_ok=True)
+    if gone:
+        log.info("retention: %s unsubmitted photos deleted", len(gone))
+    return len(gone)
+
+
 def _apply_retention(now) -> int:
-    """Delete the photos and personal fields of items closed RETENTION_DAYS ago, once each."""
+    """Delete the photos and personal fields of items closed RETENTION_DAYS ago, once each
+    (a walk-in's visitor name with them), and photos never submitted after a day."""
+    _delete_unsubmitted_photos(now)
     days = current_app.config["RETENTION_DAYS"]
     if days <= 0:
         return 0
@@ -194,6 +227,10 @@ def _apply_retention(now) -> int:
                 location_address=None,
                 redacted_at=now,
             )
+        )
+        # A walk-in's visitor gave their name to the clerk: it is personal data like the phone.
+        db.session.execute(
+            update(WalkIn).where(WalkIn.message_id == message_id).values(visitor_name="")
         )
         record("redacted", message_id, "system", None, photos=len(uploads), days=days)
         db.session.commit()

@@ -24,6 +24,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
+from server.config import SANDBOX_PUSH_TOKEN
 from server.events import record
 from server.extensions import db
 from server.identity.routes import citizen_for
@@ -38,11 +39,27 @@ MAX_CLOCK_SKEW = 300  # seconds; older pushes are refused as replays
 OPENID_MAX = 64  # the citizens.openid column
 
 
+def _push_token() -> str:
+    """The console's Token. With real WeChat credentials, an unset token or the sandbox's public
+    one would let anyone sign pushes (a forged reject zeroes a citizen's credits): refuse all."""
+    config = current_app.config
+    token = config["WECHAT_PUSH_TOKEN"]
+    if not token or (not config["WECHAT_SANDBOX"] and token == SANDBOX_PUSH_TOKEN):
+        log.error(
+            "WeChat push refused: WECHAT_PUSH_TOKEN is %s; set it to the Token of 消息推送 in "
+            "the mini-program console (the sandbox's public token is never accepted with "
+            "WECHAT_APPID set)",
+            "the sandbox's public token" if token else "not set",
+        )
+        abort(403)
+    return token
+
+
 def _verify_query_signature() -> None:
     args = request.args
     try:
         check_signature(
-            current_app.config["WECHAT_PUSH_TOKEN"],
+            _push_token(),
             args.get("signature", ""),
             args.get("timestamp", ""),
             args.get("nonce", ""),
@@ -84,16 +101,20 @@ def _parsed(text: str):
 
 
 def _payload() -> dict:
-    raw = request.get_data(as_text=True)
     args = request.args
-    body = _parsed(raw)
-    if args.get("encrypt_type") == "aes":
-        key = current_app.config["WECHAT_PUSH_AES_KEY"]
+    key = current_app.config["WECHAT_PUSH_AES_KEY"]
+    encrypted = args.get("encrypt_type") == "aes"
+    if key and not (encrypted and args.get("msg_signature")):
+        # Safe mode is configured: WeChat sends every push encrypted, with a msg_signature over
+        # the ciphertext. A plain one is someone holding a signed query (a verification URL from
+        # a log, say), not WeChat.
+        log.warning("WeChat push refused: plain push while WECHAT_PUSH_AES_KEY is set")
+        abort(403)
+    body = _parsed(request.get_data(as_text=True))
+    if encrypted:
         if not key:
             abort(403)
-        crypto = WeChatCrypto(
-            current_app.config["WECHAT_PUSH_TOKEN"], key, current_app.config["WECHAT_APPID"]
-        )
+        crypto = WeChatCrypto(_push_token(), key, current_app.config["WECHAT_APPID"])
         try:
             plain = crypto.decrypt_message(
                 body,
@@ -196,9 +217,10 @@ def _echo() -> Response:
     """URL verification: answer echostr as is. As plain text that no browser may sniff: the
     signature covers the timestamp and nonce but not echostr, so anyone holding one signed
     query (from a log, say) could otherwise have our origin serve their HTML. A signed query
-    is also only good for MAX_CLOCK_SKEW, like a push."""
+    is also only good for MAX_CLOCK_SKEW, like a push, and only once: its nonce is spent here,
+    so the same query cannot carry a forged push afterwards."""
     echostr = request.args.get("echostr")
-    if not _recent(request.args.get("timestamp", "")):
+    if not _fresh(request.args.get("timestamp", ""), request.args.get("nonce", "")):
         abort(403)
     if not echostr:
         abort(400)

@@ -7,12 +7,18 @@ templates (长期订阅, for public-service mini-programs): accepted until turne
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import case, update
 
 from server.database import dialect_insert
 from server.extensions import db
 from server.models import ConsentCredit
 from server.timeutil import utcnow
+
+# The most one-time credits kept per citizen and template. Each accept is one message; a person
+# has rarely more than a few items waiting for an answer, and beyond this many a report of taps
+# is not taps. A credit we do not count costs a notice at most (the reply is in the
+# mini-program), one we count that WeChat does not have costs nothing (43101, revoked).
+MAX_CREDITS = 10
 
 
 def known_templates() -> set[str]:
@@ -39,7 +45,13 @@ def grant(citizen_id: int, template_id: str) -> None:
             citizen_id,
             template_id,
             {"credits": 1, "accepted": True},
-            {"credits": ConsentCredit.credits + 1, "accepted": True},
+            {
+                "credits": case(
+                    (ConsentCredit.credits >= MAX_CREDITS, MAX_CREDITS),
+                    else_=ConsentCredit.credits + 1,
+                ),
+                "accepted": True,
+            },
         )
 
 

@@ -63,6 +63,8 @@ KINDS = {
     "reminder": ("reminder", "pages/deputy/item/item?id={id}"),
     "reopened": ("reminder", "pages/deputy/item/item?id={id}"),
     "followup": ("reminder", "pages/deputy/item/item?id={id}"),
+    # To a deputy's previous WeChat after the deputy was bound to another one.
+    "rebound": ("reminder", "pages/mine/mine"),
     "reply": ("reply", "pages/detail/detail?id={id}"),
     # A refusal reaches the citizen like an answer: what happened, and where to go instead.
     "rejected": ("reply", "pages/detail/detail?id={id}"),
@@ -123,6 +125,25 @@ def queue_notice(
     deputy_id: int | None = None,
     **extra,
 ) -> Notification | None:
+    """A notice about `message` (see write_notice); `extra` fills the layout's other fields."""
+    return write_notice(
+        kind,
+        dedupe_key,
+        recipient_id,
+        message_values(message, **extra),
+        message_id=message.id,
+        deputy_id=deputy_id,
+    )
+
+
+def write_notice(
+    kind: str,
+    dedupe_key: str,
+    recipient_id: int | None,
+    values: dict,
+    message_id: int | None = None,
+    deputy_id: int | None = None,
+) -> Notification | None:
     """Add an outbox row in the caller's transaction; None if this notice already exists.
 
     The consent credit is taken now, with the row: whether the notice can reach its recipient
@@ -142,12 +163,12 @@ def queue_notice(
     notice = Notification(
         dedupe_key=dedupe_key,
         kind=kind,
-        message_id=message.id,
+        message_id=message_id,
         citizen_id=recipient_id,
         deputy_id=deputy_id,
         template_id=template_id,
-        data=build_data(layout, message_values(message, **extra)),
-        page=page.format(id=message.id),
+        data=build_data(layout, values),
+        page=page.format(id=message_id),
         status=status,
         errmsg=NO_CREDIT if status == "no_consent" else None,
     )

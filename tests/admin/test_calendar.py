@@ -138,7 +138,7 @@ def test_a_day_added_and_removed_is_audited_and_in_force_at_once(live, signed_in
         ({"day": "2027-01-05", "kind": "workday"}, "day", "是周二，本来就上班"),
         ({"day": "2027-01-02", "kind": "maybe"}, "kind", "请选择“休”（放假）或“班”（调休上班）"),
         ({"day": "2027-01-02", "kind": "holiday", "name": "很" * 17}, "name", "不能超过 16 个字"),
-        ({"day": "2027-01-02", "kind": "holiday", "name": "元\x00旦"}, "name", "无法识别的字符"),
+        ({"day": "2027-01-02", "kind": "holiday", "name": "元\x01旦"}, "name", "无法识别的字符"),
     ],
 )
 def test_a_bad_day_is_refused_in_chinese_and_nothing_is_saved(

@@ -14,6 +14,7 @@ from tests import factories
 # High enough that a generated flood never meets a rate limit: throttling is tested elsewhere
 # (tests/faults), here every request must reach the code that parses and validates it.
 NO_LIMITS = {
+    "RATE_LIMIT_BIND_IP": "100000/minute",
     "RATE_LIMIT_LOGIN_IP": "100000/minute",
     "RATE_LIMIT_SUBMIT_CITIZEN": "100000/minute",
     "RATE_LIMIT_SUBMIT_IP": "100000/minute",

@@ -90,11 +90,25 @@ def test_anonymous_items_show_deputies_no_phone(live, world):  # noqa: F811
     )
     live.work()
     shown = live.api("GET", f"/deputy/messages/{named['id']}", deputy_token).json()
-    assert shown["contact_phone"] == "13912345678"  # the citizen asked to be called back
+    # The citizen asked to be called back: masked on the page, the number on 「回电」.
+    assert shown["contact_phone"] == "139****5678" and shown["can_call"] is True
+    called = live.api("POST", f"/deputy/messages/{named['id']}/phone", deputy_token).json()
+    assert called == {"contact_phone": "13912345678"}
     secret = live.api("GET", f"/deputy/messages/{hidden['id']}", deputy_token)
     assert secret.json()["contact_phone"] is None and "13912345678" not in secret.text
+    assert secret.json()["can_call"] is False
+    refused = live.api("POST", f"/deputy/messages/{hidden['id']}/phone", deputy_token)
+    assert refused.json() == {"contact_phone": None} and "5678" not in refused.text
     inbox = live.api("GET", "/deputy/inbox", deputy_token)
     assert "13912345678" not in inbox.text
+    with live.app.app_context():
+        seen = db.session.scalars(db.select(Event).where(Event.kind == "phone_viewed")).all()
+        assert [(e.message_id, e.actor) for e in seen] == [(named["id"], "deputy")]
+        audited = db.session.scalars(
+            db.select(AuditLog).where(AuditLog.action == "phone_viewed")
+        ).all()
+        assert [a.target for a in audited] == [f"message:{named['id']}"]
+        assert audited[0].data["deputy"] == "王建国"
 
 
 def test_staff_reads_of_personal_data_are_audited(live, world):  # noqa: F811

@@ -34,6 +34,7 @@ from PIL import Image
 
 from server.extensions import db
 from server.models import (
+    AuditLog,
     Deputy,
     DeputyInvite,
     DutyShift,
@@ -45,6 +46,7 @@ from server.models import (
     StationMember,
 )
 from server.timeutil import local_today
+from tests import factories
 from tests.security.world import (
     ADMIN,
     CITIZEN,
@@ -254,13 +256,20 @@ API_ROWS = [
         "/api/v1/deputy/messages/<int:message_id>",
         bearer(
             403,
+            # Masked: the full number is one 「回电」 away, and that tap is on record.
             deputy=Ok(
-                see=("m1.content", "m1.phone", "m1.address", "m1.reply", "m1.photo"),
+                see=("m1.content", "m1.phone_masked", "m1.address", "m1.reply", "m1.photo"),
                 may=("m1",),
-                lacks=("138****5678",),  # the deputy calls back: the full number, not masked
+                json={"can_call": True},
             ),
             other_deputy=404,
         ),
+        args={"message_id": "m1"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/deputy/messages/<int:message_id>/phone",
+        bearer(403, deputy=Ok(see=("m1.phone",), may=("m1",)), other_deputy=404),
         args={"message_id": "m1"},
     ),
     Row(
@@ -378,6 +387,8 @@ API_ROWS = [
 ]
 
 PUBLIC_ROWS = [
+    # For a load balancer or a monitor: whether the loop moves, no item's data.
+    Row("GET", "/readyz", cases(Ok(json={"database": "ok", "redis": "ok"}, has=("healthy",)))),
     Row(
         "GET",
         "/<name>.txt",
@@ -448,6 +459,13 @@ DEPUTY_FORM = form(
     level="县",
     expertise="城建环保",
     station_ids=ids("station_a"),
+    active="1",
+)
+SHARED_FORM = form(
+    name="周共享",
+    level="市",
+    expertise="经济",
+    station_ids=lambda world, who: [world.ids["station_a"], world.ids["station_b"]],
     active="1",
 )
 STATION_FORM = form(
@@ -521,10 +539,52 @@ DASHBOARD_ROWS = [
         args={"deputy_id": "d1"},
     ),
     Row(
+        "GET",
+        "/admin/deputies/<int:deputy_id>",
+        dashboard(
+            Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
+            Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
+            Ok(has=("周共享", "重新生成编码"), lacks=("只能由系统管理员修改",)),
+        ),
+        args={"deputy_id": "d5"},
+        variant="serves A and B",
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/<int:deputy_id>",
+        dashboard(403, 403, Ok(302, location=to("/admin/deputies/{d5}"))),
+        args={"deputy_id": "d5"},
+        body=SHARED_FORM,
+        variant="serves A and B",
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/<int:deputy_id>/code",
+        dashboard(403, 403, Ok(302, location=to("/admin/deputies/{d5}"))),
+        args={"deputy_id": "d5"},
+        variant="serves A and B",
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/<int:deputy_id>/invites",
+        # Bound already: an invite from station staff would hand the deputy to whoever spends it.
+        station_a(403, admin=Ok(302, location=to("/admin/invites/"))),
+        args={"deputy_id": "d2"},
+        variant="bound",
+    ),
+    Row(
         "POST",
         "/admin/deputies/<int:deputy_id>/invites",
         station_a(Ok(302, location=to("/admin/invites/"))),
-        args={"deputy_id": "d2"},
+        args={"deputy_id": spare("spare_invitees", "d4")},
+        variant="not bound yet",
+    ),
+    Row(
+        "POST",
+        "/admin/deputies/<int:deputy_id>/invites",
+        dashboard(403, 403, Ok(302, location=to("/admin/invites/"))),
+        args={"deputy_id": "d5"},
+        variant="serves A and B",
     ),
     Row("GET", "/admin/deputies/new", dashboard(Ok(), Ok(), Ok())),
     Row(
@@ -1086,6 +1146,20 @@ def test_refused_writes_changed_nothing(world):
         assert db.session.get(DutyShift, world.ids["shift_a"]) is not None
         deputy = db.session.get(Deputy, world.ids["d1"])
         assert deputy.name == "王建国" and deputy.active
+        # The deputy of both stations: still theirs, and nobody but an administrator invited.
+        shared = db.session.get(Deputy, world.ids["d5"])
+        assert (
+            shared.name == "周共享"
+            and shared.active
+            and shared.citizen.openid == (world.ids["d5_openid"])
+        )
+        invites = db.session.scalars(
+            db.select(DeputyInvite).where(
+                DeputyInvite.deputy_id.in_((world.ids["d2"], world.ids["d5"])),
+                DeputyInvite.code.not_in(world.ids["invites"].values()),
+            )
+        ).all()
+        assert invites and all(i.issued_by_admin for i in invites)
         notice = db.session.get(Notification, world.ids["m1_notice"])
         assert notice.status == "no_consent"  # only the allowed retried, and only their spares
         m3 = db.session.get(Message, world.ids["m3"])
@@ -1126,7 +1200,8 @@ def test_a_deputy_loses_an_item_when_staff_reassign_it(world):
 
 
 def test_a_new_binding_takes_the_deputy_from_the_old_wechat(world):
-    """Staff re-issue an invite (a new phone): the old WeChat is a citizen again at once."""
+    """An administrator re-issues an invite (a new phone): the old WeChat is a citizen again at
+    once, is told so in WeChat, and the move is on record."""
     live = world.live
     old_openid, old_token = live.citizen("孙志军旧手机")
     answer = live.api(
@@ -1135,6 +1210,29 @@ def test_a_new_binding_takes_the_deputy_from_the_old_wechat(world):
     assert answer.status_code == 200
     old = Identity("old phone", live.url, old_token, old_openid)
     assert old.request("GET", "/api/v1/deputy/inbox").status_code == 200
+    # As the bind page does: the deputy's phone allows the deputies' notices.
+    live.sandbox.consent(old_openid, world.app.config["WECHAT_TEMPLATES"].reminder)
+    # Station staff may not re-issue for a bound deputy, and a code issued by staff before the
+    # binding cannot move it either.
+    refused = world.who[STAFF].request("POST", f"/admin/deputies/{world.ids['d4']}/invites")
+    assert refused.status_code == 403 and "系统管理员" in refused.text
+    with world.app.app_context():
+        earlier = factories.invite(db.session.get(Deputy, world.ids["d4"]))
+        db.session.commit()
+        earlier_code = earlier.code
+        db.session.remove()
+    _, thief_token = live.citizen("工作人员自己的微信")
+    taken = live.api("POST", "/deputy/bind", thief_token, json={"invite_code": earlier_code})
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "rebind_needs_admin"
+    assert old.request("GET", "/api/v1/deputy/inbox").status_code == 200
+    with world.app.app_context():
+        assert (
+            db.session.scalar(
+                db.select(DeputyInvite.used_at).where(DeputyInvite.code == earlier_code)
+            )
+            is None
+        )  # not spent: the refusal changed nothing
+        db.session.remove()
     where = world.who[ADMIN].request("POST", f"/admin/deputies/{world.ids['d4']}/invites")
     invite_id = int(where.headers["Location"].rsplit("/", 1)[1])
     with world.app.app_context():
@@ -1147,3 +1245,84 @@ def test_a_new_binding_takes_the_deputy_from_the_old_wechat(world):
     answer = old.request("GET", "/api/v1/deputy/inbox")
     assert answer.status_code == 403 and answer.json()["error"]["code"] == "not_a_deputy"
     assert live.api("GET", "/deputy/inbox", new_token).status_code == 200
+    live.work()
+    (notice,) = live.sandbox.sent(old_openid)
+    assert notice["template_id"] == world.app.config["WECHAT_TEMPLATES"].reminder
+    assert "另一个微信" in notice["data"]["thing2"]["value"]
+    with world.app.app_context():
+        row = db.session.scalar(
+            db.select(AuditLog).where(
+                AuditLog.action == "deputy_rebound", AuditLog.target == f"deputy:{world.ids['d4']}"
+            )
+        )
+        assert row is not None and row.data["invite_id"] == invite_id
+        db.session.remove()
+    log = world.who[ADMIN].request("GET", "/admin/audit").text
+    assert "代表更换绑定微信" in log
+
+
+def test_staff_cannot_make_themselves_a_deputy_of_another_station(world):
+    """The attack: staff of station A invite the deputy who also serves B, bind it with their
+    own WeChat, and read B's items and phones. Each step is refused, and nothing changed."""
+    live, staff = world.live, world.who[STAFF]
+    d5 = world.ids["d5"]
+    for path in (f"/admin/deputies/{d5}/invites", f"/admin/deputies/{d5}/code"):
+        answer = staff.request("POST", path)
+        assert answer.status_code == 403 and "系统管理员" in answer.text
+    answer = staff.request(
+        "POST",
+        f"/admin/deputies/{d5}",
+        data={"name": "改名", "level": "市", "station_ids": world.ids["station_a"], "active": ""},
+    )
+    assert answer.status_code == 403
+    page = staff.request("GET", f"/admin/deputies/{d5}").text
+    assert "生成邀请码</button>" not in page and "只能由系统管理员修改" in page
+    with world.app.app_context():
+        shared = db.session.get(Deputy, d5)
+        assert shared.name == "周共享" and shared.active
+        assert shared.citizen.openid == world.ids["d5_openid"]
+        assert {m.station_id for m in shared.memberships} == {
+            world.ids["station_a"],
+            world.ids["station_b"],
+        }
+        db.session.remove()
+    assert live.api("GET", "/deputy/inbox", world.ids["d5_token"]).status_code == 200
+
+
+def test_a_deputy_reading_a_full_phone_is_on_record(world):
+    deputy, staff = world.who[DEPUTY], world.who[STAFF]
+    m1 = world.ids["m1"]
+
+    def records() -> tuple[int, int]:
+        with world.app.app_context():
+            events = db.session.scalar(
+                db.select(db.func.count())
+                .select_from(Event)
+                .where(
+                    Event.kind == "phone_viewed",
+                    Event.actor == "deputy",
+                    Event.message_id == m1,
+                )
+            )
+            audits = db.session.scalar(
+                db.select(db.func.count())
+                .select_from(AuditLog)
+                .where(AuditLog.action == "phone_viewed", AuditLog.target == f"message:{m1}")
+            )
+            db.session.remove()
+        return events, audits
+
+    before = records()
+    page = deputy.request("GET", f"/api/v1/deputy/messages/{m1}")
+    assert page.json()["contact_phone"] == "138****5678" and "13812345678" not in page.text
+    assert records() == before  # reading the item reveals nothing
+    called = deputy.request("POST", f"/api/v1/deputy/messages/{m1}/phone")
+    assert called.json() == {"contact_phone": "13812345678"}
+    events, audits = records()
+    assert (events, audits) == (before[0] + 1, before[1] + 1)
+    # No phone left: nothing to reveal, nothing recorded.
+    none = deputy.request("POST", f"/api/v1/deputy/messages/{world.ids['m2']}/phone")
+    assert none.json() == {"contact_phone": None}
+    assert records() == (events, audits)
+    timeline = staff.request("GET", f"/admin/items/{m1}").text
+    assert "查看联系电话" in timeline

@@ -171,6 +171,13 @@ def _rows(live: Live) -> dict:
         d2 = factories.deputy("李秀兰", level="市", expertise=["教科文卫"], stations=[a])
         d3 = factories.deputy("赵丽华", expertise=["经济"], stations=[b])
         d4 = factories.deputy("孙志军", level="乡", stations=[a])
+        # Resident at both stations: not one station's to rename, switch off, re-code or invite.
+        d5 = factories.deputy("周共享", level="市", expertise=["经济"], stations=[a, b])
+        # Active and not bound yet: what station A's staff may invite (one per allowed caller).
+        spare_invitees = {
+            who: factories.deputy(f"待绑定代表{i}", stations=[a]).id
+            for i, who in enumerate(STATION_A_STAFF)
+        }
         # Resident but inactive (no posters, never routed to): what "remove member" removes.
         spare_members = {
             who: factories.deputy(f"备用代表{i}", stations=[a], active=False).id
@@ -187,6 +194,7 @@ def _rows(live: Live) -> dict:
             "d1": factories.invite(d1).code,
             "d1_again": factories.invite(d1).code,  # for the matrix's own bind
             "d2": factories.invite(d2).code,
+            "d5": factories.invite(d5).code,
         }
         invite = factories.invite(d4)
         make_staff(USERNAMES[ADMIN], "admin", name="系统管理员")
@@ -203,6 +211,8 @@ def _rows(live: Live) -> dict:
             "d2": d2.id,
             "d3": d3.id,
             "d4": d4.id,
+            "d5": d5.id,
+            "spare_invitees": spare_invitees,
             "shift_a": shift_a.id,
             "spare_members": spare_members,
             "spare_shifts": spare_shifts,
@@ -306,6 +316,7 @@ def build_world(live: Live) -> World:
     # The deputies bind their WeChat with the invites staff gave them.
     d1_openid, d1_token = bind(live, "王建国", ids["invites"]["d1"])
     d2_openid, d2_token = bind(live, "李秀兰", ids["invites"]["d2"])
+    ids["d5_openid"], ids["d5_token"] = bind(live, "周共享", ids["invites"]["d5"])
 
     # The citizen: a photo, a phone, a place. No subscribe consent: the reply notice fails.
     owner_openid, owner_token = live.citizen("张大爷")

@@ -306,9 +306,11 @@ const phases = {
     ok('inbox with counts by status')
 
     const item = await api.deputyMessage(id)
-    check(item.content === CONTENT && item.photos.length === 1 && item.contact_phone === '13800001234', 'item', item)
-    check(item.status === 'routed', 'routed', item.status)
-    ok('the item page shows what the citizen wrote, the photo and the phone')
+    check(item.content === CONTENT && item.photos.length === 1 && item.contact_phone === '138****1234', 'item', item)
+    check(item.can_call === true && item.status === 'routed', 'routed, can call back', item)
+    const called = await api.deputyPhone(id)
+    check(called.contact_phone === '13800001234', '回电 gives the full number', called)
+    ok('the item page shows what the citizen wrote, the photo and the masked phone; 回电 the number')
 
     await expectError(api.reply(id, '   '), 422, 'validation_error')
     const answer = await api.reply(id, REPLY)

@@ -139,7 +139,7 @@ describe('inbox', () => {
 })
 
 describe('item', () => {
-  const ITEM = detail({ id: 5, status: 'routed', status_label: '办理中', contact_phone: '13800001234', overdue: false })
+  const ITEM = detail({ id: 5, status: 'routed', status_label: '办理中', contact_phone: '138****1234', can_call: true, overdue: false })
 
   function item(answer) {
     server.on('GET', '/deputy/messages/5', () => ({ statusCode: 200, data: answer || ITEM }))
@@ -160,12 +160,17 @@ describe('item', () => {
       replied = true
       return { statusCode: 201, data: { id: 1, message_id: 5, status: 'replied', notice: 'pending' } }
     })
+    server.on('POST', '/deputy/messages/5/phone', () => ({ statusCode: 200, data: { contact_phone: '13800001234' } }))
     const page = render('pages/deputy/item/item')
     page.instance.onLoad({ id: '5' })
     await settle()
     expect(text(page, '#content')).toBe('金竹西路的路灯坏了一个月了')
-    expect(text(page, '#call')).toContain('13800001234')
-    await tap(page, '#call')
+    // Masked on the page; the number is asked for only on the tap (the server records it).
+    expect(text(page, '#call')).toContain('回电 138****1234')
+    expect(allText(page)).not.toContain('13800001234')
+    expect(server.callsTo('POST', '/deputy/messages/5/phone')).toHaveLength(0)
+    await tap(page, '#call', 20)
+    expect(server.callsTo('POST', '/deputy/messages/5/phone')).toHaveLength(1)
     expect(wx.makePhoneCall).toHaveBeenCalledWith({ phoneNumber: '13800001234' })
     await tap(page, '#send-reply')
     expect(text(page, '#reply-error')).toBe('请填写答复内容')
@@ -179,10 +184,25 @@ describe('item', () => {
   })
 
   test('an anonymous citizen: no phone button', async () => {
-    const page = item(detail({ id: 5, anonymous: true, contact_phone: null }))
+    const page = item(detail({ id: 5, anonymous: true, contact_phone: null, can_call: false }))
     await settle()
     expect(find(page, '#call')).toBeFalsy()
     expect(allText(page)).toContain('群众选择了匿名反映')
+  })
+
+  test('回电 that fails says why and calls nobody', async () => {
+    server.on('POST', '/deputy/messages/5/phone', () => error(404, 'not_found', '找不到这条留言，或它已不由您负责'))
+    const page = item()
+    await settle()
+    await tap(page, '#call', 20)
+    expect(wx.makePhoneCall).not.toHaveBeenCalled()
+    expect(shownMessages().join()).toContain('找不到这条留言')
+  })
+
+  test('no phone left: no 回电 button', async () => {
+    const page = item(detail({ id: 5, contact_phone: null, can_call: false }))
+    await settle()
+    expect(find(page, '#call')).toBeFalsy()
   })
 
   test('a closed item has no reply box', async () => {

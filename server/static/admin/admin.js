@@ -69,6 +69,15 @@
     update();
   }
 
+  // "Back" links: the previous page when there is one (no javascript: URL, which the CSP forbids).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-back]");
+    if (link && window.history.length > 1) {
+      event.preventDefault();
+      window.history.back();
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.getElementById("live");
     if (live && window.fetch) poll(live);

@@ -1,6 +1,7 @@
 /**
  * One message routed to the deputy (GET /api/v1/deputy/messages/<id>): what the citizen wrote,
- * their phone when they left one and are not anonymous, the thread, and the reply box.
+ * their phone (masked) when they left one and are not anonymous, the thread, and the reply box.
+ * The full number is fetched only when the deputy taps 回电 (POST .../phone, on record).
  * New-item and reminder notices tap through to pages/deputy/item/item?id=<id>.
  */
 const api = require('../../../utils/api')
@@ -20,7 +21,8 @@ function present(m) {
     time: formatTime(m.created_at),
     photos: (m.photos || []).map((p) => ({ id: p.id, url: api.absoluteUrl(p.url) })),
     place: m.location ? m.location.address || '已标注位置' : '',
-    phone: m.contact_phone || '',
+    phone: m.contact_phone || '', // masked: 138****5678
+    canCall: !m.anonymous && !!m.can_call,
     anonymous: !!m.anonymous,
     overdue: !!m.overdue,
     canReply: ['closed', 'rejected'].indexOf(m.status) < 0,
@@ -37,6 +39,7 @@ Component({
     count: 0,
     max: REPLY_MAX,
     sending: false,
+    calling: false,
     error: '',
   },
   methods: {
@@ -69,8 +72,18 @@ Component({
       this.setData({ reply, count: Array.from(reply.trim()).length, error: '' })
     },
 
-    call() {
-      wx.makePhoneCall({ phoneNumber: this.data.m.phone })
+    async call() {
+      if (this.data.calling) return
+      this.setData({ calling: true })
+      try {
+        const answer = await api.deputyPhone(this.id)
+        if (answer.contact_phone) wx.makePhoneCall({ phoneNumber: answer.contact_phone })
+        else api.showError(null, '群众没有留下电话')
+      } catch (err) {
+        api.showError(err)
+      } finally {
+        this.setData({ calling: false })
+      }
     },
 
     previewPhoto(e) {
