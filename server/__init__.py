@@ -49,9 +49,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (identity_blp, intake_blp, deputy_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
+    from server.health import bp as health_bp
     from server.intake.landing import bp as landing_bp
     from server.wechat.callback import bp as callback_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
     app.register_blueprint(callback_bp)
 
