@@ -54,6 +54,8 @@ def filter_choices(item_filter: ItemFilter | None = None) -> dict:
         "deputies": list(db.session.scalars(deputies)),
         "deputies_need_station": many > DEPUTY_CHOICES,
         "categories": list(db.session.scalars(db.select(Category).order_by(Category.sort_order))),
+        "STATUS_GROUPS": filters.STATUS_GROUPS,
+        "NOTICE_CHOICES": filters.NOTICE_CHOICES,
     }
 
 
