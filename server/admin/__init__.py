@@ -44,6 +44,7 @@ def init_admin(app: Flask) -> None:
         error_pages,
         items,
         overview,
+        photos,
         posters,
         queue_health,
         registers,

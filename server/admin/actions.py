@@ -16,6 +16,7 @@ from server.events import record
 from server.extensions import db
 from server.intake.service import new_tracking_no
 from server.models import (
+    Assignment,
     Deputy,
     Message,
     Notification,
@@ -238,7 +239,23 @@ def create_walk_in(visit: Visit, staff: StaffUser) -> Message:
         db.session.flush()
         message.status = "closed"
         message.first_replied_at = message.closed_at = now
-        record("replied", message.id, "staff", staff.id, reply_id=answer.id, **_staff(staff))
+        if visit.received_by_id is not None:
+            # The deputy who received the visitor handled it: they are its 承办代表 in the
+            # registers and the per-deputy counts, as if routing had chosen them.
+            db.session.add(
+                Assignment(message_id=message.id, deputy_id=visit.received_by_id, rule="walk_in")
+            )
+            message.assigned_deputy_id = visit.received_by_id
+            message.routed_at = now
+        record(
+            "replied",
+            message.id,
+            "staff",
+            staff.id,
+            reply_id=answer.id,
+            on_the_spot=True,
+            **_staff(staff),
+        )
         record("closed", message.id, "staff", staff.id, reason="on_the_spot", **_staff(staff))
     db.session.commit()
     return message

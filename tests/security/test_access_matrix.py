@@ -279,6 +279,7 @@ API_ROWS = [
         body=lambda world, who: {"json": {"unit_id": 1, "note": "请住建局处理"}},
     ),
     Row("GET", "/api/v1/docs", cases(Ok(has=("码上联络站",)))),
+    Row("GET", "/healthz", cases(Ok(json={"status": "ok"}))),
     Row("GET", "/api/v1/openapi.json", cases(Ok(json={"info.title": "码上联络站 API"}))),
     Row(
         "POST",
@@ -603,6 +604,28 @@ DASHBOARD_ROWS = [
         "/admin/items/<int:message_id>/phone",
         station_a(Ok(see=("m1.phone",), may=("m1",))),
         args={"message_id": "m1"},
+    ),
+    Row(
+        "GET",
+        "/admin/items/<int:message_id>/photos/<upload_id>",
+        station_a(Ok(kind="jpeg")),
+        args={"message_id": "m1", "upload_id": "photo"},
+    ),
+    Row(
+        "GET",
+        "/admin/items/<int:message_id>/photos/<upload_id>",
+        station_a(Ok(kind="jpeg")),
+        args={"message_id": "m1", "upload_id": "photo"},
+        query="size=thumb",
+        variant="thumbnail",
+    ),
+    Row(
+        "GET",
+        "/admin/items/<int:message_id>/photos/<upload_id>",
+        # Another item's photo is not found through this item, whoever asks.
+        dashboard(404, 404, 404),
+        args={"message_id": "m1", "upload_id": "other_photo"},
+        variant="another item's photo",
     ),
     Row(
         "POST",
