@@ -39,6 +39,7 @@ def init_admin(app: Flask) -> None:
 
     # The modules register their routes on `bp` when imported.
     from server.admin import (  # noqa: F401
+        audit_log,
         auth,
         deputies,
         error_pages,

@@ -78,6 +78,13 @@ def reassign(message: Message, deputy: Deputy, staff: StaffUser, note: str = "")
         **_staff(staff),
     )
     _, notice = assign(message, deputy, "staff", actor="staff", actor_id=staff.id)
+    audit(
+        "item_reassigned",
+        f"message:{message.id}",
+        to_deputy=deputy.name,
+        note=note,
+        staff_id=staff.id,
+    )
     db.session.commit()
     return notice if notice is not None and notice.status == "pending" else None
 
@@ -95,6 +102,7 @@ def reject(message: Message, staff: StaffUser, reason: str) -> None:
             assignment.active = False
             assignment.ended_at = utcnow()
     record("rejected", message.id, "staff", staff.id, reason=reason, **_staff(staff))
+    audit("item_rejected", f"message:{message.id}", reason=reason, staff_id=staff.id)
     db.session.commit()
 
 
@@ -103,6 +111,7 @@ def close(message: Message, staff: StaffUser, note: str = "") -> None:
         raise ActionError("该事项已办结或不予受理")
     _move_status(message, "closed", closed_at=utcnow())
     record("closed", message.id, "staff", staff.id, reason="staff", note=note, **_staff(staff))
+    audit("item_closed", f"message:{message.id}", note=note, staff_id=staff.id)
     db.session.commit()
 
 
@@ -127,6 +136,7 @@ def staff_reply(message: Message, staff: StaffUser, content: str):
         deputy="联络站",
         replied_at=now,
     )
+    audit("item_replied", f"message:{message.id}", content=content[:200], staff_id=staff.id)
     db.session.commit()
     return notice if notice is not None and notice.status == "pending" else None
 
@@ -167,6 +177,12 @@ def retry_notice(notice: Notification, staff: StaffUser) -> None:
         notification_id=notice.id,
         notice_kind=notice.kind,
         **_staff(staff),
+    )
+    audit(
+        "notice_retried",
+        f"message:{notice.message_id}" if notice.message_id else f"notice:{notice.id}",
+        notice_kind=notice.kind,
+        staff_id=staff.id,
     )
     db.session.commit()
 
@@ -257,5 +273,11 @@ def create_walk_in(visit: Visit, staff: StaffUser) -> Message:
             **_staff(staff),
         )
         record("closed", message.id, "staff", staff.id, reason="on_the_spot", **_staff(staff))
+    audit(
+        "walk_in_created",
+        f"message:{message.id}",
+        on_the_spot=bool(visit.answer),
+        staff_id=staff.id,
+    )
     db.session.commit()
     return message
