@@ -100,8 +100,6 @@ def _detail(event: Event, message: Message) -> str:
     if event.kind == "closed":
         text = CLOSE_REASONS.get(data.get("reason"), "")
         return text + (f"：{data['note']}" if data.get("note") else "")
-    if event.kind == "received":
-        return "来访登记" if data.get("channel") == "walk_in" else ""
     return ""
 
 
@@ -143,6 +141,8 @@ def timeline(message: Message) -> list[Entry]:
             who=data.get("staff") or "",
             detail=_detail(event, message),
         )
+        if event.kind == "received" and data.get("channel") == "walk_in":
+            entry.title, entry.detail = "来访登记", "工作人员登记来访群众反映的问题"
         if event.kind == "flagged":
             entry.detail, entry.link, entry.after = flag_text(data)
         post = posts.get(data.get("reply_id")) if event.kind in POST_EVENTS else None
