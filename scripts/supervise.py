@@ -115,8 +115,11 @@ class Supervisor:
         if not env.get("WECHAT_APPID"):
             self.sandbox = Piece(
                 "微信沙箱",
-                [str(VENV / "python"), *f"-m server.wechat.sandbox --port {sandbox_port}".split()],
-                check_url=f"http://127.0.0.1:{sandbox_port}/sandbox/faults",
+                [
+                    str(VENV / "python"),
+                    *f"-m server.wechat.sandbox --host {host} --port {sandbox_port}".split(),
+                ],
+                check_url=f"http://{local}:{sandbox_port}/sandbox/faults",
             )
         self.web = Piece(
             "网站（gunicorn）",
@@ -157,7 +160,7 @@ class Supervisor:
     def start_all(self) -> bool:
         if self.sandbox is not None:
             self.sandbox.start()
-            address = f"http://127.0.0.1:{self.env['SANDBOX_PORT']}"
+            address = f"http://{self.env['HOST']}:{self.env['SANDBOX_PORT']}"
             say(f"启动微信沙箱（进程 {self.sandbox.process.pid}）{address}（未设置 WECHAT_APPID）")
             if not self._wait_ready(self.sandbox):
                 return False

@@ -1,6 +1,6 @@
 """Who may use which route: every route of the app × every kind of caller, decided in one table.
 
-The rules (shared/DESIGN.md): a citizen sees only their own messages, a deputy only what was
+The rules (docs/security.md): a citizen sees only their own messages, a deputy only what was
 routed to them, station staff only their stations, administrators everything; the public codes,
 the landing page, the docs and signed photo URLs are for anyone.
 
