@@ -182,6 +182,8 @@ def test_a_photo_opens_large_over_the_item_and_each_opening_is_audited(page, liv
     page.goto(f"{live.url}/admin/items/{created['id']}")
     thumb = page.locator("#photos a.photo img").first
     thumb.wait_for()
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=thumb.element_handle())
     assert page.evaluate("img => img.naturalWidth", thumb.element_handle()) == 240
     viewer = page.locator("#photo-viewer")
     for opened in (1, 2):
