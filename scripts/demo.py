@@ -7,7 +7,9 @@ the WeChat sandbox; the deputy replies; the citizen's notice arrives; the citize
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import sys
 import time
 import uuid
@@ -15,8 +17,9 @@ from pathlib import Path
 
 import requests
 
-DEMO = Path("instance/demo.json")
-STATE = Path("instance/demo-deputy.json")  # the demo deputy's WeChat user, reused across runs
+INSTANCE = Path(os.environ.get("INSTANCE_PATH") or "instance")
+DEMO = INSTANCE / "demo.json"
+STATE = INSTANCE / "demo-deputy.json"  # the demo deputy's WeChat user, reused across runs
 START = time.monotonic()
 http = requests.Session()
 
@@ -50,9 +53,18 @@ def wait_for(what: str, check, timeout: float = 30.0):
     fail(f"{what}：{timeout:.0f} 秒内没有等到（worker 在运行吗？）")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="./scripts/demo",
+        add_help=False,
+        description="在 ./scripts/run 启动的系统上，通过 HTTP 演示一遍闭环："
+        "代表绑定微信，群众扫码提交，系统交办并通知代表，代表答复，群众收到通知并评价。",
+        epilog=f"演示数据读自 {DEMO}（由 ./scripts/run 生成；INSTANCE_PATH 可改目录）。",
+    )
+    parser.add_argument("-h", "--help", action="help", help="显示本说明，不运行演示")
+    parser.parse_args(argv)
     if not DEMO.exists():
-        fail("找不到 instance/demo.json：请先运行 ./scripts/run")
+        fail(f"找不到 {DEMO}：请先运行 ./scripts/run")
     demo = json.loads(DEMO.read_text())
     api, sandbox = demo["urls"]["api"], demo["urls"]["sandbox"].rstrip("/")
     templates = demo["templates"]
@@ -71,11 +83,10 @@ def main() -> None:
     deputy = next(d for d in demo["deputies"] if d["name"] == on_duty)
     saved = json.loads(STATE.read_text()) if STATE.exists() else {}
     session = None
-    if saved.get("scene") == deputy["scene"]:
-        try:
-            session = login(saved["openid"])
-        except SystemExit:
-            session = None  # the sandbox was restarted: bind again
+    # A restarted sandbox has forgotten every WeChat user: then make a new one and bind again.
+    known = {u["openid"] for u in sandbox_call("GET", "users")["users"]}
+    if saved.get("scene") == deputy["scene"] and saved.get("openid") in known:
+        session = login(saved["openid"])
     if session is None or session["role"] != "deputy":
         openid = sandbox_call("POST", "users", json={"nickname": deputy["name"]})["openid"]
         session = login(openid)

@@ -54,9 +54,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.intake.landing import bp as landing_bp
     from server.wechat.callback import bp as callback_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
     app.register_blueprint(callback_bp)
-    app.register_blueprint(health_bp)  # /readyz
 
     from server.admin import init_admin
 

@@ -199,6 +199,9 @@ def load_config(overrides: dict | None = None) -> dict:
         },
         # Behind a reverse proxy, trust one X-Forwarded-For hop for the client's address.
         "PROXY_FIX": _env("PROXY_FIX", "off") == "on",
+        # Who answers /healthz: ./scripts/run exports a fresh one and waits for it, so an old
+        # copy or another program on the port is never taken for the app it just started.
+        "INSTANCE_ID": _env("INSTANCE_ID") or secrets.token_hex(8),
         "MAX_CONTENT_LENGTH": None,  # set below from MAX_UPLOAD_BYTES
         "JSON_AS_ASCII": False,
     }

@@ -1,4 +1,8 @@
-"""Readiness: can this process serve, and is the loop behind it moving?
+"""Health: is this process up (`/healthz`), and can it serve with the loop behind it moving
+(`/readyz`)?
+
+`GET /healthz` answers as soon as the process serves requests; `instance` tells which start of
+the app answers (./scripts/run waits for its own INSTANCE_ID, not whatever holds the port).
 
 `GET /readyz` answers JSON for a load balancer or a monitor: the database and Redis answer, how
 many jobs wait in the queue, and how long the oldest accepted message has waited to be routed.
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import redis
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -75,6 +79,14 @@ def unrouted_backlog(now: datetime | None = None) -> Backlog:
     if oldest is not None:
         age = max(0.0, ((now or utcnow()) - _aware(oldest)).total_seconds())
     return Backlog(count=count, oldest_seconds=age, alarm_after=alarm_after_seconds())
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    """The process serves requests; `instance` tells which start of the app is answering."""
+    response = jsonify({"status": "ok", "instance": current_app.config["INSTANCE_ID"]})
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/readyz")

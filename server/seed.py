@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 
+from server.demo_history import seed_history
 from server.extensions import db
 from server.models import (
     DEFAULT_CATEGORIES,
@@ -88,30 +89,59 @@ def new_invite(deputy: Deputy, hours: int | None = None) -> DeputyInvite:
     return invite
 
 
-def _duty_today_rule() -> tuple[str, list[int]]:
-    """逢六 if today is a 6/16/26, else the station's weekly day that is today: the demo always
-    has someone on duty, whatever the date."""
-    today = local_today()
-    if today.day in roster.PRESETS["逢六"]:
-        return "monthly", roster.PRESETS["逢六"]
-    return "weekly", [today.isoweekday()]
+JINZHU = "金竹社区人大代表联络站"
+CHENGDONG = "城东街道代表之家"
+# 逢六 at 金竹: the three resident deputies take one of the 6th, 16th and 26th each.
+JINZHU_ROSTER = {"王建国": [6], "李秀兰": [16], "陈志强": [26]}
+DEMO_SHIFT_NOTE = "演示数据：今天不是逢六接待日，临时安排王建国代表值班，方便体验扫码留言"
 
 
-def seed_demo(admin_password: str | None = None) -> dict:
-    """Idempotent: a second run finds the demo and only issues fresh invite codes."""
+def _demo_duty(station: Station, deputy: Deputy, now: datetime) -> None:
+    """Someone is on duty today at 金竹 whatever the date, as ./scripts/demo needs: on a 逢六 day
+    the roster itself; otherwise one extra shift for today only, saying what it is."""
+    today = local_today(now)
+    shifts = list(
+        db.session.scalars(db.select(DutyShift).where(DutyShift.station_id == station.id))
+    )
+    extra = [s for s in shifts if s.note == DEMO_SHIFT_NOTE]
+    regular = [
+        roster.Shift(s.deputy_id, s.kind, tuple(s.days), s.starts_on, s.ends_on)
+        for s in shifts
+        if s.note != DEMO_SHIFT_NOTE
+    ]
+    for row in extra:
+        db.session.delete(row)
+    if not roster.on_duty(regular, today):
+        db.session.add(
+            DutyShift(
+                station_id=station.id,
+                deputy_id=deputy.id,
+                kind="dates",
+                days=[today.isoformat()],
+                note=DEMO_SHIFT_NOTE,
+            )
+        )
+
+
+def seed_demo(admin_password: str | None = None, now: datetime | None = None) -> dict:
+    """Idempotent: a second run finds the demo, keeps someone on duty today and only issues
+    fresh invite codes; the history is written once."""
+    now = now or utcnow()
     seed_categories()
     seed_calendar()
-    station = db.session.scalar(db.select(Station).where(Station.name == "金竹社区人大代表联络站"))
+    station = db.session.scalar(db.select(Station).where(Station.name == JINZHU))
     if station is None:
         station = Station(
-            name="金竹社区人大代表联络站",
+            name=JINZHU,
             address="金竹西路 18 号社区服务中心二楼",
-            reception_note="每月逢六（6日、16日、26日）上午 9:00—11:30 代表接待；其他时间扫码留言",
+            reception_note=(
+                "每月逢六（6日、16日、26日）上午 9:00—11:30 代表轮流接待；其他时间扫码留言"
+            ),
         )
         second = Station(
-            name="城东街道代表之家",
+            name=CHENGDONG,
             address="城东街道办事处一楼",
-            reception_note="每月 10 日、20 日代表接待",
+            reception_note="每月 10 日、20 日上午代表接待；其他时间扫码留言",
         )
         db.session.add_all([station, second])
         db.session.flush()
@@ -125,26 +155,24 @@ def seed_demo(admin_password: str | None = None) -> dict:
         db.session.flush()
         for deputy in people[:3]:
             db.session.add(StationMember(station_id=station.id, deputy_id=deputy.id))
-        db.session.add(StationMember(station_id=second.id, deputy_id=people[3].id))
-        kind, days = _duty_today_rule()
-        db.session.add(
-            DutyShift(
-                station_id=station.id,
-                deputy_id=people[0].id,
-                kind=kind,
-                days=days,
-                note="演示：今天值班",
+            days = JINZHU_ROSTER[deputy.name]
+            db.session.add(
+                DutyShift(station_id=station.id, deputy_id=deputy.id, kind="monthly", days=days)
             )
-        )
-        db.session.add(
-            DutyShift(station_id=station.id, deputy_id=people[1].id, kind="monthly", days=[10, 20])
-        )
-        db.session.add(
-            DutyShift(station_id=station.id, deputy_id=people[2].id, kind="weekly", days=[6])
-        )
+        db.session.add(StationMember(station_id=second.id, deputy_id=people[3].id))
         db.session.add(
             DutyShift(station_id=second.id, deputy_id=people[3].id, kind="monthly", days=[10, 20])
         )
+        db.session.flush()
+    wang = db.session.scalar(
+        db.select(Deputy)
+        .join(StationMember, StationMember.deputy_id == Deputy.id)
+        .where(StationMember.station_id == station.id)
+        .order_by(Deputy.id)
+        .limit(1)
+    )
+    if wang is not None:
+        _demo_duty(station, wang, now)
     password = None
     admin = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
     if admin is None:
@@ -153,6 +181,7 @@ def seed_demo(admin_password: str | None = None) -> dict:
         admin.set_password(password)
         db.session.add(admin)
     db.session.flush()
+    seed_history(now, admin)
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
     invites = {d.id: new_invite(d) for d in deputies}
     db.session.commit()

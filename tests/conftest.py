@@ -134,8 +134,14 @@ def _clean_redis(app) -> None:
         connection.delete(key)
     for key in connection.scan_iter(f"rq:*{app.config['RQ_QUEUE']}*", count=1000):
         connection.delete(key)
+    # Job hashes are not named by queue: delete only this run's, since other runs (another
+    # engineer's, on the same Redis) may have jobs in flight.
+    queue_name = app.config["RQ_QUEUE"].encode()
     for key in connection.scan_iter("rq:job:*", count=1000):
-        connection.delete(key)
+        job = b":".join(key.split(b":")[:3])  # rq:job:<id>:dependents belongs to rq:job:<id>
+        origin = connection.hget(job, "origin") if connection.type(job) == b"hash" else None
+        if origin in (queue_name, None):
+            connection.delete(key)
 
 
 @contextmanager

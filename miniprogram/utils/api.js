@@ -1,5 +1,5 @@
 /**
- * All network traffic of the mini-program goes through this module (shared/API.md).
+ * All network traffic of the mini-program goes through this module (docs/api.md).
  *
  * - base URL from config.js (per WeChat environment), overridable with configure() for tests;
  * - sign-in: wx.login() -> POST /api/v1/auth/wechat -> bearer token kept in storage;
@@ -244,7 +244,7 @@ function request(method, path, options) {
 
 // -- the WeChat sandbox, develop only -------------------------------------------------------
 
-/** POST to the sandbox's control API (WECHAT.md), answering its JSON or rejecting. */
+/** POST to the sandbox's control API (docs/wechat.md), answering its JSON or rejecting. */
 function sandboxPost(route, data) {
   return new Promise((resolve, reject) => {
     wx.request({
@@ -405,7 +405,7 @@ function newIdempotencyKey() {
   return 'mp-' + Date.now().toString(36) + '-' + random
 }
 
-// -- the routes of shared/API.md ---------------------------------------------------------
+// -- the routes of docs/api.md -----------------------------------------------------------
 
 const api = {
   ApiError,

@@ -70,12 +70,14 @@ def init_admin(app: Flask) -> None:
 
     # The modules register their routes on `bp` when imported.
     from server.admin import (  # noqa: F401
+        audit_log,
         auth,
         calendar,
         deputies,
         error_pages,
         items,
         overview,
+        photos,
         posters,
         queue_health,
         registers,

@@ -18,10 +18,10 @@ from server.extensions import db
 from server.handling import answers, decisions
 from server.intake.service import new_tracking_no
 from server.models import (
+    Assignment,
     Deputy,
     Message,
     Notification,
-    Reply,
     StaffUser,
     WalkIn,
 )
@@ -73,6 +73,13 @@ def reassign(message: Message, deputy: Deputy, staff: StaffUser, note: str = "")
             **_staff(staff),
         )
         _, notice = assign(message, deputy, "staff", actor="staff", actor_id=staff.id)
+    audit(
+        "item_reassigned",
+        f"message:{message.id}",
+        to_deputy=deputy.name,
+        note=note,
+        staff_id=staff.id,
+    )
     db.session.commit()
     return notice
 
@@ -84,6 +91,7 @@ def reject(message: Message, staff: StaffUser, reason: str, where: str = ""):
         raise ActionError("请填写不予受理的理由")
     with _moving():
         notice = decisions.reject(message, staff.id, reason, where, **_staff(staff))
+    audit("item_rejected", f"message:{message.id}", reason=reason, staff_id=staff.id)
     db.session.commit()
     return notice
 
@@ -91,6 +99,7 @@ def reject(message: Message, staff: StaffUser, reason: str, where: str = ""):
 def close(message: Message, staff: StaffUser, note: str = "") -> None:
     with _moving():
         decisions.close(message, "staff", staff.id, "staff", note=note, **_staff(staff))
+    audit("item_closed", f"message:{message.id}", note=note, staff_id=staff.id)
     db.session.commit()
 
 
@@ -100,6 +109,7 @@ def staff_reply(message: Message, staff: StaffUser, content: str):
         raise ActionError("请填写答复内容")
     with _moving():
         _, notice = answers.answer(message, content, "staff", staff.id, **_staff(staff))
+    audit("item_replied", f"message:{message.id}", content=content[:200], staff_id=staff.id)
     db.session.commit()
     return notice
 
@@ -147,6 +157,12 @@ def retry_notice(notice: Notification, staff: StaffUser) -> None:
         notification_id=notice.id,
         notice_kind=notice.kind,
         **_staff(staff),
+    )
+    audit(
+        "notice_retried",
+        f"message:{notice.message_id}" if notice.message_id else f"notice:{notice.id}",
+        notice_kind=notice.kind,
+        staff_id=staff.id,
     )
     db.session.commit()
 
@@ -214,12 +230,21 @@ def create_walk_in(visit: Visit, staff: StaffUser) -> Message:
     )
     record("received", message.id, "staff", staff.id, channel="walk_in", **_staff(staff))
     if visit.answer:
-        answer = Reply(message_id=message.id, author_kind="staff", content=visit.answer)
-        db.session.add(answer)
-        db.session.flush()
-        message.status = "closed"
-        message.first_replied_at = message.closed_at = now
-        record("replied", message.id, "staff", staff.id, reply_id=answer.id, **_staff(staff))
-        record("closed", message.id, "staff", staff.id, reason="on_the_spot", **_staff(staff))
+        if visit.received_by_id is not None:
+            # The deputy who received the visitor handled it: they are its 承办代表 in the
+            # registers and the per-deputy counts, as if routing had chosen them.
+            db.session.add(
+                Assignment(message_id=message.id, deputy_id=visit.received_by_id, rule="walk_in")
+            )
+            message.assigned_deputy_id = visit.received_by_id
+            message.routed_at = now
+        answers.answer(message, visit.answer, "staff", staff.id, on_the_spot=True, **_staff(staff))
+        decisions.close(message, "staff", staff.id, "on_the_spot", **_staff(staff))
+    audit(
+        "walk_in_created",
+        f"message:{message.id}",
+        on_the_spot=bool(visit.answer),
+        staff_id=staff.id,
+    )
     db.session.commit()
     return message

@@ -1,8 +1,12 @@
-"""Writing the dashboard's audit log (see server/models/audit.py), in the caller's transaction."""
+"""Writing the dashboard's audit log (see server/models/audit.py), in the caller's transaction.
+
+Every action needs a label here and every keyword its words in server/admin/audit_view.py:
+the log is read by a supervisor, not a programmer (tests/admin/test_audit.py checks both).
+"""
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import g, has_request_context, request
 
 from server.extensions import db
 from server.models import AuditLog
@@ -31,7 +35,25 @@ ACTION_LABELS = {
     "calendar_day_added": "录入节假日/调休",
     "calendar_day_removed": "删除节假日/调休",
     "calendar_pasted": "粘贴录入节假日安排",
+    # What staff do on one item (its timeline has the same as Event rows).
+    "item_viewed": "查看事项",
+    "photo_viewed": "查看照片",
+    "item_reassigned": "改派代表",
+    "item_rejected": "不予受理",
+    "item_closed": "办结",
+    "item_replied": "联络站答复",
+    "notice_retried": "重新发送通知",
+    "walk_in_created": "来访登记",
 }
+# Actions that change an item: what a supervisor reviews ("who refused what, and why").
+ITEM_ACTIONS = (
+    "item_reassigned",
+    "item_rejected",
+    "item_closed",
+    "item_replied",
+    "notice_retried",
+    "walk_in_created",
+)
 
 
 def audit(action: str, target: str = "", staff_id: int | None = None, **data) -> AuditLog:
@@ -41,7 +63,8 @@ def audit(action: str, target: str = "", staff_id: int | None = None, **data) ->
         action=action,
         target=target,
         data=data,
-        ip=(request.remote_addr or "")[:64],
+        # Actions also run outside a request (the demo seed, scripts): no address then.
+        ip=((request.remote_addr or "") if has_request_context() else "")[:64],
     )
     db.session.add(row)
     return row

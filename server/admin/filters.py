@@ -6,13 +6,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from sqlalchemy import exists
 
 from server.admin import scope
 from server.admin.forms import parse_date, parse_id
-from server.admin.present import OPEN_STATUSES
+from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
 from server.extensions import db
-from server.models import CHANNEL_LABELS, STATUS_LABELS, Message
+from server.models import CHANNEL_LABELS, STATUS_LABELS, Message, Notification
+from server.models.notification import NOTICE_STATUS_LABELS
 from server.timeutil import LOCAL, utcnow
+
+# Beyond the statuses themselves: every item still waiting for someone (the overview's 待答复).
+STATUS_GROUPS = {"open": "待答复（尚未办完的全部事项）"}
+# Items by what became of their WeChat notices (the queue page's counts link here).
+NOTICE_CHOICES = {"not_notified": "未通知到（任一）", **NOTICE_STATUS_LABELS}
+NOTICE_GROUPS = {"not_notified": NOT_NOTIFIED}
 
 
 def local_day_start(day: date) -> datetime:
@@ -27,6 +35,7 @@ class ItemFilter:
     status: str = ""
     category_id: int | None = None
     channel: str = ""
+    notice: str = ""
     overdue: bool = False
     date_from: date | None = None
     date_to: date | None = None
@@ -36,8 +45,9 @@ class ItemFilter:
     @classmethod
     def from_args(cls, args) -> ItemFilter:
         out = cls(
-            status=args.get("status", "") if args.get("status") in STATUS_LABELS else "",
-            channel=args.get("channel", "") if args.get("channel") in CHANNEL_LABELS else "",
+            status=_choice(args.get("status"), (*STATUS_LABELS, *STATUS_GROUPS)),
+            channel=_choice(args.get("channel"), CHANNEL_LABELS),
+            notice=_choice(args.get("notice"), NOTICE_CHOICES),
             overdue=args.get("overdue") in ("1", "on", "true"),
             q=(args.get("q") or "").strip()[:100],
         )
@@ -48,8 +58,9 @@ class ItemFilter:
             if error:
                 out.errors[name] = f"{label}：{error}"
         for name, labels, label in (
-            ("status", STATUS_LABELS, "状态"),
+            ("status", (*STATUS_LABELS, *STATUS_GROUPS), "状态"),
             ("channel", CHANNEL_LABELS, "渠道"),
+            ("notice", NOTICE_CHOICES, "通知情况"),
         ):
             if args.get(name) and args.get(name) not in labels:
                 out.errors[name] = f"{label}：选择的内容无效，请重新选择"
@@ -76,6 +87,7 @@ class ItemFilter:
             "status": self.status,
             "category": self.category_id,
             "channel": self.channel,
+            "notice": self.notice,
             "overdue": "1" if self.overdue else "",
             "date_from": self.date_from.isoformat() if self.date_from else "",
             "date_to": self.date_to.isoformat() if self.date_to else "",
@@ -89,12 +101,21 @@ class ItemFilter:
             query = query.where(Message.station_id == self.station_id)
         if self.deputy_id is not None:
             query = query.where(Message.assigned_deputy_id == self.deputy_id)
-        if self.status:
+        if self.status in STATUS_GROUPS:
+            query = query.where(Message.status.in_(OPEN_STATUSES))
+        elif self.status:
             query = query.where(Message.status == self.status)
         if self.category_id is not None:
             query = query.where(Message.category_id == self.category_id)
         if self.channel:
             query = query.where(Message.channel == self.channel)
+        if self.notice:
+            statuses = NOTICE_GROUPS.get(self.notice, (self.notice,))
+            query = query.where(
+                exists().where(
+                    Notification.message_id == Message.id, Notification.status.in_(statuses)
+                )
+            )
         if self.overdue:
             query = query.where(overdue_clause())
         if self.date_from:
@@ -110,6 +131,10 @@ class ItemFilter:
                 | Message.location_address.ilike(like)
             )
         return query
+
+
+def _choice(value: str | None, allowed) -> str:
+    return value if value in allowed else ""
 
 
 def count(query) -> int:

@@ -5,26 +5,22 @@ from __future__ import annotations
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
-from server.admin import actions, bp, filters, scope
+from server.admin import actions, bp, filters, scope, timeline
 from server.admin.audit import audit
 from server.admin.filters import ItemFilter
 from server.admin.forms import parse_int, text
-from server.admin.present import ADMIN_EVENT_LABELS, RULE_LABELS
 from server.crypto import decrypt_phone, mask_phone
 from server.extensions import db
 from server.models import (
-    RATING_LABELS,
     Assignment,
     Category,
     Deputy,
-    Event,
     Message,
     Notification,
     Station,
     StationMember,
     WalkIn,
 )
-from server.models.notification import NOTICE_STATUS_LABELS
 from server.wechat.notices import reachable as notice_reachable
 
 PER_PAGE = 20
@@ -54,6 +50,8 @@ def filter_choices(item_filter: ItemFilter | None = None) -> dict:
         "deputies": list(db.session.scalars(deputies)),
         "deputies_need_station": many > DEPUTY_CHOICES,
         "categories": list(db.session.scalars(db.select(Category).order_by(Category.sort_order))),
+        "STATUS_GROUPS": filters.STATUS_GROUPS,
+        "NOTICE_CHOICES": filters.NOTICE_CHOICES,
     }
 
 
@@ -89,72 +87,6 @@ def item_list():
     ), (422 if item_filter.errors else 200)
 
 
-def _event_detail(event: Event) -> str:
-    data = event.data or {}
-    if event.kind == "routed":
-        rule = RULE_LABELS.get(data.get("rule"), data.get("rule", ""))
-        return f"交办 {data.get('deputy', '')} 代表（{rule}）"
-    if event.kind == "reassigned":
-        text_ = f"由 {data.get('from_deputy') or '无人'} 改派给 {data.get('to_deputy')}"
-        return text_ + (f"：{data['note']}" if data.get("note") else "")
-    if event.kind == "notified":
-        label = NOTICE_STATUS_LABELS.get(data.get("status"), data.get("status", ""))
-        errcode = data.get("errcode")
-        return f"{label}" + (f"（微信错误码 {errcode}）" if errcode is not None else "")
-    if event.kind == "rated":
-        score = RATING_LABELS.get(data.get("score"), "")
-        return score + (f"：{data['comment']}" if data.get("comment") else "")
-    if event.kind in ("rejected", "unassigned", "flagged"):
-        return data.get("reason", "")
-    if event.kind == "closed":
-        reason = {"rated": "群众评价后办结", "on_the_spot": "当场答复办结", "staff": "工作人员办结"}
-        text_ = reason.get(data.get("reason"), "")
-        return text_ + (f"：{data['note']}" if data.get("note") else "")
-    if event.kind == "received":
-        return "来访登记" if data.get("channel") == "walk_in" else ""
-    return ""
-
-
-def timeline(message: Message) -> list[dict]:
-    """Events and the thread in time order: what happened, who did it, and what was said."""
-    entries = []
-    events = db.session.scalars(
-        db.select(Event).where(Event.message_id == message.id).order_by(Event.id)
-    )
-    for event in events:
-        if event.kind == "consent":
-            continue  # bookkeeping of the citizen's subscribe taps, not part of the story
-        who = (event.data or {}).get("staff") or ""
-        entries.append(
-            {
-                "at": event.created_at,
-                "kind": event.kind,
-                "title": ADMIN_EVENT_LABELS.get(event.kind, event.kind),
-                "actor": event.actor,
-                "who": who,
-                "detail": _event_detail(event),
-                "text": None,
-            }
-        )
-    for post in message.replies:
-        author = {"citizen": "群众追问", "staff": "联络站答复"}.get(post.author_kind)
-        if post.author_kind == "deputy":
-            author = f"{post.deputy.name} 代表答复" if post.deputy else "代表答复"
-        entries.append(
-            {
-                "at": post.created_at,
-                "kind": "post",
-                "title": author,
-                "actor": post.author_kind,
-                "who": "",
-                "detail": "",
-                "text": post.content,
-            }
-        )
-    entries.sort(key=lambda e: (e["at"], e["kind"] != "post"))
-    return entries
-
-
 def _item_page(message: Message, errors=None, values=None, phone=None, status: int = 200):
     notices = list(
         db.session.scalars(
@@ -175,7 +107,8 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
         "admin/item.html",
         m=message,
         walk_in=walk_in,
-        timeline=timeline(message),
+        timeline=timeline.timeline(message),
+        flags=timeline.flags(message),
         notices=notices,
         notice_deputies=notice_deputies,
         deputies=list(deputies.values()),
@@ -191,7 +124,7 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
 def item(message_id: int):
     message = scope.message_or_404(message_id)
     # The page shows what a citizen wrote, where, and their photos: every look is on record.
-    audit("item_viewed", f"message:{message.id}")
+    audit("item_viewed", f"message:{message.id}", photos=len(message.photos))
     db.session.commit()
     return _item_page(message)
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app, g
 
+from server.admin import wechat_errors
 from server.admin.audit import ACTION_LABELS
 from server.admin.csrf import csrf_token
 from server.models import CHANNEL_LABELS, RATING_LABELS, ROLES, STATUS_LABELS, Message
@@ -31,11 +32,26 @@ ACTOR_LABELS = {
 # Statuses that still wait for someone to act.
 OPEN_STATUSES = OPEN
 NOT_NOTIFIED = ("no_consent", "no_recipient", "failed")
+NOTICE_KIND_LABELS = {
+    "new_item": "新事项提醒",
+    "reminder": "催办提醒",
+    "reopened": "重新办理提醒",
+    "followup": "群众追问提醒",
+    "reply": "答复通知",
+    "rejected": "不予受理通知",
+}
+# The jobs the queue page may list as failed (server/routing/jobs.py).
+JOB_LABELS = {
+    "route_message": "交办事项",
+    "send_notification": "发送微信通知",
+    "sweep": "定时巡检（补发、催办、逾期）",
+}
 RULE_LABELS = {
     "scanned_deputy": "群众扫代表码",
     "on_duty": "当天值班代表",
     "resident": "驻站代表",
     "staff": "工作人员指派",
+    "walk_in": "来访接待代表",
 }
 
 
@@ -94,7 +110,11 @@ def register_template_helpers(app: Flask) -> None:
         ACTION_LABELS=ACTION_LABELS,
         RULE_LABELS=RULE_LABELS,
         URGENCY_LABELS=URGENCY_LABELS,
+        NOTICE_KIND_LABELS=NOTICE_KIND_LABELS,
+        JOB_LABELS=JOB_LABELS,
         urgency=urgency,
+        notice_problem=wechat_errors.explain,
+        notice_raw=wechat_errors.raw,
     )
 
     @app.context_processor

@@ -25,7 +25,7 @@ from server.models import (
     Station,
     WalkIn,
 )
-from server.timeutil import local_today
+from server.timeutil import local_text, local_today
 
 SUGGESTION_COLUMNS = [
     Column("编号", 16),
@@ -70,6 +70,7 @@ def _load(query) -> list[Message]:
         joinedload(Message.category),
         selectinload(Message.assignments).joinedload(Assignment.deputy),
         selectinload(Message.replies),
+        selectinload(Message.ratings),
     )
     return list(db.session.scalars(query.order_by(Message.created_at, Message.id)).unique())
 
@@ -81,18 +82,31 @@ def _reasons(messages: list[Message]) -> dict[int, str]:
     events = db.session.scalars(
         db.select(Event).where(Event.kind == "rejected", Event.message_id.in_(ids))
     )
-    return {e.message_id: (e.data or {}).get("reason", "") for e in events}
+    out = {}
+    for event in events:
+        data = event.data or {}
+        where = f"；建议：{data['where']}" if data.get("where") else ""
+        out[event.message_id] = (data.get("reason") or "") + where
+    return out
 
 
 def handling(message: Message, reasons: dict[int, str]) -> str:
-    """办理情况: the status, and the latest answer or the reason for refusing."""
+    """办理情况: the status, then every answer with its date and the citizen's rating of that
+    answer (a second answer after 不满意 is judged on its own), or the reason for refusing."""
     text = message.status_label
     if message.status == "rejected" and reasons.get(message.id):
         return f"{text}：{reasons[message.id]}"
-    answers = [r for r in message.replies if r.author_kind != "citizen"]
-    if answers:
-        text += f"。答复：{answers[-1].content[:300]}"
-    return text
+    ratings = {r.reply_id: r for r in message.ratings}
+    parts = []
+    for number, answer in enumerate(message.answers):
+        label = "答复" if number == 0 else f"第{number + 1}次答复"
+        part = f"{label}（{local_text(answer.created_at, '%m-%d')}）：{answer.content[:300]}"
+        rating = ratings.get(answer.id)
+        if rating is not None:
+            comment = f"，{rating.comment}" if rating.comment else ""
+            part += f"〔群众评价：{rating.label}{comment}〕"
+        parts.append(part)
+    return "。".join([text, *parts]) if parts else text
 
 
 def _deputy(message: Message) -> str:

@@ -1,13 +1,18 @@
 """The overview's numbers, counted by the database.
 
-Counts are by cohort: "本周" means the items received this week (Asia/Shanghai), and how far each
-of them has got by now. The database does the counting (aggregates with conditional sums), and
-nothing is loaded row by row into Python: a province's month is tens of thousands of items. The
-month is read once, grouped by (station, deputy), and rolled up here into the month's total, the
-station table and the deputy table. The day chart counts per Beijing day with
-boundaries computed here, so no time-zone arithmetic has to be written in SQL. Medians are
-percentile_cont on PostgreSQL; SQLite (small deployments) has none, so there the durations are
-fetched and the median taken in Python.
+Two kinds of figure, never mixed. Flow figures go by cohort: "本周" means the items received
+this week (Asia/Shanghai), and how far each of them has got by now. Backlog figures (waiting
+for an answer, overdue, waiting to be assigned) are counted as of now over every open item,
+whatever month it arrived in: an item from last month that is still unanswered is today's
+problem, and the item list's 逾期 filter must find the same number.
+
+The database does the counting (aggregates with conditional sums), and nothing is loaded row by
+row into Python: a province's month is tens of thousands of items. The month and the backlog are
+each read once, grouped by (station, deputy), and rolled up here into the totals, the station
+table and the deputy table. The day chart counts per Beijing day with boundaries computed here,
+so no time-zone arithmetic has to be written in SQL. Medians are percentile_cont on PostgreSQL;
+SQLite (small deployments) has none, so there the durations are fetched and the median taken in
+Python.
 """
 
 from __future__ import annotations
@@ -19,11 +24,10 @@ from datetime import date, datetime, timedelta
 from itertools import pairwise
 from operator import add
 
-from flask import current_app
 from sqlalchemy import case, exists, func
 
 from server.admin import scope
-from server.admin.filters import local_day_start
+from server.admin.filters import local_day_start, overdue_clause
 from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
 from server.extensions import db
 from server.models import RATING_LABELS, Category, Deputy, Event, Message, Notification, Station
@@ -44,16 +48,15 @@ def period_starts(today: date) -> dict[str, date]:
     }
 
 
-COUNTS = ("received", "routed", "replied", "closed", "open", "overdue", "not_notified")
+FLOW = ("received", "routed", "replied", "closed", "not_notified", *RATING_LABELS)
+BACKLOG = ("open", "overdue", "unassigned")
 
 
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _aggregates(since: datetime, now: datetime) -> list:
-    cutoff = now - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
-    waiting = Message.status.in_(OPEN_STATUSES)
+def _flow_columns(since: datetime) -> list:
     # A notice is written after its item arrived: bounding it by the period too lets the
     # database look only at this period's notices instead of every failed one since day one.
     not_notified = exists().where(
@@ -62,25 +65,29 @@ def _aggregates(since: datetime, now: datetime) -> list:
         Notification.created_at >= since,
     )
     return [
-        func.count().label("received"),
-        func.count(Message.routed_at).label("routed"),
-        func.count(Message.first_replied_at).label("replied"),
-        _count_if(Message.status == "closed").label("closed"),
-        _count_if(waiting).label("open"),
-        _count_if(
-            waiting & (Message.overdue_at.is_not(None) | (Message.created_at <= cutoff))
-        ).label("overdue"),
-        _count_if(not_notified).label("not_notified"),
-        *(_count_if(Message.rating == rating).label(rating) for rating in RATING_LABELS),
+        func.count(),
+        func.count(Message.routed_at),
+        func.count(Message.first_replied_at),
+        _count_if(Message.status == "closed"),
+        _count_if(not_notified),
+        *(_count_if(Message.rating == rating) for rating in RATING_LABELS),
     ]
 
 
-def _summary(counts: dict, median: float | None) -> dict:
+def _backlog_columns(now: datetime) -> list:
+    return [
+        func.count(),
+        _count_if(overdue_clause(now)),
+        _count_if(Message.status == "unassigned"),
+    ]
+
+
+def _summary(counts: dict, median: float | None = None) -> dict:
     ratings = {r: counts[r] for r in RATING_LABELS if counts.get(r)}
     rated = sum(ratings.values())
     good = ratings.get("satisfied", 0) + ratings.get("basically_satisfied", 0)
     return {
-        **{k: counts.get(k, 0) for k in COUNTS},
+        **{k: counts.get(k, 0) for k in (*FLOW, *BACKLOG) if k not in RATING_LABELS},
         "median_response": median,
         "ratings": ratings,
         "rated": rated,
@@ -90,32 +97,25 @@ def _summary(counts: dict, median: float | None) -> dict:
 
 
 def summarize(since: datetime, now: datetime) -> dict:
-    """The summary of every item received since `since`."""
-    query = db.select(*_aggregates(since, now)).where(Message.created_at >= since)
-    counts = dict(db.session.execute(scope.scope_messages(query)).mappings().one())
+    """The flow figures of every item received since `since`."""
+    query = db.select(*_flow_columns(since)).where(Message.created_at >= since)
+    counts = dict(zip(FLOW, db.session.execute(scope.scope_messages(query)).one(), strict=True))
     return _summary(counts, median_responses(since).get(None))
 
 
 @dataclass
-class Cohort:
-    """The counts of one period, in total and per station and per deputy, from a single scan
-    grouped by (station, deputy): counts add up, so the three views are sums of its rows.
-    `stations` and `deputies` hold raw counts; only the rows a table shows become summaries."""
+class Tally:
+    """Counts in total and per station and per deputy, from a single scan grouped by
+    (station, deputy): counts add up, so the three views are sums of its rows."""
 
-    since: datetime
     total: dict
     stations: dict[int | None, dict]
     deputies: dict[int, dict]
 
     @classmethod
-    def load(cls, since: datetime, now: datetime) -> Cohort:
+    def load(cls, keys: tuple, columns: list, *where) -> Tally:
         pair = (Message.station_id, Message.assigned_deputy_id)
-        query = (
-            db.select(*pair, *_aggregates(since, now))
-            .where(Message.created_at >= since)
-            .group_by(*pair)
-        )
-        keys = [*COUNTS, *RATING_LABELS]
+        query = db.select(*pair, *columns).where(*where).group_by(*pair)
         zero = [0] * len(keys)
         total, stations, deputies = zero, {}, {}
         for station_id, deputy_id, *values in db.session.execute(scope.scope_messages(query)):
@@ -124,12 +124,24 @@ class Cohort:
             stations[station_id] = list(map(add, stations.get(station_id, zero), values))
             if deputy_id is not None:
                 deputies[deputy_id] = list(map(add, deputies.get(deputy_id, zero), values))
+
+        def named(values: list) -> dict:
+            return dict(zip(keys, values, strict=True))
+
         return cls(
-            since,
-            _summary(dict(zip(keys, total, strict=True)), median_responses(since).get(None)),
-            {k: dict(zip(keys, v, strict=True)) for k, v in stations.items()},
-            {k: dict(zip(keys, v, strict=True)) for k, v in deputies.items()},
+            named(total),
+            {k: named(v) for k, v in stations.items()},
+            {k: named(v) for k, v in deputies.items()},
         )
+
+
+def month_flow(since: datetime) -> Tally:
+    return Tally.load(FLOW, _flow_columns(since), Message.created_at >= since)
+
+
+def backlog(now: datetime) -> Tally:
+    """Every item still waiting for someone, counted as of `now` (ix_messages_status_created)."""
+    return Tally.load(BACKLOG, _backlog_columns(now), Message.status.in_(OPEN_STATUSES))
 
 
 def median_responses(since: datetime, group=None, keys=None) -> dict:
@@ -154,7 +166,7 @@ def median_responses(since: datetime, group=None, keys=None) -> dict:
 
 
 def empty_summary() -> dict:
-    return _summary({}, None)
+    return _summary({})
 
 
 def per_day(today: date) -> list[tuple[date, int]]:
@@ -182,59 +194,82 @@ def per_category(since: datetime) -> list[tuple[str, int]]:
     return [(name, count) for name, count in db.session.execute(scope.scope_messages(query))]
 
 
-def _ranked(groups: dict, key) -> list:
-    return sorted((k for k in groups if k is not None), key=lambda k: key(groups[k], k))
+def _ranked(keys, key) -> list:
+    return sorted((k for k in keys if k is not None), key=key)
 
 
-def per_station(cohort: Cohort) -> tuple[list[tuple], int]:
-    """The stations with the most overdue and waiting items first; quiet stations after them,
-    so a clerk with two stations still sees both. Returns the rows and how many there are."""
-    groups = cohort.stations
-    ids = _ranked(groups, lambda s, k: (-s["overdue"], -s["open"], -s["received"], k))
-    ids = ids[:TABLE_ROWS]
+def _row(flow: Tally, waiting: Tally, group: str, key, median: float | None = None) -> dict:
+    counts = {**getattr(flow, group).get(key, {}), **getattr(waiting, group).get(key, {})}
+    return _summary(counts, median)
+
+
+def per_station(flow: Tally, waiting: Tally) -> tuple[list[tuple], int]:
+    """The stations with the most overdue and waiting items (now) first, then the busiest of
+    the month; quiet stations after them, so a clerk with two stations still sees both.
+    Returns the rows and how many stations there are."""
+    keys = set(flow.stations) | set(waiting.stations)
+
+    def need(k):
+        now, month = waiting.stations.get(k, {}), flow.stations.get(k, {})
+        return (-now.get("overdue", 0), -now.get("open", 0), -month.get("received", 0), k)
+
+    ids = _ranked(keys, need)[:TABLE_ROWS]
     by_id = {s.id: s for s in db.session.scalars(db.select(Station).where(Station.id.in_(ids)))}
-    rows = [(by_id[i], _summary(groups[i], None)) for i in ids if i in by_id]
+    rows = [(by_id[i], _row(flow, waiting, "stations", i)) for i in ids if i in by_id]
     visible = scope.station_query()
     if len(rows) < TABLE_ROWS:
-        quiet = visible.where(Station.id.not_in([k for k in groups if k]))
+        quiet = visible.where(Station.id.not_in([k for k in keys if k]))
         quiet = quiet.limit(TABLE_ROWS - len(rows))
         rows += [(s, empty_summary()) for s in db.session.scalars(quiet)]
-    if groups.get(None) and scope.is_admin():
-        rows.append((None, _summary(groups[None], None)))
+    if None in keys and scope.is_admin():
+        rows.append((None, _row(flow, waiting, "stations", None)))
     total = db.session.scalar(visible.with_only_columns(func.count(Station.id)).order_by(None))
     return rows, total
 
 
-def per_deputy(cohort: Cohort) -> tuple[list[tuple], int]:
-    """Deputies with items in the period, the most waiting first, each with their median time
-    to answer. Returns the rows and how many deputies had items."""
-    groups = cohort.deputies
-    shown = _ranked(groups, lambda s, k: (-s["open"], -s["received"], k))[:TABLE_ROWS]
+def per_deputy(flow: Tally, waiting: Tally, since: datetime) -> tuple[list[tuple], int]:
+    """Deputies with items this month or items waiting now, the most waiting first, each with
+    their median time to answer this month. Returns the rows and how many deputies that is."""
+    keys = set(flow.deputies) | set(waiting.deputies)
+
+    def need(k):
+        now, month = waiting.deputies.get(k, {}), flow.deputies.get(k, {})
+        return (-now.get("open", 0), -now.get("overdue", 0), -month.get("received", 0), k)
+
+    shown = _ranked(keys, need)[:TABLE_ROWS]
     if not shown:
         return [], 0
-    medians = median_responses(cohort.since, Message.assigned_deputy_id, shown)
+    medians = median_responses(since, Message.assigned_deputy_id, shown)
     deputies = {d.id: d for d in db.session.scalars(db.select(Deputy).where(Deputy.id.in_(shown)))}
-    rows = [(deputies[k], _summary(groups[k], medians.get(k))) for k in shown if k in deputies]
-    return rows, len(groups)
+    rows = [
+        (deputies[k], _row(flow, waiting, "deputies", k, medians.get(k)))
+        for k in shown
+        if k in deputies
+    ]
+    return rows, len(keys)
 
 
 def overview(now: datetime | None = None) -> dict:
     now = now or utcnow()
     today = local_today(now)
-    starts = {name: local_day_start(day) for name, day in period_starts(today).items()}
-    month = Cohort.load(starts["month"], now)
+    days = period_starts(today)
+    starts = {name: local_day_start(day) for name, day in days.items()}
+    month = month_flow(starts["month"])
+    waiting = backlog(now)
     periods = {
         "today": summarize(starts["today"], now),
         "week": summarize(starts["week"], now),
-        "month": month.total,
+        "month": _summary(month.total, median_responses(starts["month"]).get(None)),
     }
-    stations, station_total = per_station(month)
-    deputies, deputy_total = per_deputy(month)
+    stations, station_total = per_station(month, waiting)
+    deputies, deputy_total = per_deputy(month, waiting, starts["month"])
     return {
         "now": now,
         "periods": periods,
+        "period_days": days,
+        "backlog": waiting.total,
         "per_day": per_day(today),
-        "per_category": per_category(month.since),
+        "per_category": per_category(starts["month"]),
         "per_station": stations,
         "station_total": station_total,
         "per_deputy": deputies,

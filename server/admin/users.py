@@ -1,4 +1,4 @@
-"""Staff accounts (administrators only) and the audit log of what staff did."""
+"""Staff accounts (administrators only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.forms import parse_ids, text
 from server.extensions import db
-from server.models import ROLES, AuditLog, StaffUser, Station
+from server.models import ROLES, StaffUser, Station
 
 MIN_PASSWORD = 8
 
@@ -120,10 +120,3 @@ def user_edit(user_id: int):
     db.session.commit()
     flash(f"已保存账号 {user.username}", "success")
     return redirect(url_for("admin.user_list"))
-
-
-@bp.get("/audit")
-@admin_only
-def audit_log():
-    rows = db.session.scalars(db.select(AuditLog).order_by(AuditLog.id.desc()).limit(300))
-    return render_template("admin/audit.html", rows=list(rows))

@@ -1,4 +1,4 @@
-"""The deputy API: bind, inbox, one item, reply (shared/API.md)."""
+"""The deputy API: bind, inbox, one item, reply (docs/api.md)."""
 
 from __future__ import annotations
 

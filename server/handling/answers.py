@@ -20,7 +20,8 @@ def answer(
     deputy: Deputy | None = None,
     **event_data,
 ) -> tuple[Reply, Notification | None]:
-    """Post an answer and write the citizen's notice. Returns (answer, notice or None)."""
+    """Post an answer and write the citizen's notice. Returns (answer, notice); no notice for a
+    walk-in, who has no WeChat identity with us."""
     now = utcnow()
     post = Reply(
         message_id=message.id,
@@ -33,6 +34,8 @@ def answer(
     db.session.flush()
     values = {} if message.first_replied_at else {"first_replied_at": now}
     move(message, "answer", actor, actor_id, values=values, reply_id=post.id, **event_data)
+    if message.citizen_id is None:
+        return post, None  # a walk-in: the station calls the visitor back
     notice = queue_notice(
         "reply",
         f"reply-{post.id}",

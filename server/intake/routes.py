@@ -1,4 +1,4 @@
-"""The citizen API: scan, upload, submit, read back (shared/API.md)."""
+"""The citizen API: scan, upload, submit, read back (docs/api.md)."""
 
 from __future__ import annotations
 

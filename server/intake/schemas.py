@@ -1,4 +1,4 @@
-"""Request and response shapes of the citizen API (shared/API.md)."""
+"""Request and response shapes of the citizen API (docs/api.md)."""
 
 from __future__ import annotations
 

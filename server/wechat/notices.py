@@ -70,7 +70,7 @@ KINDS = {
     "rejected": ("reply", "pages/detail/detail?id={id}"),
 }
 
-# WeChat's limits per data type (characters); see shared/WECHAT.md.
+# WeChat's limits per data type (characters); see docs/wechat.md.
 LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "phrase": 5, "name": 10}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _NOT_CHARSTRING = re.compile(r"[^0-9A-Za-z!-/:-@\[-`{-~]")

@@ -170,3 +170,33 @@ def test_screenshot_of_the_overview(page, live, world):
     assert Image.open(io.BytesIO(shot)).size[0] == 1440
     if os.environ.get("LZ_SCREENSHOTS"):
         (SCREENSHOTS / "overview.png").write_bytes(shot)
+
+
+def test_a_photo_opens_large_over_the_item_and_each_opening_is_audited(page, live, world):
+    from server.models import AuditLog
+    from tests.admin.test_item_page import upload
+
+    _, token = live.citizen()
+    created = submit(live, token, world["scenes"]["金竹"], photos=[upload(live, token)])
+    browser_sign_in(page, live, "jinzhu")
+    page.goto(f"{live.url}/admin/items/{created['id']}")
+    thumb = page.locator("#photos a.photo img").first
+    thumb.wait_for()
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    page.wait_for_function(loaded, arg=thumb.element_handle())
+    assert page.evaluate("img => img.naturalWidth", thumb.element_handle()) == 240
+    viewer = page.locator("#photo-viewer")
+    for opened in (1, 2):
+        page.locator("#photos a.photo").first.click()
+        viewer.wait_for(state="visible")
+        big = viewer.locator("img")
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=big.element_handle()
+        )
+        assert page.evaluate("img => img.naturalWidth", big.element_handle()) == 800
+        assert page.url.endswith(f"/admin/items/{created['id']}")  # still on the item
+        viewer.locator("button").click()
+        viewer.wait_for(state="hidden")
+        with live.app.app_context():
+            rows = db.session.scalars(db.select(AuditLog).where(AuditLog.action == "photo_viewed"))
+            assert len(list(rows)) == opened

@@ -4,8 +4,9 @@ Real HTTP, a real worker, the WeChat sandbox."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import io
 
+import openpyxl
 from flask import g
 
 from server.admin import stats
@@ -46,7 +47,7 @@ def _open_count(live, username="admin"):
     """The overview's count of open work, as the dashboard computes it for that account."""
     with live.app.test_request_context():
         g.staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
-        counts = stats.summarize(utcnow() - timedelta(days=1), utcnow())
+        counts = stats.backlog(utcnow()).total
         db.session.remove()
     return counts["open"]
 
@@ -245,7 +246,7 @@ def test_nothing_to_rate_before_an_answer(live, signed_in, world):
 # -- 4. every rating kept; the next notice reachable, or visibly not ----------------------------
 
 
-def test_every_rating_is_kept_with_the_answer_it_judged(live, world):
+def test_every_rating_is_kept_with_the_answer_it_judged(live, signed_in, world):
     templates = live.app.config["WECHAT_TEMPLATES"]
     deputy_openid, deputy_token, openid, token, message_id = _answered(live, world)
     # The one credit went with the first answer: the next answer could not reach them.
@@ -284,6 +285,18 @@ def test_every_rating_is_kept_with_the_answer_it_judged(live, world):
         answers = [r.id for r in message.answers]
         judged = [r.reply_id for r in db.session.scalars(db.select(Rating).order_by(Rating.id))]
         assert judged == answers  # each rating names the answer it judged
+    # The register pairs each answer with its own rating.
+    book = openpyxl.load_workbook(
+        io.BytesIO(signed_in("jinzhu").get("/admin/registers/suggestions.xlsx").data)
+    )
+    sheet = book.active
+    header = [c.value for c in sheet[2]]
+    row = [c.value for c in sheet[3]]
+    handling = row[header.index("办理情况")]
+    assert handling.startswith("已办结。答复（")
+    assert "已联系城管，本周修好〔群众评价：不满意，路灯还是不亮〕" in handling
+    assert "第2次答复（" in handling and "换了灯泡，今晚亮〔群众评价：满意〕" in handling
+    assert row[header.index("满意度")] == "满意"
 
 
 def test_without_a_new_tap_the_second_answer_is_not_lost_silently(live, world):

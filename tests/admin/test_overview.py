@@ -78,19 +78,19 @@ def test_a_cohort_is_summarized(ctx):
     items.add(240, "reopened", replied_after=120, rating="unsatisfied", station=1)
     items.add(73 * 60, "routed", station=1)  # older than 72 h and not answered: overdue
     items.add(300, "rejected", overdue=True, station=None)  # refused items are never overdue
-    items.add(40 * 24 * 60, "routed")  # received before the period: not counted
+    old = items.add(40 * 24 * 60, "routed")  # received before the period: no flow figure
     db.session.commit()
     since = NOW - timedelta(days=30)
     summary = stats.summarize(since, NOW)
-    assert stats.Cohort.load(since, NOW).total == summary
-    assert {k: summary[k] for k in ("received", "routed", "replied", "closed", "open")} == {
+    flow = stats.month_flow(since)
+    assert stats._summary(flow.total, summary["median_response"]) == summary
+    assert {k: summary[k] for k in ("received", "routed", "replied", "closed")} == {
         "received": 7,
         "routed": 6,
         "replied": 4,
         "closed": 2,
-        "open": 3,
     }
-    assert summary["overdue"] == 1 and summary["not_notified"] == 1
+    assert summary["not_notified"] == 1
     assert summary["median_response"] == 75 * 60  # median of 30, 60, 90, 120 minutes
     assert summary["ratings"] == {"satisfied": 1, "basically_satisfied": 1, "unsatisfied": 1}
     assert summary["satisfied_pct"] == 67
@@ -99,23 +99,28 @@ def test_a_cohort_is_summarized(ctx):
     assert empty["received"] == 0 and empty["median_response"] is None
     assert empty["satisfied_pct"] is None
 
-    # Per station: the busiest (overdue first) leads, the quiet one still shows, and the items
+    # The backlog is as of now, whatever month an item arrived in: the 40-day-old routed item
+    # is waiting and overdue (it used to count for nothing, being outside the month).
+    waiting = stats.backlog(NOW)
+    assert waiting.total == {"open": 4, "overdue": 2, "unassigned": 0}
+    assert waiting.deputies[old.assigned_deputy_id]["overdue"] == 2
+
+    # Per station: the most overdue now leads, the quiet one still shows, and the items
     # without a station appear on their own row for an administrator.
-    cohort = stats.Cohort.load(since, NOW)
-    rows, total = stats.per_station(cohort)
+    rows, total = stats.per_station(flow, waiting)
     assert total == 3
-    assert [(s.name if s else None, v["received"], v["overdue"]) for s, v in rows] == [
-        ("城东", 2, 1),
-        ("金竹", 4, 0),
-        ("无事", 0, 0),
-        (None, 1, 0),
+    assert [(s.name if s else None, v["received"], v["open"], v["overdue"]) for s, v in rows] == [
+        ("金竹", 4, 2, 1),
+        ("城东", 2, 2, 1),
+        ("无事", 0, 0, 0),
+        (None, 1, 0, 0),
     ]
     # Per deputy: medians only from that deputy's answers; rejected items count for nobody.
-    deputies, total = stats.per_deputy(cohort)
+    deputies, total = stats.per_deputy(flow, waiting, since)
     assert total == 2
-    assert [(d.name, v["received"], v["median_response"]) for d, v in deputies] == [
-        ("王建国", 4, 60 * 60),  # median of 30, 60 and 120 minutes
-        ("赵丽华", 1, 90 * 60),
+    assert [(d.name, v["received"], v["open"], v["median_response"]) for d, v in deputies] == [
+        ("王建国", 4, 3, 60 * 60),  # median of 30, 60 and 120 minutes
+        ("赵丽华", 1, 0, 90 * 60),
     ]
 
 
@@ -131,7 +136,7 @@ def test_tables_stop_at_the_rows_that_matter(ctx, monkeypatch):
             items.add(30, "routed", station=index)
     db.session.commit()
     monkeypatch.setattr(stats, "TABLE_ROWS", 3)
-    rows, total = stats.per_station(stats.Cohort.load(NOW - timedelta(days=1), NOW))
+    rows, total = stats.per_station(stats.month_flow(NOW - timedelta(days=1)), stats.backlog(NOW))
     assert total == 8 and [s.name for s, _ in rows] == ["站4", "站3", "站2"]
 
 
@@ -167,7 +172,18 @@ def test_the_chart_and_the_words():
 
 def metric(html: str, period: str, name: str) -> str:
     block = re.search(rf'data-period="{period}">(.*?)</tr>', html, re.S).group(1)
-    return re.search(rf'data-metric="{name}"[^>]*>(.*?)</td>', block, re.S).group(1)
+    cell = re.search(rf'data-metric="{name}"[^>]*>(.*?)</td>', block, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", cell)
+
+
+def backlog_figure(html: str, name: str) -> tuple[str, str]:
+    """(the number, where it links) of one of the overview's 当前待办 figures."""
+    found = re.search(
+        rf'href="([^"]+)"[^>]*data-metric="{name}"|data-metric="{name}" href="([^"]+)"', html
+    )
+    link = (found.group(1) or found.group(2)).replace("&amp;", "&")
+    number = re.search(rf'data-metric="{name}"[^>]*><strong>(\d+)</strong>', html).group(1)
+    return number, link
 
 
 def test_the_overview_counts_what_happened_today(live, signed_in, world):
@@ -198,3 +214,39 @@ def test_the_overview_counts_what_happened_today(live, signed_in, world):
     assert metric(news["html"], "today", "received") == "3"
     with live.app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 3
+
+
+def test_old_overdue_items_count_as_of_now(live, signed_in, world):
+    """An item received last month and still unanswered is overdue today: the overview says
+    so (it said 0: counts went by arrival month) and its number leads to the same items."""
+    _, wang_token = bind_deputy(live, world, "王建国")
+    _, token = citizen_with_consent(live)
+    old = submit(live, token, world["scenes"]["金竹"], content="上个月反映的井盖松动")
+    fresh = submit(live, token, world["scenes"]["金竹"], content="今天的路灯")
+    answered = submit(live, token, world["scenes"]["金竹"], content="上个月的已答复")
+    live.work()
+    live.api(
+        "POST", f"/deputy/messages/{answered['id']}/replies", wang_token, json={"content": "好"}
+    )
+    with live.app.app_context():
+        for item in (old, answered):
+            message = db.session.get(Message, item["id"])
+            message.created_at -= timedelta(days=40)
+        db.session.commit()
+    admin = signed_in()
+    html = admin.get("/admin/").get_data(as_text=True)
+    assert backlog_figure(html, "open")[0] == "2"  # the old one and today's
+    number, link = backlog_figure(html, "overdue")
+    assert number == "1"
+    assert metric(html, "month", "received") == "1"  # flow figures still go by arrival
+    listed = admin.get(link).get_data(as_text=True)
+    assert old["tracking_no"] in listed and fresh["tracking_no"] not in listed
+    assert "逾期" in listed
+    number, link = backlog_figure(html, "open")
+    listed = admin.get(link).get_data(as_text=True)
+    assert old["tracking_no"] in listed and fresh["tracking_no"] in listed
+    assert answered["tracking_no"] not in listed
+    # The deputy table counts the old item as waiting and overdue for 王建国 now.
+    row = re.search(r">王建国</a></td>(.*?)</tr>", html, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[1:3] == ["2", "1"]

@@ -1,6 +1,6 @@
 """Who may use which route: every route of the app × every kind of caller, decided in one table.
 
-The rules (shared/DESIGN.md): a citizen sees only their own messages, a deputy only what was
+The rules (docs/security.md): a citizen sees only their own messages, a deputy only what was
 routed to them, station staff only their stations, administrators everything; the public codes,
 the landing page, the docs and signed photo URLs are for anyone.
 
@@ -288,6 +288,7 @@ API_ROWS = [
         body=lambda world, who: {"json": {"unit_id": 1, "note": "请住建局处理"}},
     ),
     Row("GET", "/api/v1/docs", cases(Ok(has=("码上联络站",)))),
+    Row("GET", "/healthz", cases(Ok(json={"status": "ok"}))),
     Row("GET", "/api/v1/openapi.json", cases(Ok(json={"info.title": "码上联络站 API"}))),
     Row(
         "POST",
@@ -502,7 +503,12 @@ DASHBOARD_ROWS = [
             signed_out=401,
         ),
     ),
-    Row("GET", "/admin/audit", admin_only(Ok(has=("登录",)))),
+    # Items are named by their tracking numbers, which an administrator may see anyway.
+    Row(
+        "GET",
+        "/admin/audit",
+        admin_only(Ok(has=("登录",), may=tuple(f"{i}.tracking" for i in ALL_ITEMS))),
+    ),
     Row(
         "GET",
         "/admin/deputies",
@@ -670,6 +676,28 @@ DASHBOARD_ROWS = [
         "/admin/items/<int:message_id>/phone",
         station_a(Ok(see=("m1.phone",), may=("m1",))),
         args={"message_id": "m1"},
+    ),
+    Row(
+        "GET",
+        "/admin/items/<int:message_id>/photos/<upload_id>",
+        station_a(Ok(kind="jpeg")),
+        args={"message_id": "m1", "upload_id": "photo"},
+    ),
+    Row(
+        "GET",
+        "/admin/items/<int:message_id>/photos/<upload_id>",
+        station_a(Ok(kind="jpeg")),
+        args={"message_id": "m1", "upload_id": "photo"},
+        query="size=thumb",
+        variant="thumbnail",
+    ),
+    Row(
+        "GET",
+        "/admin/items/<int:message_id>/photos/<upload_id>",
+        # Another item's photo is not found through this item, whoever asks.
+        dashboard(404, 404, 404),
+        args={"message_id": "m1", "upload_id": "other_photo"},
+        variant="another item's photo",
     ),
     Row(
         "POST",

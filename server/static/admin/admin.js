@@ -78,6 +78,24 @@
     }
   });
 
+  // An item's photos: a click shows the photo over the page (each opening fetches it again:
+  // the server records every view). Without <dialog> the link opens the photo in a new tab.
+  function photoViewer(box, viewer) {
+    if (!viewer.showModal) return;
+    var img = viewer.querySelector("img");
+    box.addEventListener("click", function (event) {
+      var link = event.target.closest("a.photo");
+      if (!link) return;
+      event.preventDefault();
+      img.src = link.href + (link.href.indexOf("?") < 0 ? "?" : "&") + "v=" + Date.now();
+      viewer.showModal();
+    });
+    viewer.addEventListener("close", function () { img.removeAttribute("src"); });
+    viewer.addEventListener("click", function (event) {
+      if (event.target === viewer) viewer.close();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.getElementById("live");
     if (live && window.fetch) poll(live);
@@ -86,5 +104,8 @@
     var answer = document.getElementById("answer-box");
     var spot = document.getElementById("f-on_spot");
     if (answer && spot) onSpot(answer, spot);
+    var photos = document.getElementById("photos");
+    var viewer = document.getElementById("photo-viewer");
+    if (photos && viewer) photoViewer(photos, viewer);
   });
 })();

@@ -1,4 +1,4 @@
-"""The WeChat sandbox: a faithful local stand-in for WeChat's HTTP API (see shared WECHAT.md).
+"""The WeChat sandbox: a faithful local stand-in for WeChat's HTTP API (docs/wechat.md).
 
 The names below load on first use, so that importing `defaults` (as server/config.py does) does
 not pull in Flask routes, Pillow and qrcode.

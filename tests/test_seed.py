@@ -1,0 +1,134 @@
+"""The demo seed (`flask seed-demo`, run by ./scripts/run): one consistent station whose notice
+matches its roster, someone on duty today whatever the date, and weeks of realistic history
+written once, through the loop's own rows, leaving nothing for the workers to send."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from server.extensions import db
+from server.models import (
+    Assignment,
+    AuditLog,
+    Citizen,
+    DutyShift,
+    Event,
+    Message,
+    Notification,
+    Rating,
+    Reply,
+    Station,
+    WalkIn,
+)
+from server.routing import roster
+from server.routing.sweep import run_sweep
+from server.seed import DEMO_SHIFT_NOTE, seed_demo
+from server.timeutil import utcnow
+
+MODELS = (Message, Assignment, Reply, Event, Notification, WalkIn, Citizen, AuditLog)
+
+
+def counts() -> dict:
+    return {
+        m.__name__: db.session.scalar(db.select(db.func.count()).select_from(m)) for m in MODELS
+    }
+
+
+def shifts_of(name: str) -> list[DutyShift]:
+    station = db.session.scalar(db.select(Station).where(Station.name == name))
+    return list(db.session.scalars(db.select(DutyShift).where(DutyShift.station_id == station.id)))
+
+
+def on_duty(name: str, day) -> list[int]:
+    rows = shifts_of(name)
+    return roster.on_duty([roster.Shift(s.deputy_id, s.kind, tuple(s.days)) for s in rows], day)
+
+
+def test_the_station_notice_is_its_roster(ctx):
+    # 2026-05-05 is not a 逢六 day: the demo adds one shift for today, and says so.
+    seed_demo(now=datetime(2026, 5, 5, 2, 0, tzinfo=UTC))
+    jinzhu = db.session.scalar(db.select(Station).where(Station.name == "金竹社区人大代表联络站"))
+    assert "逢六" in jinzhu.reception_note and "6日、16日、26日" in jinzhu.reception_note
+    regular = [s for s in shifts_of(jinzhu.name) if s.note != DEMO_SHIFT_NOTE]
+    assert {s.kind for s in regular} == {"monthly"}
+    assert sorted(d for s in regular for d in s.days) == roster.PRESETS["逢六"]
+    (extra,) = [s for s in shifts_of(jinzhu.name) if s.note == DEMO_SHIFT_NOTE]
+    assert extra.kind == "dates" and extra.days == ["2026-05-05"] and "演示" in extra.note
+    assert on_duty(jinzhu.name, datetime(2026, 5, 5).date())
+    chengdong = db.session.scalar(db.select(Station).where(Station.name == "城东街道代表之家"))
+    assert "10 日、20 日" in chengdong.reception_note
+    assert [(s.kind, s.days) for s in shifts_of(chengdong.name)] == [("monthly", [10, 20])]
+
+    # On a 逢六 day the roster itself has someone: the extra shift goes away.
+    seed_demo(now=datetime(2026, 5, 16, 2, 0, tzinfo=UTC))
+    assert not [s for s in shifts_of(jinzhu.name) if s.note == DEMO_SHIFT_NOTE]
+    assert len(on_duty(jinzhu.name, datetime(2026, 5, 16).date())) == 1
+    # The next ordinary day: one extra shift again, for that day only.
+    seed_demo(now=datetime(2026, 5, 17, 2, 0, tzinfo=UTC))
+    (extra,) = [s for s in shifts_of(jinzhu.name) if s.note == DEMO_SHIFT_NOTE]
+    assert extra.days == ["2026-05-17"]
+    for day in range(1, 32):
+        if day not in (6, 16, 17, 26):
+            assert not on_duty(jinzhu.name, datetime(2026, 5, day).date()), day
+
+
+def test_history_is_realistic_written_once_and_leaves_nothing_to_send(ctx):
+    now = utcnow()
+    seed_demo()
+    first = counts()
+    messages = list(db.session.scalars(db.select(Message)))
+    assert len(messages) >= 15
+    statuses = {m.status for m in messages}
+    assert {"closed", "replied", "reopened", "rejected", "routed"} <= statuses
+    assert "received" not in statuses  # nothing for routing to pick up
+    assert min(m.created_at for m in messages) <= now - timedelta(days=21)
+    assert max(m.created_at for m in messages) <= now
+    assert any(m.created_at >= now - timedelta(hours=24) for m in messages)  # today's figures
+    ratings = {m.rating for m in messages if m.rating}
+    assert {"satisfied", "basically_satisfied", "unsatisfied"} <= ratings
+    walk_ins = list(db.session.scalars(db.select(WalkIn)))
+    assert len(walk_ins) >= 3
+    spot = [w for w in walk_ins if w.received_by_id and w.message.status == "closed"]
+    assert any(
+        a.rule == "walk_in" and a.deputy_id == w.received_by_id
+        for w in spot
+        for a in w.message.assignments
+    )
+    overdue = [m for m in messages if m.overdue_at is not None]
+    assert overdue and all(m.status in ("routed", "reopened") for m in overdue)
+    notices = {n.status for n in db.session.scalars(db.select(Notification))}
+    assert {"sent", "no_consent", "no_recipient", "failed"} <= notices
+    assert not notices & {"pending", "retry", "sending"}
+    for message in messages:  # every item's story starts where the loop starts it
+        events = list(
+            db.session.scalars(
+                db.select(Event).where(Event.message_id == message.id).order_by(Event.created_at)
+            )
+        )
+        kinds = [e.kind for e in events]
+        assert kinds[0] == "received", message.content
+        assert all(e.created_at <= now for e in events)
+        if message.status == "closed" and message.citizen_id:
+            assert "closed" in kinds
+
+    # The sweep finds nothing to do: no reminders, no overdue marks, no lost work.
+    assert set(run_sweep().values()) == {0}
+    # A second run (every ./scripts/run) adds nothing.
+    seed_demo()
+    assert counts() == first
+
+
+def test_history_is_not_written_into_a_station_that_already_has_items(ctx):
+    seed_demo(now=datetime(2026, 5, 5, 2, 0, tzinfo=UTC))
+    before = counts()
+    db.session.execute(db.delete(Notification))
+    db.session.execute(db.delete(Event))
+    db.session.execute(db.delete(WalkIn))
+    db.session.execute(db.delete(Rating))
+    db.session.execute(db.delete(Reply))
+    db.session.execute(db.delete(Assignment))
+    keep = db.session.scalar(db.select(Message.id).limit(1))
+    db.session.execute(db.delete(Message).where(Message.id != keep))
+    db.session.commit()
+    seed_demo()
+    assert counts()["Message"] == 1 and before["Message"] > 1
