@@ -13,8 +13,8 @@ from bench.stack import Stack
 
 
 def admin_session(stack: Stack) -> requests.Session:
-    from server.extensions import db
     from server.models import StaffUser
+    from server.platform.db import db
 
     with stack.app().app_context():
         if db.session.scalar(db.select(StaffUser).where(StaffUser.username == "bench")) is None:
@@ -51,7 +51,7 @@ def timed_get(http: requests.Session, url: str, repeat: int = 5) -> dict:
 
 
 def page_timings(stack: Stack) -> list[dict]:
-    from server.timeutil import local_today
+    from server.platform.clock import local_today
 
     http = admin_session(stack)
     base = stack.web_url
@@ -81,10 +81,10 @@ def page_timings(stack: Stack) -> list[dict]:
 
 def routing_timings(stack: Stack, runs: int = 50) -> dict:
     """The routing job in process, on a station of the big data set."""
-    from server.extensions import db
     from server.models import Category, Message
-    from server.routing.service import route
-    from server.timeutil import utcnow
+    from server.platform.clock import utcnow
+    from server.platform.db import db
+    from server.routing.router import route
 
     app = stack.app()
     times = []

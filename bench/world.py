@@ -44,8 +44,8 @@ class World:
 
     @classmethod
     def build(cls, stack: Stack, citizens: int = 300, deputies: int = 3) -> World:
-        from server.extensions import db
         from server.models import Deputy, DutyShift, Station, StationMember
+        from server.platform.db import db
         from server.seed import new_invite
 
         every_day = [1, 2, 3, 4, 5, 6, 7]

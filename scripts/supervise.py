@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 import redis  # noqa: E402
 
-from server.redis_conn import embedded_paths, ensure_embedded_redis, stop_embedded_redis  # noqa: E402
+from server.platform.redis import embedded_paths, ensure_embedded_redis, stop_embedded_redis  # noqa: E402
 
 VENV = ROOT / ".venv" / "bin"
 START_TIMEOUT = 60.0  # seconds a piece may take to answer on its first start

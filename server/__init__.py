@@ -7,10 +7,9 @@ import os
 
 from flask import Flask
 
+from server.api.errors import guard_api, register_error_handlers
 from server.config import load_config
-from server.database import init_database
-from server.errors import guard_api, register_error_handlers
-from server.extensions import db, migrate
+from server.platform.db import db, init_database, migrate
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
 
@@ -32,8 +31,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True, compare_type=True)
     init_database(app)
 
-    from server.limits import init_limits
-    from server.openapi import init_api
+    from server.api.openapi import init_api
+    from server.platform.limits import init_limits
 
     init_limits(app)
     if app.config["PROXY_FIX"]:
@@ -42,7 +41,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
     api = init_api(app)
-    from server.calendar_api import blp as calendar_blp
+    from server.api.calendar import blp as calendar_blp
     from server.deputy.routes import blp as deputy_blp
     from server.identity.routes import blp as identity_blp
     from server.intake.routes import blp as intake_blp
@@ -50,7 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     for blueprint in (identity_blp, intake_blp, deputy_blp, calendar_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
-    from server.health import bp as health_bp
+    from server.api.health import bp as health_bp
     from server.intake.landing import bp as landing_bp
     from server.wechat.callback import bp as callback_bp
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Flask, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, insert
 
-from server.extensions import db
+from server.platform.db import db
 
 bp = Blueprint("bench_floor", __name__)
 metadata = MetaData()

@@ -14,13 +14,11 @@ import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from server.extensions import db
 from server.models import Deputy, DeputyInvite, Message, StaffUser, Station
+from server.platform.db import db
 
 log = logging.getLogger(__name__)
 
-# Periodic jobs, as data: (name, dotted job path, config key holding the interval in seconds).
-PERIODIC_JOBS = (("sweep", "server.routing.jobs.sweep", "SWEEP_INTERVAL"),)
 
 
 def register_cli(app: Flask) -> None:
@@ -199,7 +197,7 @@ def worker_command(burst: bool, fork: bool) -> None:
     """
     from rq import SimpleWorker, Worker
 
-    from server.routing.queue import get_queue
+    from server.platform.queue import get_queue
 
     worker_class = Worker if fork else SimpleWorker
     stop = threading.Event()
@@ -236,7 +234,7 @@ def worker_command(burst: bool, fork: bool) -> None:
 @with_appcontext
 def sweep_command() -> None:
     """Run the sweep once, now, in this process."""
-    from server.routing.sweep import run_sweep
+    from server.tasks.sweeper import run_sweep
 
     click.echo(json.dumps(run_sweep(), ensure_ascii=False))
 
@@ -246,27 +244,26 @@ def sweep_command() -> None:
 @click.option("--once", is_flag=True, help="enqueue what is due and exit")
 def scheduler_command(once: bool) -> None:
     """Enqueue the periodic jobs. Several schedulers may run: each interval is enqueued once."""
-    from rq.utils import import_attribute
-
-    from server.redis_conn import get_redis
-    from server.routing.queue import enqueue
+    from server.platform.queue import enqueue
+    from server.platform.redis import get_redis
+    from server.tasks import PERIODIC
 
     config = current_app.config
     while True:
         now = time.time()
-        for name, path, interval_key in PERIODIC_JOBS:
+        for name, path, interval_key in PERIODIC:
             interval = config[interval_key]
             slot = int(now // interval)
             try:
                 # Leader election per slot: the first scheduler to claim it enqueues.
                 key = f"{config['KEY_PREFIX']}:scheduler:{name}:{slot}"
                 if get_redis().set(key, 1, nx=True, ex=interval * 2):
-                    enqueue(import_attribute(path), job_id=f"{name}-{slot}")
+                    enqueue(path, job_id=f"{name}-{slot}")
             except redis.RedisError as exc:
                 log.warning("scheduler: redis unavailable (%s)", exc)
         if once:
             return
-        time.sleep(max(1.0, min(config[key] for *_, key in PERIODIC_JOBS) / 4))
+        time.sleep(max(1.0, min(config[key] for *_, key in PERIODIC) / 4))
 
 
 phones_group = AppGroup("phones", help="Encrypted contact phone numbers.")
@@ -275,7 +272,7 @@ phones_group = AppGroup("phones", help="Encrypted contact phone numbers.")
 @phones_group.command("rotate")
 def phones_rotate() -> None:
     """Re-encrypt every stored phone number with the newest key in PHONE_KEYS."""
-    from server.crypto import rotate_phone
+    from server.platform.crypto import rotate_phone
 
     count = 0
     for message in db.session.scalars(
@@ -292,7 +289,7 @@ redis_group = AppGroup("redis", help="The embedded redis-server (when REDIS_URL 
 
 @redis_group.command("stop")
 def redis_stop() -> None:
-    from server.redis_conn import stop_embedded_redis
+    from server.platform.redis import stop_embedded_redis
 
     stopped = stop_embedded_redis(Path(current_app.config["INSTANCE_PATH"]))
     click.echo("stopped" if stopped else "not running")

@@ -168,7 +168,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "SWEEP_GRACE_SECONDS": _int("SWEEP_GRACE_SECONDS", 30),
         "NOTICE_STUCK_SECONDS": _int("NOTICE_STUCK_SECONDS", 600),
         # Seconds a message may wait to be routed before /readyz and the queue page raise an
-        # alarm; 0: three sweeps past the grace period (server/health.py).
+        # alarm; 0: three sweeps past the grace period (server/api/health.py).
         "UNROUTED_ALARM_SECONDS": _int("UNROUTED_ALARM_SECONDS", 0),
         "REMIND_AFTER_HOURS": _float("REMIND_AFTER_HOURS", 48),
         "OVERDUE_AFTER_HOURS": _float("OVERDUE_AFTER_HOURS", 72),
@@ -181,7 +181,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "RETENTION_DAYS": _int("RETENTION_DAYS", 0),
         # Hours after which a photo uploaded but never sent with a message is deleted; 0 keeps.
         "UNSUBMITTED_PHOTO_HOURS": _int("UNSUBMITTED_PHOTO_HOURS", 24),
-        # Rate limits (server/limits.py): "N/minute;M/day" per identity or IP; off for benchmarks.
+        # Rate limits (server/platform/limits.py): "N/minute;M/day" per identity or IP; off for
+        # benchmarks.
         "RATELIMIT_ENABLED": _env("RATE_LIMITS", "on") != "off",
         **{
             name: _env(name)

@@ -16,7 +16,6 @@ from datetime import datetime, time, timedelta
 
 from flask import current_app
 
-from server.extensions import db
 from server.models import (
     Assignment,
     Category,
@@ -31,7 +30,8 @@ from server.models import (
     Station,
     WalkIn,
 )
-from server.timeutil import LOCAL, local_today
+from server.platform.clock import LOCAL, local_today
+from server.platform.db import db
 
 
 @dataclass

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 
 from server.demo_history import seed_history
-from server.extensions import db
 from server.models import (
     DEFAULT_CATEGORIES,
     CalendarDay,
@@ -21,8 +20,9 @@ from server.models import (
     StationMember,
 )
 from server.models.deputy import new_invite_code
+from server.platform.clock import local_today, utcnow
+from server.platform.db import db
 from server.routing import roster
-from server.timeutil import local_today, utcnow
 
 
 def seed_categories() -> int:

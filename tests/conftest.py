@@ -24,11 +24,11 @@ from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server import create_app
-from server.extensions import db
 from server.intake import lookup
-from server.redis_conn import stop_embedded_redis
+from server.platform.db import db
+from server.platform.queue import get_queue
+from server.platform.redis import stop_embedded_redis
 from server.routing import workdays
-from server.routing.queue import get_queue
 from server.seed import seed_categories
 from server.wechat.sandbox.testing import start_sandbox
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.extensions import db
 from server.models import (
     Category,
     Deputy,
@@ -14,7 +13,8 @@ from server.models import (
     Station,
     StationMember,
 )
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 
 def station(name: str = "金竹社区人大代表联络站", **kwargs) -> Station:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from server.redis_conn import redis_url
+from server.platform.redis import redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
 

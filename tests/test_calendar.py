@@ -9,12 +9,13 @@ from datetime import UTC, date, datetime, timedelta
 import chinese_calendar
 import pytest
 
-from server.extensions import db
+from server import tasks
 from server.models import Assignment, CalendarDay, Message
-from server.routing import jobs, roster, workdays
+from server.platform.clock import LOCAL, local_today
+from server.platform.db import db
+from server.routing import roster, workdays
 from server.routing.calendar import WorkCalendar
 from server.seed import package_days, seed_calendar
-from server.timeutil import LOCAL, local_today
 from tests import factories
 
 PACKAGE = package_days()
@@ -326,7 +327,7 @@ def test_a_spring_festival_reception_day_falls_back_to_the_residents(ctx):
     on_festival = _message_on(st.id, at(2026, 2, 16))  # 逢六, and 春节
     after = _message_on(st.id, at(2026, 2, 26))
     for message_id in (on_festival, after):
-        jobs.route_message(message_id)
+        tasks.route_message(message_id)
 
     def routed(message_id):
         row = db.session.scalar(db.select(Assignment).where(Assignment.message_id == message_id))

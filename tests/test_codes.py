@@ -10,9 +10,9 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from server.extensions import db
+from server.platform.clock import local_today
+from server.platform.db import db
 from server.routing import workdays
-from server.timeutil import local_today
 from server.wechat.sandbox import sandbox_code_text
 from tests import factories
 

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from server.extensions import db
 from server.models import Station
+from server.platform.db import db
 from tests import factories
 from tests.admin.conftest import Staff
 from tests.factories import make_staff

@@ -7,7 +7,6 @@ import itertools
 
 import pytest
 
-from server.extensions import db
 from server.models import Event, Message
 from server.models.lifecycle import (
     AWAITING_REPLY,
@@ -22,7 +21,8 @@ from server.models.lifecycle import (
     move,
     step,
 )
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 from tests import factories
 
 ACTORS = ("citizen", "deputy", "staff", "system")

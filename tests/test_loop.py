@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from server.extensions import db
+from server import tasks
 from server.models import Assignment, Event, Message, Notification
-from server.routing import jobs
-from server.routing.queue import get_queue
-from server.timeutil import LOCAL, local_today, utcnow
+from server.platform.clock import LOCAL, local_today, utcnow
+from server.platform.db import db
+from server.platform.queue import get_queue
 from tests import factories
 from tests.test_intake import assert_error
 
@@ -324,7 +324,7 @@ def test_roster_decides_on_the_day_the_citizen_wrote(ctx, live):
         # 23:30 on the 15th in Beijing is still the 15th, though UTC says 15:30.
         late_15th = _message_at(world, datetime(2026, 11, 15, 23, 30))
         for message_id in (on_16th, on_17th, late_15th):
-            jobs.route_message(message_id)
+            tasks.route_message(message_id)
         assert _routed_to(on_16th) == (li_id, "on_duty")
         assert _routed_to(on_17th)[1] == "resident"  # nobody on duty: resident fallback
         assert _routed_to(late_15th)[1] == "resident"
@@ -346,7 +346,7 @@ def test_fixed_days_and_weekdays(ctx, live):
         }
         for day, expected in cases.items():
             message_id = _message_at(world, day)
-            jobs.route_message(message_id)
+            tasks.route_message(message_id)
             assert _routed_to(message_id) == expected
 
 
@@ -360,12 +360,12 @@ def test_expertise_then_load_then_round_robin(ctx, live):
         world, ids = {"station_id": st.id}, (a.id, b.id, c.id)
         day = datetime(2026, 11, 17, 9)  # nobody on duty: all residents
         school = _message_at(world, day, category="教育")
-        jobs.route_message(school)
+        tasks.route_message(school)
         assert _routed_to(school) == (ids[0], "resident")
         # Three more of a category nobody specialises in: the load spreads, one each.
         spread = [_message_at(world, day, category="其他") for _ in range(3)]
         for message_id in spread:
-            jobs.route_message(message_id)
+            tasks.route_message(message_id)
         assert sorted(_routed_to(m)[0] for m in spread) == sorted(ids)
 
 
@@ -374,9 +374,9 @@ def test_nobody_to_route_to_is_unassigned_for_staff(ctx, live):
         st = factories.station("空站")
         db.session.commit()
         message_id = _message_at({"station_id": st.id}, datetime(2026, 11, 17, 9))
-        assert jobs.route_message(message_id) == "unassigned"
+        assert tasks.route_message(message_id) == "unassigned"
         assert db.session.get(Message, message_id).status == "unassigned"
-        assert jobs.route_message(message_id) == "already_routed"
+        assert tasks.route_message(message_id) == "already_routed"
 
 
 def test_routing_twice_assigns_and_notifies_once(live, world):
@@ -384,10 +384,10 @@ def test_routing_twice_assigns_and_notifies_once(live, world):
     _, token = live.citizen()
     created = submit(live, token, world["scene"])
     with live.app.app_context():
-        get_queue().enqueue(jobs.route_message, created["id"])  # a duplicate job
+        get_queue().enqueue(tasks.route_message, created["id"])  # a duplicate job
     live.work()
     with live.app.app_context():
-        assert jobs.route_message(created["id"]) == "already_routed"  # and once more by hand
+        assert tasks.route_message(created["id"]) == "already_routed"  # and once more by hand
         assert count(Assignment, Assignment.message_id == created["id"]) == 1
         assert count(Notification) == 1
     assert len(live.sandbox.sent(deputy_openid)) == 1
@@ -403,8 +403,8 @@ def test_reminder_after_48_hours_and_overdue_after_72(live, world):
         message.created_at = utcnow() - timedelta(hours=73)
         message.active_assignment.created_at = utcnow() - timedelta(hours=49)
         db.session.commit()
-        first = jobs.sweep()
-        second = jobs.sweep()  # safe to run twice
+        first = tasks.sweep()
+        second = tasks.sweep()  # safe to run twice
     assert first["reminders"] == 1 and first["overdue"] == 1
     assert second["reminders"] == 0 and second["overdue"] == 0
     live.work()

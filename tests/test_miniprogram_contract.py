@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from server.extensions import db
 from server.models import Message, Notification
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent

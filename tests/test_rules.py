@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from server.notices.layouts import build_data, shorten
 from server.routing import roster, rules
-from server.wechat.notices import build_data, shorten
 
 S = roster.Shift
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from server.extensions import db
 from server.models import (
     Assignment,
     AuditLog,
@@ -20,10 +19,11 @@ from server.models import (
     Station,
     WalkIn,
 )
+from server.platform.clock import utcnow
+from server.platform.db import db
 from server.routing import roster
-from server.routing.sweep import run_sweep
 from server.seed import DEMO_SHIFT_NOTE, seed_demo
-from server.timeutil import utcnow
+from server.tasks.sweeper import run_sweep
 
 MODELS = (Message, Assignment, Reply, Event, Notification, WalkIn, Citizen, AuditLog)
 

@@ -20,7 +20,7 @@ const STORAGE = {
   deputy: 'lz.deputy',
   sandboxOpenid: 'lz.sandbox.openid',
 }
-// Codes with which the server says "sign in again" (server/auth.py).
+// Codes with which the server says "sign in again" (server/api/auth.py).
 const RENEW_CODES = ['token_expired', 'invalid_token', 'unauthorized']
 // Server errors worth another try when the request is safe to repeat.
 const RETRY_STATUSES = [502, 503, 504]

@@ -12,9 +12,7 @@ from datetime import datetime
 from sqlalchemy import update
 
 from server.admin.audit import audit
-from server.crypto import decrypt_phone, encrypt_phone
 from server.events import record
-from server.extensions import db
 from server.handling import answers, decisions
 from server.intake.service import new_tracking_no
 from server.models import (
@@ -26,10 +24,12 @@ from server.models import (
     WalkIn,
 )
 from server.models.lifecycle import MoveConflict, MoveRefused, move
-from server.routing.queue import after_commit, enqueue_notice
-from server.routing.service import assign
-from server.timeutil import utcnow
-from server.wechat import consent
+from server.notices import consent
+from server.platform.clock import utcnow
+from server.platform.crypto import decrypt_phone, encrypt_phone
+from server.platform.db import db
+from server.platform.queue import after_commit, enqueue_notice
+from server.routing.router import assign
 
 DEPUTY_NOTICES = ("new_item", "reminder", "reopened", "followup")
 

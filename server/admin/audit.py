@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import g, has_request_context, request
 
-from server.extensions import db
 from server.models import AuditLog
+from server.platform.db import db
 
 ACTION_LABELS = {
     "login": "登录",

@@ -15,7 +15,6 @@ from server.admin import bp
 from server.admin.audit import ACTION_LABELS, ITEM_ACTIONS
 from server.admin.auth import admin_only
 from server.admin.present import NOTICE_KIND_LABELS
-from server.extensions import db
 from server.models import (
     CHANNEL_LABELS,
     ROLES,
@@ -27,7 +26,8 @@ from server.models import (
     StaffUser,
     Station,
 )
-from server.schemas import MAX_ID
+from server.platform.db import db
+from server.platform.text import MAX_ID
 
 # Data keys and how each reads; a value of None means "only the value" (e.g. a flag).
 DATA_LABELS = {

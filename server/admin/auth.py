@@ -22,10 +22,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from server.admin import bp, throttle
 from server.admin.audit import audit
 from server.admin.csrf import check_csrf, csrf_token
-from server.extensions import db
 from server.models import AuditLog, StaffUser
-from server.schemas import MAX_ID, UNWANTED_CHARS
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
+from server.platform.text import MAX_ID, UNWANTED_CHARS
 
 # Pages anyone may open; everything else needs a signed-in, active account.
 PUBLIC_ENDPOINTS = {"admin.login"}

@@ -19,12 +19,12 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from server.admin import bp
 from server.admin.audit import audit
 from server.admin.auth import admin_only
-from server.extensions import db
 from server.models import CalendarDay
 from server.models.calendar import DAY_KINDS, DAY_SOURCES, NAME_MAX
+from server.platform.clock import local_today, utcnow
+from server.platform.db import db
 from server.routing import workdays
 from server.routing.calendar import YEAR_MAX, YEAR_MIN
-from server.timeutil import local_today, utcnow
 
 WEEKDAYS = "一二三四五六日"
 # The last word of a pasted line: what the day is.

@@ -33,9 +33,9 @@ from server.admin import bp, scope
 from server.admin.audit import audit
 from server.admin.forms import parse_id, parse_ids, parse_int, text
 from server.admin.public_codes import check_code, fresh_code, scenes_changed
-from server.extensions import db
 from server.models import LEVELS, Deputy, DeputyInvite, StationMember
-from server.timeutil import local_text, utcnow
+from server.platform.clock import local_text, utcnow
+from server.platform.db import db
 
 # The professional groups named in the seeds (专业代表小组).
 EXPERTISE = ("法制", "社会治理", "经济", "教科文卫", "农业农村", "城建环保")

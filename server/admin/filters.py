@@ -11,10 +11,10 @@ from sqlalchemy import exists
 from server.admin import scope
 from server.admin.forms import parse_date, parse_id
 from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
-from server.extensions import db
 from server.models import CHANNEL_LABELS, STATUS_LABELS, Message, Notification
 from server.models.notification import NOTICE_STATUS_LABELS
-from server.timeutil import LOCAL, utcnow
+from server.platform.clock import LOCAL, utcnow
+from server.platform.db import db
 
 # Beyond the statuses themselves: every item still waiting for someone (the overview's 待答复).
 STATUS_GROUPS = {"open": "待答复（尚未办完的全部事项）"}

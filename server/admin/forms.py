@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from server.schemas import MAX_ID, UNWANTED_CHARS
+from server.platform.text import MAX_ID, UNWANTED_CHARS
 
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 # The dates the dashboard deals in: no station's record starts before 2000, and beyond these

@@ -9,8 +9,6 @@ from server.admin import actions, bp, filters, scope, timeline
 from server.admin.audit import audit
 from server.admin.filters import ItemFilter
 from server.admin.forms import parse_int, text
-from server.crypto import decrypt_phone, mask_phone
-from server.extensions import db
 from server.models import (
     Assignment,
     Category,
@@ -21,7 +19,9 @@ from server.models import (
     StationMember,
     WalkIn,
 )
-from server.wechat.notices import reachable as notice_reachable
+from server.notices.outbox import reachable as notice_reachable
+from server.platform.crypto import decrypt_phone, mask_phone
+from server.platform.db import db
 
 PER_PAGE = 20
 # A province has ten thousand deputies: a list that long is no use to anyone (and weighs half a

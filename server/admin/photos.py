@@ -17,9 +17,9 @@ from PIL import Image
 
 from server.admin import bp, scope
 from server.admin.audit import audit
-from server.extensions import db
 from server.intake.photos import photo_path
 from server.models import Message, Upload
+from server.platform.db import db
 
 THUMB_SIDE = 240
 

@@ -26,8 +26,8 @@ from server.admin.audit import audit
 from server.admin.fonts import FontMissing
 from server.admin.forms import parse_id
 from server.admin.poster_render import Poster, pdf_bytes, png_bytes, render
-from server.extensions import db
 from server.models import Deputy, DutyShift, Station
+from server.platform.db import db
 from server.routing import roster
 from server.wechat.client import WeChatError
 from server.wechat.codes import miniprogram_code_png

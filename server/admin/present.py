@@ -13,7 +13,7 @@ from server.models import CHANNEL_LABELS, RATING_LABELS, ROLES, STATUS_LABELS, M
 from server.models.event import EVENT_LABELS
 from server.models.lifecycle import OPEN
 from server.models.notification import NOTICE_STATUS_LABELS
-from server.timeutil import local_text, utcnow
+from server.platform.clock import local_text, utcnow
 
 # Events the dashboard adds to the ones the loop records.
 ADMIN_EVENT_LABELS = {
@@ -40,7 +40,7 @@ NOTICE_KIND_LABELS = {
     "reply": "答复通知",
     "rejected": "不予受理通知",
 }
-# The jobs the queue page may list as failed (server/routing/jobs.py).
+# The jobs the queue page may list as failed (server/tasks/).
 JOB_LABELS = {
     "route_message": "交办事项",
     "send_notification": "发送微信通知",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from server.extensions import db
 from server.models.common import random_code
+from server.platform.db import db
 
 # What resolve_scene accepts: lower-case letters and digits, 4 to 16 of them.
 CODE = re.compile(r"^[a-z0-9]{4,16}$")

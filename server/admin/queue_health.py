@@ -14,10 +14,10 @@ from server.admin import bp
 from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.present import NOT_NOTIFIED
-from server.extensions import db
-from server.health import unrouted_backlog
+from server.api.health import unrouted_backlog
 from server.models import Message, Notification
-from server.routing.queue import get_queue
+from server.platform.db import db
+from server.platform.queue import get_queue
 
 SHOW = 100
 

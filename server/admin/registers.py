@@ -14,8 +14,6 @@ from server.admin.filters import ItemFilter
 from server.admin.items import filter_choices
 from server.admin.present import mask_name
 from server.admin.xlsx import DATETIME_FORMAT, HOURS_FORMAT, Column, excel_time, workbook
-from server.crypto import decrypt_phone, mask_phone
-from server.extensions import db
 from server.models import (
     CHANNEL_LABELS,
     RATING_LABELS,
@@ -25,7 +23,9 @@ from server.models import (
     Station,
     WalkIn,
 )
-from server.timeutil import local_text, local_today
+from server.platform.clock import local_text, local_today
+from server.platform.crypto import decrypt_phone, mask_phone
+from server.platform.db import db
 
 SUGGESTION_COLUMNS = [
     Column("编号", 16),

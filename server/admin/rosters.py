@@ -19,11 +19,11 @@ from server.admin.forms import (
     parse_int,
     parse_int_list,
 )
-from server.extensions import db
 from server.models import Deputy, DutyShift, Station
+from server.platform.clock import local_today
+from server.platform.db import db
 from server.routing import roster, workdays
 from server.routing.duty import station_shifts
-from server.timeutil import local_today
 
 KIND_CHOICES = {
     "preset": "逢几（如逢六）",

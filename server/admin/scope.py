@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from flask import abort, g
 
-from server.extensions import db
 from server.models import Deputy, Message, Station, StationMember
+from server.platform.db import db
 
 
 def is_admin() -> bool:

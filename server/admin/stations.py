@@ -10,8 +10,8 @@ from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.forms import parse_int, text
 from server.admin.public_codes import check_code, fresh_code, scenes_changed
-from server.extensions import db
 from server.models import DutyShift, Station, StationMember
+from server.platform.db import db
 
 
 @bp.get("/stations")

@@ -29,9 +29,9 @@ from sqlalchemy import case, exists, func
 from server.admin import scope
 from server.admin.filters import local_day_start, overdue_clause
 from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
-from server.extensions import db
 from server.models import RATING_LABELS, Category, Deputy, Event, Message, Notification, Station
-from server.timeutil import local_today, utcnow
+from server.platform.clock import local_today, utcnow
+from server.platform.db import db
 
 CHART_DAYS = 30
 # A province has thousands of stations and deputies: the overview shows the ones that need

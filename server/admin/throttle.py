@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import redis
 from flask import current_app
 
-from server.redis_conn import get_redis
+from server.platform.redis import get_redis
 
 log = logging.getLogger(__name__)
 

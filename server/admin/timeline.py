@@ -16,9 +16,9 @@ from flask import url_for
 from server.admin import scope
 from server.admin.present import ADMIN_EVENT_LABELS, NOTICE_KIND_LABELS, RULE_LABELS
 from server.admin.wechat_errors import explain
-from server.extensions import db
 from server.models import RATING_LABELS, Event, Message, Reply, WalkIn
 from server.models.notification import NOTICE_STATUS_LABELS
+from server.platform.db import db
 
 FLAG_REASONS = {
     "msg_sec_check review": "微信内容安全检查建议人工复核",

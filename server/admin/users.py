@@ -8,8 +8,8 @@ from server.admin import bp
 from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.forms import parse_ids, text
-from server.extensions import db
 from server.models import ROLES, StaffUser, Station
+from server.platform.db import db
 
 MIN_PASSWORD = 8
 

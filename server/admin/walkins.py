@@ -9,10 +9,10 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from server.admin import actions, bp, scope
 from server.admin.forms import MIN_DATE, parse_id, parse_int, text
-from server.extensions import db
 from server.models import Category, Message, WalkIn
-from server.routing.queue import enqueue_route
-from server.timeutil import LOCAL, utcnow
+from server.platform.clock import LOCAL, utcnow
+from server.platform.db import db
+from server.platform.queue import enqueue_route
 
 PHONE = re.compile(r"^[0-9+\- ]{5,20}$")
 

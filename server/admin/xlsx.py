@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from server.schemas import clean_text
-from server.timeutil import to_local
+from server.platform.clock import to_local
+from server.platform.text import clean_text
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 HOURS_FORMAT = '0.0"小时"'

@@ -5,20 +5,20 @@ from __future__ import annotations
 from flask import g
 from marshmallow import Schema, fields, validate
 
-from server.auth import require_citizen, require_deputy
-from server.crypto import decrypt_phone, mask_phone
+from server.api.auth import require_citizen, require_deputy
+from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
+from server.api.schemas import PageQuery, RequestSchema, text
 from server.deputy import service
-from server.errors import ApiError
-from server.extensions import db
 from server.handling import answers
 from server.identity.routes import LoginOut, login_answer
 from server.intake import present
 from server.intake.schemas import MessageDetail
-from server.limits import per_citizen, per_ip
 from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
-from server.openapi import MESSAGE_ID, Blueprint, error_responses
-from server.schemas import PageQuery, RequestSchema, text
-from server.timeutil import iso
+from server.platform.clock import iso
+from server.platform.crypto import decrypt_phone, mask_phone
+from server.platform.db import db
+from server.platform.errors import ApiError
+from server.platform.limits import per_citizen, per_ip
 
 blp = Blueprint("deputy", __name__, description="代表：绑定、收件箱与答复")
 BEARER = [{"bearer": []}]

@@ -5,11 +5,8 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from server.admin.audit import audit
-from server.auth import Caller
-from server.crypto import decrypt_phone
-from server.errors import ApiError, not_found
+from server.api.auth import Caller
 from server.events import record
-from server.extensions import db
 from server.models import (
     AWAITING_DEPUTY,
     Assignment,
@@ -18,8 +15,11 @@ from server.models import (
     Message,
     Notification,
 )
-from server.timeutil import utcnow
-from server.wechat.notices import write_notice
+from server.notices.outbox import write_notice
+from server.platform.clock import utcnow
+from server.platform.crypto import decrypt_phone
+from server.platform.db import db
+from server.platform.errors import ApiError, not_found
 
 
 def bind(citizen: Caller, code: str) -> Deputy:

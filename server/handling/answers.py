@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from server.extensions import db
 from server.handling.decisions import rejection
 from server.models import Deputy, Message, Notification, Reply
 from server.models.lifecycle import FINISHED, MoveRefused, move
-from server.timeutil import utcnow
-from server.wechat.notices import queue_notice
+from server.notices.outbox import queue_notice
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 STATION = "联络站"  # who signs an answer the station gives itself
 

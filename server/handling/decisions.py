@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from server.extensions import db
 from server.models import Event, Message, Notification
 from server.models.lifecycle import move
-from server.timeutil import utcnow
-from server.wechat.notices import queue_notice
+from server.notices.outbox import queue_notice
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 
 def close(message: Message, actor: str, actor_id: int | None, reason: str, **event_data) -> None:

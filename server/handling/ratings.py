@@ -3,12 +3,12 @@ puts the item back with whoever answered, 满意 and 基本满意 close it (if i
 
 from __future__ import annotations
 
-from server.extensions import db
 from server.models import Message, Notification, Rating
 from server.models.event import record
 from server.models.lifecycle import move
-from server.timeutil import utcnow
-from server.wechat.notices import queue_notice
+from server.notices.outbox import queue_notice
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 # Answered: waiting for the citizen, asked about again (a "thank you" is a follow-up too), or
 # closed by staff before the citizen got to it.

@@ -6,14 +6,14 @@ from flask import current_app
 from marshmallow import fields
 from sqlalchemy.exc import IntegrityError
 
-from server.auth import Caller, bound_deputy, issue_token
-from server.errors import ApiError, validation_error
-from server.extensions import db
-from server.limits import per_ip
+from server.api.auth import Caller, bound_deputy, issue_token
+from server.api.openapi import Blueprint, error_responses
+from server.api.schemas import RequestSchema, text
 from server.models import Citizen
-from server.openapi import Blueprint, error_responses
-from server.schemas import RequestSchema, text
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
+from server.platform.errors import ApiError, validation_error
+from server.platform.limits import per_ip
 from server.wechat import api as wechat
 from server.wechat.client import WeChatError
 

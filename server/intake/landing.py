@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, render_template
 
-from server.extensions import db
 from server.intake import service
 from server.models import AuditLog, Deputy, Station
+from server.platform.db import db
 
 bp = Blueprint("landing", __name__)
 

@@ -11,9 +11,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from server.extensions import db
 from server.models import Category
-from server.schemas import MAX_ID
+from server.platform.db import db
+from server.platform.text import MAX_ID
 
 TTL = 30.0
 # Keys are whatever submissions name, misses included: a flood of made-up scenes must not grow

@@ -18,11 +18,11 @@ from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from server.errors import ApiError
-from server.extensions import db
 from server.models import Upload
-from server.redis_conn import get_redis
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
+from server.platform.errors import ApiError
+from server.platform.redis import get_redis
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # Pillow opens a JPEG with a multi-picture index (phones' portrait and depth shots) as "MPO":

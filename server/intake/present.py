@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from server.crypto import decrypt_phone, mask_phone
-from server.extensions import db
 from server.handling.decisions import rejection
 from server.handling.ratings import ratable
 from server.intake.photos import photo_url
 from server.models import RATING_LABELS, Event, Message
 from server.models.event import EVENT_LABELS
 from server.models.lifecycle import FINISHED
-from server.timeutil import iso
-from server.wechat.notices import reachable
+from server.notices.outbox import reachable
+from server.platform.clock import iso
+from server.platform.crypto import decrypt_phone, mask_phone
+from server.platform.db import db
 
 # Events a citizen sees in their thread; internal ones (consent, flags) stay on the dashboard.
 CITIZEN_EVENTS = ("received", "routed", "reassigned", "rejected", "closed", "reopened", "rated")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import g, request, send_file
 
-from server.auth import require_citizen
-from server.errors import ApiError, not_found, validation_error
-from server.extensions import db
+from server.api.auth import require_citizen
+from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
+from server.api.schemas import PageQuery
 from server.handling import answers, ratings
 from server.intake import photos, present, service
 from server.intake.schemas import (
@@ -21,11 +21,11 @@ from server.intake.schemas import (
     SubscriptionsOut,
     UploadOut,
 )
-from server.limits import per_citizen, per_ip
 from server.models import Message, Upload
-from server.openapi import MESSAGE_ID, Blueprint, error_responses
-from server.schemas import PageQuery
-from server.wechat import consent
+from server.notices import consent
+from server.platform.db import db
+from server.platform.errors import ApiError, not_found, validation_error
+from server.platform.limits import per_citizen, per_ip
 
 blp = Blueprint("intake", __name__, description="群众：扫码、上传、提交与查看")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from server.schemas import RequestSchema, text
+from server.api.schemas import RequestSchema, text
 
 PHONE = r"^(1\d{10}|0\d{2,3}-?\d{7,8})$"
 # One wx.requestSubscribeMessage shows at most 3 templates, and each accept allows one message.

@@ -13,20 +13,20 @@ from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
-from server.auth import Caller
-from server.crypto import encrypt_phone
-from server.errors import ApiError, validation_error
+from server.api.auth import Caller
 from server.events import record
-from server.extensions import db
 from server.intake import lookup, wordlist
-from server.limits import count_submission
 from server.models import Category, Deputy, Message, Station, Upload
+from server.notices import consent
+from server.platform.clock import local_today, utcnow
+from server.platform.crypto import encrypt_phone
+from server.platform.db import db
+from server.platform.errors import ApiError, validation_error
+from server.platform.limits import count_submission
+from server.platform.queue import after_commit, enqueue_route
 from server.routing import roster, workdays
 from server.routing.duty import on_duty_deputies, station_shifts
-from server.routing.queue import after_commit, enqueue_route
-from server.timeutil import local_today, utcnow
 from server.wechat import api as wechat
-from server.wechat import consent
 from server.wechat.client import WeChatError
 
 log = logging.getLogger(__name__)

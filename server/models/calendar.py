@@ -13,9 +13,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
 from server.models.types import UTCDateTime
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 DAY_KINDS = {"holiday": "休", "workday": "班"}
 DAY_SOURCES = {"chinesecalendar": "国务院安排（chinesecalendar）", "staff": "工作人员录入"}

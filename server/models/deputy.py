@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
 from server.models.common import random_code
 from server.models.types import UTCDateTime
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 # The five levels of people's congresses; one station mixes them.
 LEVELS = ("全国", "省", "市", "县", "乡")

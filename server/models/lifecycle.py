@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
-from server.extensions import db
 from server.models.event import record
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 # What people see for each status.
 STATUS_LABELS = {

@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
 from server.models.lifecycle import AWAITING_REPLY, STATUS_LABELS
 from server.models.types import UTCDateTime
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 # Statuses and their moves live in lifecycle.py; these names are what the rest of the code uses.
 AWAITING_DEPUTY = AWAITING_REPLY

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
 from server.models.types import UTCDateTime
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 # kind -> what `days` holds
 SHIFT_KINDS = {

@@ -8,9 +8,9 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from server.extensions import db
 from server.models.types import UTCDateTime
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 ROLES = {"admin": "管理员", "station_staff": "联络站工作人员"}
 

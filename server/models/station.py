@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
 from server.models.common import random_code
 from server.models.types import UTCDateTime
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 
 class Station(db.Model):

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.extensions import db
 from server.models.types import UTCDateTime
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 
 class WalkIn(db.Model):

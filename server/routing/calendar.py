@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from types import MappingProxyType
 
-from server.timeutil import LOCAL
+from server.platform.clock import LOCAL
 
 END_OF_DAY = time(23, 59, 59)
 # The years a clerk may enter and the API answers for: a typo such as 0001 or 9999 is refused.

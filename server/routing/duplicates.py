@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from rapidfuzz.distance import Indel
 
-from server.extensions import db
 from server.models import Message
+from server.platform.db import db
 
 SIMILARITY = 0.9
 WINDOW = timedelta(hours=24)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from server.extensions import db
 from server.models import Deputy, DutyShift
+from server.platform.clock import local_today
+from server.platform.db import db
 from server.routing import roster, workdays
-from server.timeutil import local_today
 
 
 def station_shifts(station_id: int) -> list[roster.Shift]:

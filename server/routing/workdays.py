@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from server.extensions import db
 from server.intake.lookup import TTLCache
 from server.models import CalendarDay
+from server.platform.clock import local_today
+from server.platform.db import db
 from server.routing.calendar import WorkCalendar
-from server.timeutil import local_today
 
 TTL = 60.0
 # From this month on, next year's schedule is due (the State Council publishes it in autumn).

@@ -5,7 +5,7 @@ Plain and safe (AES) mode, XML or JSON bodies. Events recorded:
 - subscribe_msg_change_event: the user turned a template off in settings;
 - subscribe_msg_sent_event: WeChat's delivery report for a notice we sent.
 
-The URL is public: anything may arrive. Bodies are capped (MAX_JSON_BYTES, server/errors.py),
+The URL is public: anything may arrive. Bodies are capped (MAX_JSON_BYTES, server/api/errors.py),
 XML never resolves entities (xmltodict refuses DTD entity declarations: no XXE, no billion
 laughs), and every field is type-checked before it reaches the database, so a forged or broken
 push is a 400 or 403, never a 500.
@@ -26,11 +26,11 @@ from wechatpy.utils import check_signature
 
 from server.config import SANDBOX_PUSH_TOKEN
 from server.events import record
-from server.extensions import db
 from server.identity.routes import citizen_for
 from server.models import Notification
-from server.redis_conn import get_redis
-from server.wechat import consent
+from server.notices import consent
+from server.platform.db import db
+from server.platform.redis import get_redis
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat_callback", __name__)

@@ -23,7 +23,7 @@ from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
-from server.redis_conn import get_redis
+from server.platform.redis import get_redis
 
 log = logging.getLogger(__name__)
 

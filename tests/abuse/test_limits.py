@@ -8,8 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from server.extensions import db
 from server.models import Event, Message
+from server.platform.db import db
 from tests.test_intake import assert_error, png_bytes
 from tests.test_loop import submit, world  # noqa: F401
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 import uuid
 
-from server.extensions import db
 from server.models import Event, Message
+from server.platform.db import db
 from server.routing.duplicates import similar
 from tests.test_intake import assert_error
 from tests.test_loop import submit, world  # noqa: F401

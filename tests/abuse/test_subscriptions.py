@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import uuid
 
-from server.extensions import db
 from server.models import Citizen, ConsentCredit, Event
-from server.wechat.consent import MAX_CREDITS
+from server.notices.consent import MAX_CREDITS
+from server.platform.db import db
 from tests.abuse.test_limits import world  # noqa: F401
 from tests.test_intake import assert_error
 

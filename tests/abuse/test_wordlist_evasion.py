@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from server.extensions import db
 from server.models import Message
+from server.platform.db import db
 from tests.abuse.test_limits import wechat_down  # noqa: F401
 from tests.test_intake import assert_error
 from tests.test_loop import world  # noqa: F401

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from server.extensions import db
 from server.models import Station
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
 from tests import factories
 from tests.factories import PASSWORD, make_staff
 

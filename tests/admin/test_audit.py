@@ -9,8 +9,8 @@ from pathlib import Path
 
 from server.admin.audit import ACTION_LABELS
 from server.admin.audit_log import DATA_LABELS, HIDDEN
-from server.extensions import db
 from server.models import Notification
+from server.platform.db import db
 from tests.admin.test_items import walk_in
 from tests.test_loop import bind_deputy, citizen_with_consent, submit
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 import zxingcpp
 from PIL import Image
 
-from server.extensions import db
 from server.models import AuditLog, Deputy, DeputyInvite, DutyShift, StaffUser, Station
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 from tests import factories
 from tests.admin.conftest import PASSWORD, csrf_of, station_count
 from tests.test_intake import assert_error

@@ -9,9 +9,9 @@ import openpyxl
 import zxingcpp
 from PIL import Image
 
-from server.extensions import db
 from server.models import DutyShift
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
 from server.wechat.sandbox import sandbox_code_text
 from tests.admin.conftest import SCREENSHOTS, browser_sign_in
 from tests.test_loop import bind_deputy, submit

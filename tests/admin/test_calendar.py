@@ -9,10 +9,10 @@ from datetime import date
 
 import pytest
 
-from server.extensions import db
 from server.models import AuditLog, CalendarDay, Deputy, StaffUser, Station
+from server.platform.clock import local_today
+from server.platform.db import db
 from server.seed import seed_calendar
-from server.timeutil import local_today
 from tests import factories
 
 SCHEDULE_2027 = """# 国务院办公厅关于2027年部分节假日安排的通知

@@ -11,8 +11,8 @@ import re
 import openpyxl
 from PIL import Image
 
-from server.extensions import db
 from server.models import AuditLog, Message, Upload
+from server.platform.db import db
 from tests.admin.test_items import walk_in
 from tests.test_intake import png_bytes
 from tests.test_loop import bind_deputy, citizen_with_consent, submit

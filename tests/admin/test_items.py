@@ -8,9 +8,9 @@ import re
 
 import openpyxl
 
-from server.extensions import db
 from server.models import Event, Message, Notification, WalkIn
-from server.routing.queue import get_queue
+from server.platform.db import db
+from server.platform.queue import get_queue
 from tests.test_loop import bind_deputy, citizen_with_consent, submit
 
 

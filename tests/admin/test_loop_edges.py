@@ -10,9 +10,9 @@ import openpyxl
 from flask import g
 
 from server.admin import stats
-from server.extensions import db
 from server.models import Event, Message, Notification, Rating, StaffUser
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 from tests.test_intake import assert_error
 from tests.test_loop import bind_deputy, citizen_with_consent, submit
 

@@ -8,8 +8,8 @@ import io
 import openpyxl
 import pytest
 
-from server.extensions import db
 from server.models import AuditLog, Deputy, Message, Station
+from server.platform.db import db
 from tests.test_loop import submit
 
 

@@ -9,9 +9,9 @@ from collections import Counter
 import psycopg
 import pytest
 
-from server.extensions import db
+from server import tasks
 from server.models import Assignment, Message, Notification
-from server.routing import jobs
+from server.platform.db import db
 from tests.test_intake import assert_error
 from tests.test_loop import bind_deputy, count, submit, world  # noqa: F401
 
@@ -22,7 +22,7 @@ def _drain(live) -> None:
     """What the scheduler and workers do in production: sweep, work, until nothing is left."""
     for _ in range(5):
         with live.app.app_context():
-            summary = jobs.sweep()
+            summary = tasks.sweep()
         live.work()
         if not summary["rerouted"] and not summary["notices_requeued"]:
             return

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from server.extensions import db
 from server.models import Message
-from server.routing.queue import get_queue
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
+from server.platform.queue import get_queue
 from server.wechat.client import GuardedWeChatClient, WeChatError, call, get_client
 from tests import factories
 

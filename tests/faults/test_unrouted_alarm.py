@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.extensions import db
-from server.health import alarm_after_seconds
+from server.api.health import alarm_after_seconds
 from server.models import Message
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 from tests.admin.conftest import Staff
 from tests.factories import make_staff
 from tests.test_loop import submit, world  # noqa: F401

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from rq.registry import StartedJobRegistry
 
-from server.extensions import db
+from server import tasks
 from server.models import Assignment, Message
-from server.routing import jobs
-from server.routing.queue import get_queue
+from server.platform.db import db
+from server.platform.queue import get_queue
 from tests.faults.test_workers_and_wechat import RowLock, _worker_env
 from tests.test_loop import bind_deputy, count, submit, world  # noqa: F401
 
@@ -76,7 +76,7 @@ def test_the_worker_survives_redis_going_away_mid_job(live, world, private_redis
         assert status(live.app, second["id"]) == "received"
         private_redis.start()
         with live.app.app_context():
-            assert jobs.sweep()["rerouted"] == 1  # what the scheduler's next sweep does
+            assert tasks.sweep()["rerouted"] == 1  # what the scheduler's next sweep does
         wait_for("the same worker to route it", lambda: status(live.app, second["id"]) == "routed")
         assert worker.poll() is None, log.read_text()
         with live.app.app_context():

@@ -14,11 +14,11 @@ import psycopg
 import pytest
 from rq.registry import StartedJobRegistry
 
-from server.extensions import db
+from server import tasks
 from server.models import Assignment, Message, Notification
-from server.redis_conn import redis_url
-from server.routing import jobs
-from server.routing.queue import get_queue
+from server.platform.db import db
+from server.platform.queue import get_queue
+from server.platform.redis import redis_url
 from tests.test_loop import bind_deputy, citizen_with_consent, count, submit, world  # noqa: F401
 
 pytestmark = pytest.mark.slow
@@ -33,11 +33,11 @@ def test_redis_down_then_back_the_sweep_routes_once(live, world, private_redis):
         assert db.session.get(Message, created["id"]).status == "received"
     private_redis.start()
     with live.app.app_context():
-        assert jobs.sweep()["rerouted"] == 1
+        assert tasks.sweep()["rerouted"] == 1
     live.work()
     with live.app.app_context():
-        assert jobs.sweep()["rerouted"] == 0  # nothing left behind
-        jobs.sweep()
+        assert tasks.sweep()["rerouted"] == 0  # nothing left behind
+        tasks.sweep()
     live.work()
     with live.app.app_context():
         assert db.session.get(Message, created["id"]).status == "routed"
@@ -66,7 +66,7 @@ def test_wechat_failing_half_the_time(live, world):  # noqa: F811
     live.work()
     live.sandbox.faults()  # WeChat recovers; nothing may be resent
     with live.app.app_context():
-        assert jobs.sweep()["notices_requeued"] == 0
+        assert tasks.sweep()["notices_requeued"] == 0
     live.work()
 
     with live.app.app_context():
@@ -150,10 +150,10 @@ def test_worker_killed_mid_job_is_still_routed_once(live, world, worker_options)
     with live.app.app_context():
         assert db.session.get(Message, created["id"]).status == "received"  # nothing half-done
         assert count(Assignment) == 0
-        assert jobs.sweep()["rerouted"] == 1
+        assert tasks.sweep()["rerouted"] == 1
     live.work()
     with live.app.app_context():
-        jobs.sweep()
+        tasks.sweep()
     live.work()
     with live.app.app_context():
         assert db.session.get(Message, created["id"]).status == "routed"
@@ -192,7 +192,7 @@ def test_worker_killed_while_sending_a_notice_marks_it_failed_not_twice(live, wo
     live.sandbox.faults()
     live.app.config["NOTICE_STUCK_SECONDS"] = 0
     with live.app.app_context():
-        assert jobs.sweep()["notices_interrupted"] == 1
+        assert tasks.sweep()["notices_interrupted"] == 1
         notice = db.session.scalar(db.select(Notification))
         assert notice.status == "failed" and "中断" in notice.errmsg
         assert db.session.get(Message, created["id"]).status == "routed"

@@ -7,8 +7,8 @@ import uuid
 import pytest
 import requests
 
-from server.extensions import db
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
 from tests import factories
 
 # High enough that a generated flood never meets a rate limit: throttling is tested elsewhere

@@ -12,9 +12,9 @@ import uuid
 import pytest
 import requests
 
-from server.extensions import db
 from server.intake import lookup
 from server.models import Category, Event, Message, Reply
+from server.platform.db import db
 from tests.hostile.conftest import NO_LIMITS, submit
 from tests.test_intake import assert_error
 

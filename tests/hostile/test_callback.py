@@ -22,8 +22,8 @@ import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from server.extensions import db
 from server.models import Citizen, ConsentCredit, Event
+from server.platform.db import db
 
 AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")
 while not AES_KEY.isalnum():  # the console only issues letters and digits

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from server.extensions import db
 from server.models import (
     AuditLog,
     Deputy,
@@ -25,6 +24,7 @@ from server.models import (
     StationMember,
     WalkIn,
 )
+from server.platform.db import db
 from tests.admin.conftest import Staff, world  # noqa: F401
 from tests.test_loop import submit
 

@@ -11,9 +11,9 @@ import io
 import pytest
 from PIL import Image
 
-from server.extensions import db
 from server.intake import photos
 from server.models import Upload
+from server.platform.db import db
 from tests.hostile.conftest import NO_LIMITS
 from tests.test_intake import assert_error
 

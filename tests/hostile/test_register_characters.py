@@ -14,8 +14,8 @@ import uuid
 import openpyxl
 import pytest
 
-from server.extensions import db
 from server.models import Message, Reply
+from server.platform.db import db
 from tests.admin.conftest import signed_in, world  # noqa: F401
 from tests.test_intake import assert_error
 

@@ -14,9 +14,9 @@ import pytest
 import requests
 from PIL import Image, ImageCms, PngImagePlugin
 
-from server.extensions import db
 from server.intake import photos
 from server.models import Upload
+from server.platform.db import db
 from tests.hostile.conftest import NO_LIMITS
 from tests.test_intake import assert_error
 

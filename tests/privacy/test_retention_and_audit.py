@@ -6,12 +6,12 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from server.extensions import db
+from server import tasks
 from server.intake.photos import photo_path
 from server.models import Event, Message, Upload
 from server.models.audit import AuditLog
-from server.routing import jobs
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 from tests.test_intake import png_bytes
 from tests.test_loop import bind_deputy, submit, world  # noqa: F401
 
@@ -49,8 +49,8 @@ def test_retention_deletes_photos_and_personal_fields_once(live, world):  # noqa
             db.session.scalar(db.select(Upload).where(Upload.message_id == old["id"]))
         )
         assert os.path.exists(old_file)
-        assert jobs.sweep()["redacted"] == 1
-        assert jobs.sweep()["redacted"] == 0
+        assert tasks.sweep()["redacted"] == 1
+        assert tasks.sweep()["redacted"] == 0
         message = db.session.get(Message, old["id"])
         assert message.contact_phone_enc is None and message.location_address is None
         assert message.location_lat is None and message.redacted_at is not None
@@ -73,7 +73,7 @@ def test_retention_off_by_default(live, world):  # noqa: F811
     with live.app.app_context():
         db.session.get(Message, old["id"]).closed_at = utcnow() - timedelta(days=3650)
         db.session.commit()
-        assert jobs.sweep()["redacted"] == 0
+        assert tasks.sweep()["redacted"] == 0
 
 
 def test_anonymous_items_show_deputies_no_phone(live, world):  # noqa: F811

@@ -6,11 +6,11 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from server.extensions import db
+from server import tasks
 from server.intake.photos import photo_path
 from server.models import Message, Upload, WalkIn
-from server.routing import jobs
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 from tests.admin.conftest import signed_in, world  # noqa: F401
 from tests.test_intake import png_bytes
 
@@ -41,7 +41,7 @@ def test_a_walk_in_visitors_name_goes_with_the_phone(live, world, signed_in):  #
     with live.app.app_context():
         db.session.get(Message, old).closed_at = utcnow() - timedelta(days=31)
         db.session.commit()
-        assert jobs.sweep()["redacted"] == 1
+        assert tasks.sweep()["redacted"] == 1
         visits = {w.message_id: w for w in db.session.scalars(db.select(WalkIn))}
         assert visits[old].visitor_name == "" and visits[recent].visitor_name == "周大福"
         assert db.session.get(Message, old).contact_phone_enc is None
@@ -82,7 +82,7 @@ def test_photos_never_submitted_are_deleted_after_a_day(live, world):  # noqa: F
         db.session.commit()
         files = {i: photo_path(db.session.get(Upload, i)) for i in (stale, fresh, sent)}
         assert all(os.path.exists(f) for f in files.values())
-        jobs.sweep()
+        tasks.sweep()
         left = set(db.session.scalars(db.select(Upload.id)))
         db.session.remove()
     assert left == {fresh, sent}
@@ -99,6 +99,6 @@ def test_unsubmitted_photos_can_be_kept(live, world):  # noqa: F811
     with live.app.app_context():
         db.session.get(Upload, stale).created_at = utcnow() - timedelta(days=400)
         db.session.commit()
-        jobs.sweep()
+        tasks.sweep()
         assert db.session.get(Upload, stale) is not None
         db.session.remove()

@@ -32,7 +32,6 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from server.extensions import db
 from server.models import (
     AuditLog,
     Deputy,
@@ -45,7 +44,8 @@ from server.models import (
     Station,
     StationMember,
 )
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
 from tests import factories
 from tests.security.world import (
     ADMIN,

@@ -20,9 +20,9 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import inspect
 
-from server.extensions import db
 from server.models import Message, Station
-from server.timeutil import local_today
+from server.platform.clock import local_today
+from server.platform.db import db
 from tests.security.world import ADMIN, DEPUTY, STAFF, World, build_world, png_bytes
 
 PAYLOADS = {

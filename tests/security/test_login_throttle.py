@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from server.extensions import db
 from server.models import AuditLog
+from server.platform.db import db
 from tests.factories import PASSWORD, make_staff
 from tests.security.world import csrf_of
 

@@ -9,9 +9,9 @@ import uuid
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from server.extensions import db
 from server.intake.photos import URL_MAX_AGE
 from server.models import Upload
+from server.platform.db import db
 from tests.security.world import (
     CITIZEN,
     CJK,

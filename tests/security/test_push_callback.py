@@ -20,9 +20,9 @@ import pytest
 from wechatpy.crypto import WeChatCrypto
 
 from server.config import SANDBOX_PUSH_TOKEN, load_config
-from server.extensions import db
 from server.models import Citizen, ConsentCredit
-from server.wechat import consent
+from server.notices import consent
+from server.platform.db import db
 from tests.served import Gunicorn
 from tests.test_callback import AES_KEY, popup_xml
 

@@ -13,9 +13,9 @@ import pytest
 from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from server.auth import TOKEN_SALT
-from server.extensions import db
+from server.api.auth import TOKEN_SALT
 from server.models import Deputy, Message, Reply, StaffUser, Station, Upload
+from server.platform.db import db
 from tests.security.world import (
     ADMIN,
     CITIZEN,

@@ -22,7 +22,6 @@ import requests
 from PIL import Image
 
 from server.admin import actions
-from server.extensions import db
 from server.models import (
     CalendarDay,
     Deputy,
@@ -32,7 +31,8 @@ from server.models import (
     Station,
     WalkIn,
 )
-from server.timeutil import local_today, utcnow
+from server.platform.clock import local_today, utcnow
+from server.platform.db import db
 from tests import factories
 from tests.conftest import Live
 from tests.factories import PASSWORD, make_staff

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from server.openapi import Blueprint, error_responses
+from server.api.openapi import Blueprint, error_responses
+from server.api.schemas import RequestSchema
+from server.platform.clock import local_today
 from server.routing import workdays
 from server.routing.calendar import YEAR_MAX, YEAR_MIN
-from server.schemas import RequestSchema
-from server.timeutil import local_today
 
 blp = Blueprint("calendar", __name__, description="工作日日历（法定节假日与调休）")
 

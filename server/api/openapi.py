@@ -3,7 +3,7 @@ that renders it without any external script, so it works on an intranet.
 
 The document is a contract that tests hold the server to (tests/hostile/test_schemathesis.py):
 every status code a route can answer is listed with the body it really has. Errors are our own
-shape ({"error": {"code", "message", "fields"}}, server/errors.py), declared per route with
+shape ({"error": {"code", "message", "fields"}}, server/api/errors.py), declared per route with
 `error_responses(...)`; there is no catch-all "default" response, so an undocumented status is a
 test failure rather than something the document quietly allows.
 """
@@ -18,7 +18,8 @@ from flask import Flask, current_app, render_template
 from flask_smorest import Api
 from webargs.flaskparser import FlaskParser
 
-from server.schemas import MAX_ID, ErrorSchema
+from server.api.schemas import ErrorSchema
+from server.platform.text import MAX_ID
 
 docs_bp = flask.Blueprint("api_docs", __name__)
 
@@ -78,7 +79,7 @@ ERROR_DESCRIPTIONS = {
 def error_responses(*statuses: int) -> dict:
     """OpenAPI `responses` for the given error statuses, each with the error body, for
     `@blp.doc(responses=...)`. 503 is always included: every route reads the database, and
-    answers 503 when it is down (server/errors.py)."""
+    answers 503 when it is down (server/api/errors.py)."""
     wanted = sorted({*statuses, 503})
     return {
         str(status): {
@@ -90,7 +91,7 @@ def error_responses(*statuses: int) -> dict:
 
 
 class LiaisonApi(Api):
-    # Document errors with the shape server/errors.py really answers, not flask-smorest's.
+    # Document errors with the shape server/api/errors.py really answers, not flask-smorest's.
     ERROR_SCHEMA = ErrorSchema
     # No "default" response: each route lists its statuses (see the module docstring).
     DEFAULT_ERROR_RESPONSE_NAME = None

@@ -15,32 +15,11 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from server.extensions import db
 from server.models.lifecycle import MoveConflict, MoveRefused
+from server.platform.db import db
+from server.platform.errors import ApiError
 
 log = logging.getLogger(__name__)
-
-
-class ApiError(Exception):
-    def __init__(
-        self, status: int, code: str, message: str, fields: dict | None = None, headers=None
-    ):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.fields = fields
-        self.headers = headers or {}
-
-
-def not_found(message: str = "找不到该内容") -> ApiError:
-    return ApiError(404, "not_found", message)
-
-
-def validation_error(
-    fields: dict[str, str], message: str = "提交的内容有误，请检查后重试"
-) -> ApiError:
-    return ApiError(422, "validation_error", message, fields)
 
 
 # Default texts per HTTP status, for errors that don't carry our own message.

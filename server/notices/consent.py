@@ -9,10 +9,9 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import case, update
 
-from server.database import dialect_insert
-from server.extensions import db
 from server.models import ConsentCredit
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db, dialect_insert
 
 # The most one-time credits kept per citizen and template. Each accept is one message; a person
 # has rarely more than a few items waiting for an answer, and beyond this many a report of taps

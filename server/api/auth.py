@@ -13,9 +13,9 @@ from functools import wraps
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from server.errors import ApiError
-from server.extensions import db
 from server.models import Citizen, Deputy
+from server.platform.db import db
+from server.platform.errors import ApiError
 
 TOKEN_SALT = "api-token-v1"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
-from server.redis_conn import embedded_paths
+from server.platform.redis import embedded_paths
 
 DEFAULTS = {
     "RATE_LIMIT_LOGIN_IP": "60/minute",

@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import func
 
 from server.events import record
-from server.extensions import db
 from server.models import AWAITING_DEPUTY, Assignment, Deputy, Message, StationMember
 from server.models.lifecycle import MoveConflict, move
+from server.notices.outbox import queue_notice
+from server.platform.clock import local_today, utcnow
+from server.platform.db import db
 from server.routing import rules
 from server.routing.duplicates import near_duplicate_of
 from server.routing.duty import on_duty_deputies
-from server.timeutil import local_today, utcnow
-from server.wechat.notices import queue_notice
 
 
 def _candidates(deputies: list[Deputy]) -> list[rules.Candidate]:

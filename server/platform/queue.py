@@ -14,7 +14,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from server.redis_conn import get_redis
+from server.platform.redis import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,13 @@ def _options(job_id: str) -> dict:
 def job_id(kind: str, row_id: int) -> str:
     """`route-42-k3f9`: readable, and unique per enqueue. Reusing an id would let a finishing
     job overwrite the record of its own re-enqueued successor (a job id is not idempotency:
-    the database is, see jobs.py)."""
+    the database is, see server/tasks/)."""
     return f"{kind}-{row_id}-{secrets.token_hex(3)}"
 
 
-def enqueue(func, *args, job_id: str, delay: float = 0) -> bool:
-    """Enqueue `func(*args)`; False (logged, not raised) when Redis is unreachable."""
+def enqueue(func: str, *args, job_id: str, delay: float = 0) -> bool:
+    """Enqueue the job at dotted path `func` with `args`; False (logged, not raised) when Redis
+    is unreachable."""
     try:
         queue = get_queue()
         if delay > 0:
@@ -80,15 +81,18 @@ def _forget_after_rollback(session: Session) -> None:
     session.info.pop("after_commit", None)
 
 
-def enqueue_route(message_id: int) -> bool:
-    from server.routing.jobs import route_message
+# Jobs are named by their dotted path: the worker imports server.tasks, nothing else does.
+TASKS = "server.tasks"
 
-    return enqueue(route_message, message_id, job_id=job_id("route", message_id))
+
+def enqueue_route(message_id: int) -> bool:
+    return enqueue(f"{TASKS}.route_message", message_id, job_id=job_id("route", message_id))
 
 
 def enqueue_notice(notification_id: int, delay: float = 0) -> bool:
-    from server.routing.jobs import send_notification
-
     return enqueue(
-        send_notification, notification_id, job_id=job_id("notice", notification_id), delay=delay
+        f"{TASKS}.send_notification",
+        notification_id,
+        job_id=job_id("notice", notification_id),
+        delay=delay,
     )

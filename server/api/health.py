@@ -23,9 +23,9 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server.extensions import db
 from server.models import Message
-from server.timeutil import utcnow
+from server.platform.clock import utcnow
+from server.platform.db import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -103,7 +103,7 @@ def readyz():
         out["database"] = "unavailable"
         problems.append("数据库无法连接")
     try:
-        from server.routing.queue import get_queue
+        from server.platform.queue import get_queue
 
         queue = get_queue()
         queue.connection.ping()

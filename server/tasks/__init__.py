@@ -1,4 +1,6 @@
-"""RQ jobs: plain functions taking ids. Each runs in an app context and leaves a clean session.
+"""The RQ jobs, and the only code that names one: plain functions taking ids, each run in an
+app context that it leaves with a clean session. Everything else enqueues them by dotted path
+(server/platform/queue.py), so nothing below this package imports it.
 
 Every job is safe to run twice: the database decides (conditional updates, unique outbox keys),
 not the job id.
@@ -11,10 +13,14 @@ from contextlib import contextmanager
 
 from flask import current_app, has_app_context
 
-from server.extensions import db
+from server.platform.db import db
 
 log = logging.getLogger(__name__)
 _app = None
+
+# Periodic work, as data: (name, dotted job path, config key holding the interval in seconds).
+# `flask scheduler` enqueues each once per interval, however many schedulers run.
+PERIODIC = (("sweep", "server.tasks.sweep", "SWEEP_INTERVAL"),)
 
 
 @contextmanager
@@ -37,7 +43,7 @@ def job_context():
 
 def route_message(message_id: int) -> str:
     """Pick the accountable deputy for a received message (their notice follows the commit)."""
-    from server.routing.service import route
+    from server.routing.router import route
 
     with job_context():
         outcome = route(message_id)
@@ -46,16 +52,16 @@ def route_message(message_id: int) -> str:
 
 
 def send_notification(notification_id: int) -> str:
-    """Send one subscribe message from the outbox (at most once)."""
-    from server.wechat.notices import send
+    """Send one notice from the outbox (at most once)."""
+    from server.notices.delivery import send
 
     with job_context():
         return send(notification_id)
 
 
 def sweep() -> dict:
-    """The periodic pass that finds what fell through the cracks (see sweep.py)."""
-    from server.routing.sweep import run_sweep
+    """The periodic pass that finds what fell through the cracks (server/tasks/sweeper.py)."""
+    from server.tasks.sweeper import run_sweep
 
     with job_context():
         return run_sweep()

@@ -1,0 +1,154 @@
+"""Delivery: one outbox row to WeChat, at most once. A conditional claim (pending/retry ->
+sending) lets exactly one worker send; no transaction stays open during the WeChat call; a
+transient failure is retried after NOTICE_RETRY_DELAYS with the credit kept; an answer that may
+have been delivered (a read timeout) is never sent again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import update
+
+from server.models import Citizen, Notification
+from server.notices import consent
+from server.notices.outbox import record_outcome
+from server.platform.clock import utcnow
+from server.platform.db import db
+from server.platform.queue import enqueue_notice
+from server.wechat import api as wechat
+from server.wechat.client import WeChatError
+
+log = logging.getLogger(__name__)
+
+
+def _claim(notification_id: int) -> bool:
+    """pending/retry -> sending for exactly one worker: the check that makes a notice go once."""
+    now = utcnow()
+    result = db.session.execute(
+        update(Notification)
+        .where(
+            Notification.id == notification_id,
+            Notification.status.in_(("pending", "retry")),
+            # a second of slack: RQ's scheduler may run a delayed job a moment early
+            (Notification.next_attempt_at.is_(None))
+            | (Notification.next_attempt_at <= now + timedelta(seconds=1)),
+        )
+        .values(status="sending", attempts=Notification.attempts + 1, updated_at=now)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _finish(notice: Notification, status: str, errcode=None, errmsg=None, **values) -> str:
+    notice.status = status
+    notice.errcode = errcode
+    notice.errmsg = (errmsg or "")[:200] or None
+    for key, value in values.items():
+        setattr(notice, key, value)
+    record_outcome(notice)
+    db.session.commit()
+    return status
+
+
+def send(notification_id: int) -> str:
+    """Deliver one outbox row. Returns the status it ended in ("skipped" if not ours to send)."""
+    if not _claim(notification_id):
+        return "skipped"
+    notice = db.session.get(Notification, notification_id)
+    recipient = db.session.get(Citizen, notice.citizen_id) if notice.citizen_id else None
+    if recipient is None:
+        return _finish(notice, "no_recipient")
+    # The credit was taken when the row was written (queue_notice).
+    db.session.commit()  # no transaction stays open during the WeChat call
+    try:
+        msgid = wechat.send_subscribe(
+            recipient.openid, notice.template_id, notice.data, notice.page
+        )
+    except WeChatError as exc:
+        return _failed(notice, recipient, exc)
+    return _finish(notice, "sent", msgid=msgid, sent_at=utcnow())
+
+
+def _failed(notice: Notification, recipient: Citizen, exc: WeChatError) -> str:
+    if exc.errcode == 43101:
+        # WeChat says there is no consent: our count was optimistic. Nothing to retry.
+        consent.revoke(recipient.id, notice.template_id)
+        return _finish(notice, "no_consent", exc.errcode, exc.errmsg)
+    if exc.maybe_done:
+        # WeChat may have delivered it (the answer was lost): a notice goes at most once, so
+        # it is not sent again, and the credit stays spent. Staff see it as failed with why.
+        return _finish(notice, "failed", exc.errcode, "超时：微信未答复，无法确认是否送达")
+    delays = current_app.config["NOTICE_RETRY_DELAYS"]
+    if exc.transient and notice.attempts <= len(delays):
+        # The credit stays with the row for the next attempt.
+        delay = delays[notice.attempts - 1]
+        status = _finish(
+            notice,
+            "retry",
+            exc.errcode,
+            exc.errmsg,
+            next_attempt_at=utcnow() + timedelta(seconds=delay),
+        )
+        from server.platform.queue import enqueue_notice
+
+        enqueue_notice(notice.id, delay=delay)
+        return status
+    log.warning("notice %s failed for good: %s", notice.id, exc)
+    consent.refund(recipient.id, notice.template_id)  # not delivered: the credit is theirs
+    return _finish(notice, "failed", exc.errcode, exc.errmsg)
+
+
+# -- what the sweep finds -----------------------------------------------------------------------
+
+BATCH = 500
+
+
+def lost_notices(now: datetime) -> list[int]:
+    grace = timedelta(seconds=current_app.config["SWEEP_GRACE_SECONDS"])
+    return list(
+        db.session.scalars(
+            db.select(Notification.id)
+            .where(
+                ((Notification.status == "pending") & (Notification.created_at <= now - grace))
+                | ((Notification.status == "retry") & (Notification.next_attempt_at <= now - grace))
+            )
+            .order_by(Notification.id)
+            .limit(BATCH)
+        )
+    )
+
+
+def resend_lost(now: datetime) -> int:
+    """Enqueue again every notice pending or due for retry whose job got lost."""
+    ids = lost_notices(now)
+    for notification_id in ids:
+        enqueue_notice(notification_id)
+    return len(ids)
+
+
+def fail_stuck(now: datetime) -> int:
+    stuck = timedelta(seconds=current_app.config["NOTICE_STUCK_SECONDS"])
+    ids = list(
+        db.session.scalars(
+            db.select(Notification.id).where(
+                Notification.status == "sending", Notification.updated_at <= now - stuck
+            )
+        )
+    )
+    for notification_id in ids:
+        result = db.session.execute(
+            update(Notification)
+            .where(Notification.id == notification_id, Notification.status == "sending")
+            .values(
+                status="failed",
+                errmsg="发送过程中断，无法确认是否送达",
+                updated_at=now,
+            )
+        )
+        if result.rowcount:
+            notice = db.session.get(Notification, notification_id)
+            record_outcome(notice)
+    db.session.commit()
+    return len(ids)
