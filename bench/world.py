@@ -44,9 +44,9 @@ class World:
 
     @classmethod
     def build(cls, stack: Stack, citizens: int = 300, deputies: int = 3) -> World:
+        from server.identity.binding import issue_invite
         from server.models import Deputy, DutyShift, Station, StationMember
         from server.platform.db import db
-        from server.seed import new_invite
 
         every_day = [1, 2, 3, 4, 5, 6, 7]
         with stack.app().app_context():
@@ -65,7 +65,7 @@ class World:
                         station_id=station.id, deputy_id=deputy.id, kind="weekly", days=every_day
                     )
                 )
-                codes.append(new_invite(deputy).code)
+                codes.append(issue_invite(deputy, by_admin=True).code)
             db.session.commit()
             scene = station.scene
         http = requests.Session()

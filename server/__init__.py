@@ -42,15 +42,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     api = init_api(app)
     from server.api.calendar import blp as calendar_blp
-    from server.deputy.routes import blp as deputy_blp
-    from server.identity.routes import blp as identity_blp
-    from server.intake.routes import blp as intake_blp
+    from server.api.citizen import blp as intake_blp
+    from server.api.deputy import blp as deputy_blp
+    from server.api.identity import blp as identity_blp
 
     for blueprint in (identity_blp, intake_blp, deputy_blp, calendar_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     from server.api.health import bp as health_bp
-    from server.intake.landing import bp as landing_bp
+    from server.public.landing import bp as landing_bp
     from server.wechat.callback import bp as callback_bp
 
     app.register_blueprint(health_bp)

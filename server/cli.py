@@ -14,7 +14,7 @@ import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from server.models import Deputy, DeputyInvite, Message, StaffUser, Station
+from server.models import Deputy, Message, StaffUser, Station
 from server.platform.db import db
 
 log = logging.getLogger(__name__)
@@ -69,13 +69,6 @@ def seed_demo_command(out: str | None) -> None:
     if out and Path(out).exists():
         previous = json.loads(Path(out).read_text())
     demo = seed_demo()
-    # The operator's invites, like `flask invite create`: good for moving a bound deputy too
-    # (the demo binds again whenever the sandbox was restarted with its users).
-    codes = [d["invite_code"] for d in demo["deputies"]]
-    db.session.execute(
-        db.update(DeputyInvite).where(DeputyInvite.code.in_(codes)).values(issued_by_admin=True)
-    )
-    db.session.commit()
     if demo["admin"]["password"] is None:  # admin existed: keep the password we printed before
         demo["admin"]["password"] = previous.get("admin", {}).get("password")
     config = current_app.config
@@ -154,13 +147,13 @@ invite_group = AppGroup("invite", help="Deputy invite codes.")
 @click.option("--hours", type=int, default=None, help="valid for (default INVITE_TTL_HOURS)")
 def invite_create(deputy_code: str, hours: int | None) -> None:
     """Issue a single-use invite code for a deputy to bind their WeChat."""
-    from server.seed import new_invite
+    from server.identity.binding import issue_invite
 
     deputy = db.session.scalar(db.select(Deputy).where(Deputy.code == deputy_code))
     if deputy is None:
         raise click.ClickException(f"找不到代表 {deputy_code}")
-    invite = new_invite(deputy, hours)
-    invite.issued_by_admin = True  # whoever runs this has the server: an administrator
+    # Whoever runs this has the server: an administrator.
+    invite = issue_invite(deputy, by_admin=True, hours=hours)
     db.session.commit()
     click.echo(invite.code)
 

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
-
-from flask import current_app
+from datetime import date, datetime
 
 from server.demo_history import seed_history
+from server.identity.binding import issue_invite
 from server.models import (
     DEFAULT_CATEGORIES,
     CalendarDay,
     Category,
     Deputy,
-    DeputyInvite,
     DutyShift,
     StaffUser,
     Station,
     StationMember,
 )
-from server.models.deputy import new_invite_code
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 from server.routing import roster
@@ -78,15 +75,6 @@ def seed_calendar() -> int:
     db.session.commit()
     workdays.clear()
     return added
-
-
-def new_invite(deputy: Deputy, hours: int | None = None) -> DeputyInvite:
-    hours = hours or current_app.config["INVITE_TTL_HOURS"]
-    invite = DeputyInvite(
-        code=new_invite_code(), deputy_id=deputy.id, expires_at=utcnow() + timedelta(hours=hours)
-    )
-    db.session.add(invite)
-    return invite
 
 
 JINZHU = "金竹社区人大代表联络站"
@@ -183,7 +171,9 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
     db.session.flush()
     seed_history(now, admin)
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
-    invites = {d.id: new_invite(d) for d in deputies}
+    # The operator's invites, like `flask invite create`: good for moving a bound deputy too
+    # (the demo binds again whenever the sandbox was restarted with its users).
+    invites = {d.id: issue_invite(d, by_admin=True) for d in deputies}
     db.session.commit()
     stations = list(db.session.scalars(db.select(Station).order_by(Station.id)))
     return {

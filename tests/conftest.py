@@ -24,7 +24,7 @@ from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from server import create_app
-from server.intake import lookup
+from server.intake import scenes
 from server.platform.db import db
 from server.platform.queue import get_queue
 from server.platform.redis import stop_embedded_redis
@@ -154,7 +154,7 @@ def fresh_app(app, sandbox):
         seed_categories()
         _clean_redis(app)
     sandbox.control("POST", "reset")
-    lookup.clear()
+    scenes.clear()
     workdays.clear()
     try:
         yield app

@@ -11,10 +11,9 @@ from datetime import datetime
 
 from sqlalchemy import update
 
-from server.admin.audit import audit
 from server.events import record
 from server.handling import answers, decisions
-from server.intake.service import new_tracking_no
+from server.intake.submission import new_tracking_no
 from server.models import (
     Assignment,
     Deputy,
@@ -23,6 +22,7 @@ from server.models import (
     StaffUser,
     WalkIn,
 )
+from server.models.audit import audit
 from server.models.lifecycle import MoveConflict, MoveRefused, move
 from server.notices import consent
 from server.platform.clock import utcnow

@@ -1,15 +1,11 @@
-"""Writing the dashboard's audit log (see server/models/audit.py), in the caller's transaction.
+"""What the audit log's actions mean to a person (the rows are written by server/models/audit.py
+`audit()`, in the caller's transaction).
 
 Every action needs a label here and every keyword its words in server/admin/audit_view.py:
 the log is read by a supervisor, not a programmer (tests/admin/test_audit.py checks both).
 """
 
 from __future__ import annotations
-
-from flask import g, has_request_context, request
-
-from server.models import AuditLog
-from server.platform.db import db
 
 ACTION_LABELS = {
     "login": "登录",
@@ -54,17 +50,3 @@ ITEM_ACTIONS = (
     "notice_retried",
     "walk_in_created",
 )
-
-
-def audit(action: str, target: str = "", staff_id: int | None = None, **data) -> AuditLog:
-    staff = getattr(g, "staff", None)
-    row = AuditLog(
-        staff_id=staff_id if staff_id is not None else (staff.id if staff else None),
-        action=action,
-        target=target,
-        data=data,
-        # Actions also run outside a request (the demo seed, scripts): no address then.
-        ip=((request.remote_addr or "") if has_request_context() else "")[:64],
-    )
-    db.session.add(row)
-    return row

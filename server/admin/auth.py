@@ -20,9 +20,9 @@ from flask import (
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.admin import bp, throttle
-from server.admin.audit import audit
 from server.admin.csrf import check_csrf, csrf_token
 from server.models import AuditLog, StaffUser
+from server.models.audit import audit
 from server.platform.clock import utcnow
 from server.platform.db import db
 from server.platform.text import MAX_ID, UNWANTED_CHARS

@@ -17,9 +17,9 @@ from datetime import date, timedelta
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from server.admin import bp
-from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.models import CalendarDay
+from server.models.audit import audit
 from server.models.calendar import DAY_KINDS, DAY_SOURCES, NAME_MAX
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db

@@ -7,19 +7,17 @@ in large letters under the QR. Issuing a new invite retires the deputy's older u
 A deputy who also serves other stations is not one station's to change: renaming, switching
 off, re-coding and inviting them is for administrators (or staff of every station they serve).
 An invite binds whoever spends it, so moving a deputy already bound to another WeChat needs an
-administrator's invite (server/deputy/service.py), and station staff issue invites only for
+administrator's invite (server/identity/binding.py), and station staff issue invites only for
 deputies not bound yet.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 import qrcode
 from flask import (
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -30,10 +28,11 @@ from flask import (
 from sqlalchemy.exc import IntegrityError
 
 from server.admin import bp, scope
-from server.admin.audit import audit
 from server.admin.forms import parse_id, parse_ids, parse_int, text
 from server.admin.public_codes import check_code, fresh_code, scenes_changed
+from server.identity.binding import issue_invite
 from server.models import LEVELS, Deputy, DeputyInvite, StationMember
+from server.models.audit import audit
 from server.platform.clock import local_text, utcnow
 from server.platform.db import db
 
@@ -237,25 +236,7 @@ def invite_create(deputy_id: int):
     if not deputy.active:
         flash("该代表已停用，不能生成邀请码", "error")
         return redirect(url_for("admin.deputy_edit", deputy_id=deputy.id))
-    now = utcnow()
-    # One valid code per deputy at a time: a code handed out earlier stops working.
-    db.session.execute(
-        db.update(DeputyInvite)
-        .where(
-            DeputyInvite.deputy_id == deputy.id,
-            DeputyInvite.used_at.is_(None),
-            DeputyInvite.expires_at > now,
-        )
-        .values(expires_at=now)
-    )
-    hours = current_app.config["INVITE_TTL_HOURS"]
-    invite = DeputyInvite(
-        deputy_id=deputy.id,
-        expires_at=now + timedelta(hours=hours),
-        issued_by_admin=scope.is_admin(),
-    )
-    db.session.add(invite)
-    db.session.flush()
+    invite = issue_invite(deputy, by_admin=scope.is_admin())
     audit("invite_created", f"deputy:{deputy.id}", invite_id=invite.id, rebind=scope.is_admin())
     db.session.commit()
     return redirect(url_for("admin.invite_show", invite_id=invite.id))

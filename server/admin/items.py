@@ -6,7 +6,6 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from sqlalchemy.orm import joinedload, selectinload
 
 from server.admin import actions, bp, filters, scope, timeline
-from server.admin.audit import audit
 from server.admin.filters import ItemFilter
 from server.admin.forms import parse_int, text
 from server.models import (
@@ -19,6 +18,7 @@ from server.models import (
     StationMember,
     WalkIn,
 )
+from server.models.audit import audit
 from server.notices.outbox import reachable as notice_reachable
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db

@@ -16,9 +16,9 @@ from flask import render_template, request, send_file
 from PIL import Image
 
 from server.admin import bp, scope
-from server.admin.audit import audit
 from server.intake.photos import photo_path
 from server.models import Message, Upload
+from server.models.audit import audit
 from server.platform.db import db
 
 THUMB_SIDE = 240

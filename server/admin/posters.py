@@ -22,11 +22,11 @@ from flask import (
 )
 
 from server.admin import bp, scope
-from server.admin.audit import audit
 from server.admin.fonts import FontMissing
 from server.admin.forms import parse_id
 from server.admin.poster_render import Poster, pdf_bytes, png_bytes, render
 from server.models import Deputy, DutyShift, Station
+from server.models.audit import audit
 from server.platform.db import db
 from server.routing import roster
 from server.wechat.client import WeChatError

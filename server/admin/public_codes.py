@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from server.intake import scenes
 from server.models.common import random_code
 from server.platform.db import db
 
@@ -31,6 +32,4 @@ def fresh_code(model) -> str:
 def scenes_changed() -> None:
     """After a commit that changed a code, an active flag or a membership: this process forgets
     its cached scene lookups at once (other processes within the cache's TTL)."""
-    from server.intake import lookup
-
-    lookup.clear()
+    scenes.clear()

@@ -11,11 +11,11 @@ from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 
 from server.admin import bp
-from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.present import NOT_NOTIFIED
 from server.api.health import unrouted_backlog
 from server.models import Message, Notification
+from server.models.audit import audit
 from server.platform.db import db
 from server.platform.queue import get_queue
 

@@ -9,7 +9,6 @@ from flask import abort, current_app, render_template, request, send_file
 from sqlalchemy.orm import joinedload, selectinload
 
 from server.admin import bp, filters, scope
-from server.admin.audit import audit
 from server.admin.filters import ItemFilter
 from server.admin.items import filter_choices
 from server.admin.present import mask_name
@@ -23,6 +22,7 @@ from server.models import (
     Station,
     WalkIn,
 )
+from server.models.audit import audit
 from server.platform.clock import local_text, local_today
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db

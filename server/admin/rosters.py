@@ -10,7 +10,6 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from server.admin import bp, scope
-from server.admin.audit import audit
 from server.admin.forms import (
     MAX_DATE,
     MIN_DATE,
@@ -20,6 +19,7 @@ from server.admin.forms import (
     parse_int_list,
 )
 from server.models import Deputy, DutyShift, Station
+from server.models.audit import audit
 from server.platform.clock import local_today
 from server.platform.db import db
 from server.routing import roster, workdays

@@ -6,11 +6,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from server.admin import bp, scope
-from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.forms import parse_int, text
 from server.admin.public_codes import check_code, fresh_code, scenes_changed
 from server.models import DutyShift, Station, StationMember
+from server.models.audit import audit
 from server.platform.db import db
 
 

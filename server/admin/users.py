@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 
 from server.admin import bp
-from server.admin.audit import audit
 from server.admin.auth import admin_only
 from server.admin.forms import parse_ids, text
 from server.models import ROLES, StaffUser, Station
+from server.models.audit import audit
 from server.platform.db import db
 
 MIN_PASSWORD = 8

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g, has_request_context, request
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -28,3 +29,20 @@ class AuditLog(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     staff: Mapped[StaffUser | None] = relationship()  # noqa: F821
+
+
+def audit(action: str, target: str = "", staff_id: int | None = None, **data) -> AuditLog:
+    """One row of the log in the caller's transaction: who (the signed-in account unless
+    given), what, on what, from which address. Every action needs its words in
+    server/admin/audit.py (tests/admin/test_audit.py checks)."""
+    staff = getattr(g, "staff", None) if has_request_context() else None
+    row = AuditLog(
+        staff_id=staff_id if staff_id is not None else (staff.id if staff else None),
+        action=action,
+        target=target,
+        data=data,
+        # Actions also run outside a request (the demo seed, scripts): no address then.
+        ip=((request.remote_addr or "") if has_request_context() else "")[:64],
+    )
+    db.session.add(row)
+    return row

@@ -71,7 +71,7 @@ class DeputyInvite(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
     # Issued by an administrator (or the operator's `flask invite create`): only such a code may
-    # move a deputy already bound to one WeChat to another (server/deputy/service.py bind).
+    # move a deputy already bound to one WeChat to another (server/identity/binding.py).
     issued_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

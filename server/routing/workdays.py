@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from server.intake.lookup import TTLCache
 from server.models import CalendarDay
+from server.platform.cache import TTLCache
 from server.platform.clock import local_today
 from server.platform.db import db
 from server.routing.calendar import WorkCalendar

@@ -26,7 +26,7 @@ from wechatpy.utils import check_signature
 
 from server.config import SANDBOX_PUSH_TOKEN
 from server.events import record
-from server.identity.routes import citizen_for
+from server.identity.login import citizen_for
 from server.models import Notification
 from server.notices import consent
 from server.platform.db import db

@@ -12,8 +12,9 @@ import uuid
 import pytest
 import requests
 
-from server.intake import lookup
+from server.intake import scenes
 from server.models import Category, Event, Message, Reply
+from server.platform.cache import MAX_ENTRIES, TTLCache
 from server.platform.db import db
 from tests.hostile.conftest import NO_LIMITS, submit
 from tests.test_intake import assert_error
@@ -295,14 +296,14 @@ def test_api_answers_are_never_sniffed(live, citizen):
 def test_made_up_scenes_and_categories_cannot_grow_the_lookup_cache(live, station, citizen):
     """Every submission's scene and category are looked up through a per-process cache, misses
     included: keys chosen by the sender must not pile up without bound."""
-    cache = lookup.TTLCache(max_entries=50)
+    cache = TTLCache(ttl=30, max_entries=50)
     for i in range(1000):
         assert cache.get(f"s.fake{i}", lambda: None) is None
         assert len(cache) <= 50
     assert cache.get("s.real", lambda: "found") == "found"
-    assert lookup._targets.max_entries == lookup._categories.max_entries == lookup.MAX_ENTRIES
+    assert scenes._targets.max_entries == scenes._categories.max_entries == MAX_ENTRIES
     # A 60 KB category name is no name at all, and not cached.
-    before = len(lookup._categories)
+    before = len(scenes._categories)
     data = json.dumps(body(station, category="x" * 60000)).encode()
     assert_error(post_raw(live, citizen, "/messages", data), 422, field="category")
-    assert len(lookup._categories) == before
+    assert len(scenes._categories) == before

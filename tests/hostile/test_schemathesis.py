@@ -49,7 +49,7 @@ CHECKS = [
 EXAMPLES = {GenerationMode.POSITIVE: 100, GenerationMode.NEGATIVE: 60}
 MINIMUM_CASES = 1000
 # Transferring to a handling unit is announced in the contract but not built yet: the route
-# answers a documented 501 until it is (server/deputy/routes.py). Nothing else may answer 5xx.
+# answers a documented 501 until it is (server/api/deputy.py). Nothing else may answer 5xx.
 NOT_IMPLEMENTED = {"POST /api/v1/deputy/messages/{message_id}/transfer"}
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import g
 from marshmallow import Schema, fields, validate
 
+from server.api import present
 from server.api.auth import require_citizen, require_deputy
+from server.api.citizen_schemas import MessageDetail
+from server.api.identity import LoginOut, login_answer
 from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.api.schemas import PageQuery, RequestSchema, text
-from server.deputy import service
-from server.handling import answers
-from server.identity.routes import LoginOut, login_answer
-from server.intake import present
-from server.intake.schemas import MessageDetail
+from server.handling import answers, assigned
+from server.identity import binding
 from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
 from server.platform.clock import iso
 from server.platform.crypto import decrypt_phone, mask_phone
@@ -88,7 +88,7 @@ class ReplyOut(Schema):
 @blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 410, 413, 415, 422, 429))
 def bind(body: dict):
     """用联络站给的邀请码，把当前微信绑定为代表"""
-    service.bind(g.citizen, body["invite_code"])
+    binding.bind(g.citizen.id, body["invite_code"])
     return login_answer(g.citizen)
 
 
@@ -132,7 +132,7 @@ def inbox(query: dict):
         items.append(item)
     return {
         "items": items,
-        "counts": service.inbox_counts(g.deputy),
+        "counts": assigned.inbox_counts(g.deputy),
         "page": query["page"],
         "per_page": query["per_page"],
         "total": total,
@@ -145,7 +145,7 @@ def inbox(query: dict):
 @blp.doc(security=BEARER, responses=error_responses(401, 403, 404))
 def deputy_message(message_id: int):
     """一条交给我的留言及其过程"""
-    return deputy_view(service.assigned_message(g.deputy, message_id))
+    return deputy_view(assigned.assigned_message(g.deputy, message_id))
 
 
 @blp.post(f"/deputy/messages/{MESSAGE_ID}/phone")
@@ -155,8 +155,8 @@ def deputy_message(message_id: int):
 @blp.doc(security=BEARER, responses=error_responses(401, 403, 404, 429))
 def deputy_phone(message_id: int):
     """回电：取得群众留下的完整电话（每次都记入办理过程）"""
-    message = service.assigned_message(g.deputy, message_id)
-    return {"contact_phone": service.reveal_phone(g.deputy, message)}
+    message = assigned.assigned_message(g.deputy, message_id)
+    return {"contact_phone": assigned.reveal_phone(g.deputy, message)}
 
 
 @blp.post(f"/deputy/messages/{MESSAGE_ID}/replies")
@@ -170,7 +170,7 @@ def post_reply(body: dict, message_id: int):
     content = body["content"].strip()
     if not content:
         raise ApiError(422, "validation_error", "请填写答复内容", {"content": "请填写答复内容"})
-    message = service.assigned_message(g.deputy, message_id)
+    message = assigned.assigned_message(g.deputy, message_id)
     post, notice = answers.answer(message, content, "deputy", g.deputy.id, deputy=g.deputy)
     db.session.commit()
     return {
@@ -192,5 +192,5 @@ def post_reply(body: dict, message_id: int):
 )
 def transfer(body: dict, message_id: int):
     """转交承办单位（尚未开放）"""
-    service.assigned_message(g.deputy, message_id)
+    assigned.assigned_message(g.deputy, message_id)
     raise ApiError(501, "not_implemented", "转交承办单位的功能尚未开放，请先直接答复或联系联络站")

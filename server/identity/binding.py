@@ -1,28 +1,49 @@
-"""What a deputy does: bind their WeChat and read their inbox (answers: server/handling/)."""
+"""A deputy's WeChat: invite codes and binding.
+
+The rules: one valid invite per deputy at a time (a new one retires the older unused ones);
+binding a deputy who is already bound to another WeChat needs an invite an administrator issued,
+and tells the previous WeChat (a binding nobody asked for must not go unnoticed).
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from sqlalchemy import update
 
-from server.admin.audit import audit
-from server.api.auth import Caller
-from server.events import record
-from server.models import (
-    AWAITING_DEPUTY,
-    Assignment,
-    Deputy,
-    DeputyInvite,
-    Message,
-    Notification,
-)
+from server.models import Deputy, DeputyInvite, Notification
+from server.models.audit import audit
+from server.models.event import record
 from server.notices.outbox import write_notice
 from server.platform.clock import utcnow
-from server.platform.crypto import decrypt_phone
 from server.platform.db import db
-from server.platform.errors import ApiError, not_found
+from server.platform.errors import ApiError
 
 
-def bind(citizen: Caller, code: str) -> Deputy:
+def issue_invite(deputy: Deputy, by_admin: bool, hours: float | None = None) -> DeputyInvite:
+    """A fresh single-use code for `deputy`; any code of theirs still valid stops working.
+    Caller commits."""
+    now = utcnow()
+    db.session.execute(
+        update(DeputyInvite)
+        .where(
+            DeputyInvite.deputy_id == deputy.id,
+            DeputyInvite.used_at.is_(None),
+            DeputyInvite.expires_at > now,
+        )
+        .values(expires_at=now)
+    )
+    hours = hours or current_app.config["INVITE_TTL_HOURS"]
+    invite = DeputyInvite(
+        deputy_id=deputy.id, expires_at=now + timedelta(hours=hours), issued_by_admin=by_admin
+    )
+    db.session.add(invite)
+    db.session.flush()
+    return invite
+
+
+def bind(citizen_id: int, code: str) -> Deputy:
     """Spend a single-use invite code; the caller's WeChat now answers as that deputy."""
     code = (code or "").strip().upper()
     invite = db.session.scalar(db.select(DeputyInvite).where(DeputyInvite.code == code))
@@ -37,14 +58,14 @@ def bind(citizen: Caller, code: str) -> Deputy:
     if deputy is None or not deputy.active:
         raise ApiError(409, "deputy_inactive", "该代表账号已停用，请联系联络站工作人员")
     other = db.session.scalar(
-        db.select(Deputy).where(Deputy.citizen_id == citizen.id, Deputy.id != deputy.id)
+        db.select(Deputy).where(Deputy.citizen_id == citizen_id, Deputy.id != deputy.id)
     )
     if other is not None:
         raise ApiError(
             409, "already_bound", f"您的微信已绑定代表“{other.name}”，不能再绑定其他代表"
         )
     previous = deputy.citizen_id
-    if previous is not None and previous != citizen.id and not invite.issued_by_admin:
+    if previous is not None and previous != citizen_id and not invite.issued_by_admin:
         # Whoever spends a code becomes the deputy: taking a bound deputy from their WeChat (and
         # their items, and the citizens' phones) is an administrator's decision, not a clerk's.
         raise ApiError(
@@ -56,15 +77,15 @@ def bind(citizen: Caller, code: str) -> Deputy:
     claimed = db.session.execute(
         update(DeputyInvite)
         .where(DeputyInvite.id == invite.id, DeputyInvite.used_at.is_(None))
-        .values(used_at=now, used_by_id=citizen.id)
+        .values(used_at=now, used_by_id=citizen_id)
     )
     if claimed.rowcount != 1:
         db.session.rollback()
         raise ApiError(409, "invite_used", "该邀请码已被使用，请联系联络站工作人员重新生成")
-    deputy.citizen_id = citizen.id
+    deputy.citizen_id = citizen_id
     deputy.bound_at = now
-    record("deputy_bound", None, "deputy", deputy.id, citizen_id=citizen.id, replaced=previous)
-    if previous is not None and previous != citizen.id:
+    record("deputy_bound", None, "deputy", deputy.id, citizen_id=citizen_id, replaced=previous)
+    if previous is not None and previous != citizen_id:
         _rebound(deputy, invite, previous)
     db.session.commit()
     return deputy
@@ -87,44 +108,3 @@ def _rebound(deputy: Deputy, invite: DeputyInvite, previous: int) -> Notificatio
         },
         deputy_id=deputy.id,
     )
-
-
-def reveal_phone(deputy: Deputy, message: Message) -> str | None:
-    """The full number for the 「回电」 button, once asked for; on the item's record like a
-    staff reveal. Anonymous items never give it."""
-    if message.anonymous:
-        return None
-    phone = decrypt_phone(message.contact_phone_enc)
-    if phone:
-        record("phone_viewed", message.id, "deputy", deputy.id, deputy=deputy.name)
-        audit("phone_viewed", f"message:{message.id}", deputy_id=deputy.id, deputy=deputy.name)
-        db.session.commit()
-    return phone
-
-
-def assigned_message(deputy: Deputy, message_id: int) -> Message:
-    """A message currently assigned to this deputy; anything else is 404 (ids reveal nothing)."""
-    message = db.session.scalar(
-        db.select(Message)
-        .join(Assignment, Assignment.message_id == Message.id)
-        .where(
-            Message.id == message_id,
-            Assignment.deputy_id == deputy.id,
-            Assignment.active.is_(True),
-        )
-    )
-    if message is None:
-        raise not_found("找不到这条留言，或它已不由您负责")
-    return message
-
-
-def inbox_counts(deputy: Deputy) -> dict[str, int]:
-    rows = db.session.execute(
-        db.select(Message.status, db.func.count())
-        .join(Assignment, Assignment.message_id == Message.id)
-        .where(Assignment.deputy_id == deputy.id, Assignment.active.is_(True))
-        .group_by(Message.status)
-    ).all()
-    counts = {status: count for status, count in rows}
-    counts["awaiting"] = sum(counts.get(s, 0) for s in AWAITING_DEPUTY)
-    return counts

@@ -1,4 +1,4 @@
-"""What happens when a citizen scans and submits. Routes stay thin; the rules live here."""
+"""A citizen's submission: validated, checked, stored once (Idempotency-Key), then routed."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from server.api.auth import Caller
 from server.events import record
-from server.intake import lookup, wordlist
-from server.models import Category, Deputy, Message, Station, Upload
+from server.intake import scenes, wordlist
+from server.models import Message, Upload
 from server.notices import consent
 from server.platform.clock import local_today, utcnow
 from server.platform.crypto import encrypt_phone
@@ -24,87 +24,12 @@ from server.platform.db import db
 from server.platform.errors import ApiError, validation_error
 from server.platform.limits import count_submission
 from server.platform.queue import after_commit, enqueue_route
-from server.routing import roster, workdays
-from server.routing.duty import on_duty_deputies, station_shifts
 from server.wechat import api as wechat
 from server.wechat.client import WeChatError
 
 log = logging.getLogger(__name__)
 
-SCENE = re.compile(r"^(?P<kind>[sd])\.(?P<code>[a-z0-9]{4,16})$")
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
-
-
-@dataclass
-class Scan:
-    kind: str  # station | deputy
-    station: Station | None
-    deputy: Deputy | None
-
-
-def resolve_scene(scene: str) -> Scan | None:
-    """`s.<code>` -> a station, `d.<code>` -> a deputy (and their first station)."""
-    match = SCENE.match((scene or "").strip().lower())
-    if not match:
-        return None
-    code = match["code"]
-    if match["kind"] == "s":
-        station = db.session.scalar(
-            db.select(Station).where(Station.code == code, Station.active.is_(True))
-        )
-        return Scan("station", station, None) if station else None
-    deputy = db.session.scalar(
-        db.select(Deputy).where(Deputy.code == code, Deputy.active.is_(True))
-    )
-    if deputy is None:
-        return None
-    memberships = sorted(deputy.memberships, key=lambda m: (m.joined_at, m.station_id))
-    station = next((m.station for m in memberships if m.station.active), None)
-    return Scan("deputy", station, deputy)
-
-
-def active_categories() -> list[Category]:
-    return list(
-        db.session.scalars(
-            db.select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
-        )
-    )
-
-
-def scan_view(scan: Scan, scene: str) -> dict:
-    config = current_app.config
-    station = scan.station
-    station_out, on_duty = None, []
-    if station is not None:
-        shifts = station_shifts(station.id)
-        today = local_today()
-        station_out = {
-            "id": station.id,
-            "name": station.name,
-            "address": station.address,
-            "reception_note": station.reception_note,
-            "reception_days": [
-                d.isoformat()
-                for d in roster.reception_days(shifts, today, holidays=workdays.current().holidays)
-            ],
-            "reception_rules": sorted({roster.describe(s.kind, list(s.days)) for s in shifts}),
-        }
-        on_duty = [d.public() for d in on_duty_deputies(station.id, today, shifts)]
-    return {
-        "kind": scan.kind,
-        "scene": scene,
-        "station": station_out,
-        "deputy": scan.deputy.public() if scan.deputy else None,
-        "on_duty": on_duty,
-        "today": local_today().isoformat(),
-        "categories": [c.public() for c in active_categories()],
-        "subscribe_templates": {"reply": config["WECHAT_TEMPLATES"].reply},
-        "limits": {
-            "content_max_chars": config["CONTENT_MAX_CHARS"],
-            "max_photos": config["MAX_PHOTOS"],
-            "max_upload_bytes": config["MAX_UPLOAD_BYTES"],
-        },
-    }
 
 
 def _request_hash(body: dict) -> str:
@@ -125,13 +50,13 @@ class Created:
     replayed: bool = False
 
 
-def _validate(body: dict) -> tuple[lookup.Target, int, list[str], str]:
+def _validate(body: dict) -> tuple[scenes.Target, int, list[str], str]:
     config = current_app.config
     errors: dict[str, str] = {}
-    target = lookup.target_for(body["scene"])
+    target = scenes.target_for(body["scene"])
     if target is None:
         errors["scene"] = "二维码无效或已停用，请重新扫码"
-    category_id = lookup.category_id_for(body["category"])
+    category_id = scenes.category_id_for(body["category"])
     if category_id is None:
         errors["category"] = "请从列表中选择类别"
     content = (body.get("content") or "").strip()

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from flask import g, request, send_file
 
+from server.api import present
 from server.api.auth import require_citizen
-from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
-from server.api.schemas import PageQuery
-from server.handling import answers, ratings
-from server.intake import photos, present, service
-from server.intake.schemas import (
+from server.api.citizen_schemas import (
     FollowupIn,
     MessageCreated,
     MessageDetail,
@@ -21,6 +18,11 @@ from server.intake.schemas import (
     SubscriptionsOut,
     UploadOut,
 )
+from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
+from server.api.schemas import PageQuery
+from server.handling import answers, ratings
+from server.intake import photos, submission
+from server.intake.scenes import resolve_scene
 from server.models import Message, Upload
 from server.notices import consent
 from server.platform.db import db
@@ -37,10 +39,10 @@ BEARER = [{"bearer": []}]
 @blp.doc(responses=error_responses(404))
 def scan(scene: str):
     """扫码打开：联络站或代表的信息、今天谁值班、可选类别"""
-    found = service.resolve_scene(scene)
+    found = resolve_scene(scene)
     if found is None:
         raise not_found("二维码无效或已停用，请联系联络站工作人员")
-    return service.scan_view(found, scene)
+    return present.scan_view(found, scene)
 
 
 @blp.post("/uploads")
@@ -123,7 +125,7 @@ def photo(upload_id: str):
 )
 def create_message(body: dict):
     """提交一条意见建议"""
-    created = service.create_message(g.citizen, body, request.headers.get("Idempotency-Key"))
+    created = submission.create_message(g.citizen, body, request.headers.get("Idempotency-Key"))
     return {"id": created.id, "tracking_no": created.tracking_no, "status": created.status}
 
 
@@ -207,7 +209,7 @@ def _consents(body: dict) -> None:
     known = consent.known_templates()
     for template_id in dict.fromkeys(body.get("subscribed") or []):
         if template_id in known:
-            service.record_consent(g.citizen, template_id)
+            submission.record_consent(g.citizen, template_id)
 
 
 @blp.post("/subscriptions")
@@ -222,6 +224,6 @@ def subscriptions(body: dict):
     if unknown:
         raise validation_error({"accepted": "包含未知的订阅模板"})
     for template_id in body["accepted"]:
-        service.record_consent(g.citizen, template_id)
+        submission.record_consent(g.citizen, template_id)
     db.session.commit()
     return {"credits": consent.credits_of(g.citizen.id)}

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, render_template
 
-from server.intake import service
+from server.api.present import scan_view
+from server.intake.scenes import SCENE, resolve_scene
 from server.models import AuditLog, Deputy, Station
 from server.platform.db import db
 
@@ -60,7 +61,7 @@ def _first_station(deputy: Deputy) -> Station | None:
 
 
 def missing(scene: str) -> Missing:
-    match = service.SCENE.match((scene or "").strip().lower())
+    match = SCENE.match((scene or "").strip().lower())
     if not match:
         return Missing("这个二维码无法识别")
     kind, code = match["kind"], match["code"]
@@ -80,7 +81,7 @@ def missing(scene: str) -> Missing:
 
 @bp.get("/q/<scene>")
 def landing(scene: str):
-    found = service.resolve_scene(scene)
+    found = resolve_scene(scene)
     if found is None:
         return render_template("landing_missing.html", missing=missing(scene)), 404
-    return render_template("landing.html", view=service.scan_view(found, scene))
+    return render_template("landing.html", view=scan_view(found, scene))

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from flask import current_app
+
 from server.handling.decisions import rejection
 from server.handling.ratings import ratable
 from server.intake.photos import photo_url
+from server.intake.scenes import Scan, active_categories
 from server.models import RATING_LABELS, Event, Message
 from server.models.event import EVENT_LABELS
 from server.models.lifecycle import FINISHED
 from server.notices.outbox import reachable
-from server.platform.clock import iso
+from server.platform.clock import iso, local_today
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
+from server.routing import roster, workdays
+from server.routing.duty import on_duty_deputies, station_shifts
 
 # Events a citizen sees in their thread; internal ones (consent, flags) stay on the dashboard.
 CITIZEN_EVENTS = ("received", "routed", "reassigned", "rejected", "closed", "reopened", "rated")
@@ -137,3 +142,42 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
         }
     )
     return out
+
+
+def scan_view(scan: Scan, scene: str) -> dict:
+    """What a scanned code shows: the station, who is on duty today, categories, limits."""
+    config = current_app.config
+    station = scan.station
+    station_out, on_duty = None, []
+    if station is not None:
+        shifts = station_shifts(station.id)
+        today = local_today()
+        station_out = {
+            "id": station.id,
+            "name": station.name,
+            "address": station.address,
+            "reception_note": station.reception_note,
+            "reception_days": [
+                d.isoformat()
+                for d in roster.reception_days(shifts, today, holidays=workdays.current().holidays)
+            ],
+            "reception_rules": sorted({roster.describe(s.kind, list(s.days)) for s in shifts}),
+        }
+        on_duty = [d.public() for d in on_duty_deputies(station.id, today, shifts)]
+    return {
+        "kind": scan.kind,
+        "scene": scene,
+        "station": station_out,
+        "deputy": scan.deputy.public() if scan.deputy else None,
+        "on_duty": on_duty,
+        "today": local_today().isoformat(),
+        "categories": [c.public() for c in active_categories()],
+        "subscribe_templates": {"reply": config["WECHAT_TEMPLATES"].reply},
+        "limits": {
+            "content_max_chars": config["CONTENT_MAX_CHARS"],
+            "max_photos": config["MAX_PHOTOS"],
+            "max_upload_bytes": config["MAX_UPLOAD_BYTES"],
+        },
+    }
+
+
