@@ -73,7 +73,6 @@ class Stack:
             WECHAT_SANDBOX_URL=self.sandbox_url,
             PUBLIC_URL=self.web_url,
             LOG_LEVEL="WARNING",
-            BENCH_FLOOR="1",
             SWEEP_GRACE_SECONDS="30",
             # Limits stay on (their cost is part of intake) but high enough for the load.
             RATE_LIMIT_SUBMIT_CITIZEN="100000/minute",
@@ -118,7 +117,7 @@ class Stack:
                 "noeviction",
             ],
         )
-        # The sandbox under gunicorn, not `python -m server.wechat.sandbox`: Werkzeug's server
+        # The sandbox under gunicorn, not `python -m wechat_sandbox`: Werkzeug's server
         # closes every connection, so each msg_sec_check would open a new TCP connection, which
         # WeChat's own servers (keep-alive) never make us do. One process: its state is memory.
         self.processes["sandbox"] = self._spawn(
@@ -139,7 +138,7 @@ class Stack:
                 "75",
                 "--log-level",
                 "warning",
-                "server.wechat.sandbox.app:create_sandbox_app()",
+                "wechat_sandbox.app:create_sandbox_app()",
             ],
         )
         wait_http(f"{self.sandbox_url}/sandbox/faults")
@@ -171,7 +170,7 @@ class Stack:
                 str(self.web_threads),
                 "--log-level",
                 "warning",
-                "server.wsgi:app",
+                "bench.floor:create_bench_app()",
             ],
         )
         wait_http(f"{self.web_url}/api/v1/openapi.json")
@@ -194,7 +193,7 @@ class Stack:
         if not hasattr(self, "_app"):
             from server import create_app
 
-            os.environ.update({k: v for k, v in self.env.items() if k != "BENCH_FLOOR"})
+            os.environ.update(self.env)
             self._app = create_app()
         return self._app
 

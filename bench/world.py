@@ -162,6 +162,6 @@ class World:
 
 
 def _template(stack: Stack, kind: str) -> str:
-    from server.wechat.sandbox import defaults
+    from wechat_sandbox import defaults
 
     return {"new_item": defaults.TEMPLATE_NEW_ITEM, "reply": defaults.TEMPLATE_REPLY}[kind]

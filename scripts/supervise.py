@@ -117,7 +117,7 @@ class Supervisor:
                 "微信沙箱",
                 [
                     str(VENV / "python"),
-                    *f"-m server.wechat.sandbox --host {host} --port {sandbox_port}".split(),
+                    *f"-m wechat_sandbox --host {host} --port {sandbox_port}".split(),
                 ],
                 check_url=f"http://{local}:{sandbox_port}/sandbox/faults",
             )

@@ -8,8 +8,8 @@ import os
 from flask import Flask
 
 from server.api.errors import guard_api, register_error_handlers
-from server.config import load_config
 from server.platform.db import db, init_database, migrate
+from server.settings import load_config
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
 
@@ -21,7 +21,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese as is in JSON answers
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
+        level=app.config["LOG_LEVEL"],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
@@ -60,11 +60,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.admin import init_admin
 
     init_admin(app)  # the staff dashboard under /admin (its own CSRF check; /api/ is exempt)
-
-    if os.environ.get("BENCH_FLOOR"):
-        from server.benchfloor import init_floor
-
-        init_floor(app)
 
     # Registered last so our JSON error shape wins over flask-smorest's.
     register_error_handlers(app)

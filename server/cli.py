@@ -20,7 +20,6 @@ from server.platform.db import db
 log = logging.getLogger(__name__)
 
 
-
 def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(seed_demo_command)
@@ -63,7 +62,7 @@ def calendar_seed() -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="write scenes, invites, login here")
 def seed_demo_command(out: str | None) -> None:
     """Create the demo stations, deputies and admin (idempotent) and fresh invite codes."""
-    from server.seed import seed_demo
+    from server.demo import seed_demo
 
     previous = {}
     if out and Path(out).exists():

@@ -30,7 +30,7 @@ from server.platform.queue import get_queue
 from server.platform.redis import stop_embedded_redis
 from server.routing import workdays
 from server.seed import seed_categories
-from server.wechat.sandbox.testing import start_sandbox
+from wechat_sandbox.testing import start_sandbox
 
 BACKEND = os.environ.get("LZ_TEST_BACKEND", "embedded")
 RUN_ID = uuid.uuid4().hex[:8]

@@ -13,8 +13,8 @@ from PIL import Image
 from server.platform.clock import local_today
 from server.platform.db import db
 from server.routing import workdays
-from server.wechat.sandbox import sandbox_code_text
 from tests import factories
+from wechat_sandbox import sandbox_code_text
 
 
 def decode(path: Path) -> str:

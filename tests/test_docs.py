@@ -59,7 +59,7 @@ def test_the_miniprogram_readme_matches_the_code():
     assert listed == pages
     for name in re.findall(r"`(test/[\w./-]+)`", readme):
         assert (ROOT / "miniprogram" / name).exists(), name
-    config = (ROOT / "server" / "config.py").read_text()
+    config = (ROOT / "server" / "settings.py").read_text()
     for setting in set(re.findall(r"`(WECHAT_[A-Z_]+)", readme)):
         assert f'"{setting}' in config or f"{setting}" in config, setting
     assert "binds 127.0.0.1 today" not in readme  # HOST=0.0.0.0 exists

@@ -16,7 +16,7 @@ import pytest
 import redis
 import requests
 
-from server.config import load_config
+from server.settings import load_config
 from tests.conftest import BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent

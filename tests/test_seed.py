@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from server.demo import DEMO_SHIFT_NOTE, seed_demo
 from server.models import (
     Assignment,
     AuditLog,
@@ -22,7 +23,6 @@ from server.models import (
 from server.platform.clock import utcnow
 from server.platform.db import db
 from server.routing import roster
-from server.seed import DEMO_SHIFT_NOTE, seed_demo
 from server.tasks.sweeper import run_sweep
 
 MODELS = (Message, Assignment, Reply, Event, Notification, WalkIn, Citizen, AuditLog)

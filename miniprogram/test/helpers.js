@@ -1,6 +1,6 @@
 /**
  * Rendering our pages and components with miniprogram-simulate (official WXML compiler, jsdom),
- * plus the fake server's canned answers shaped like the real server's (server/intake/present.py).
+ * plus the fake server's canned answers shaped like the real server's (server/api/present.py).
  */
 const path = require('path')
 const { server, order } = require('./wx-mock')

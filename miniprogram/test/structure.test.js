@@ -20,8 +20,8 @@ function walk(dir, ext, out) {
 }
 
 test("app.json lists exactly the pages the server's WeChat sandbox treats as published", () => {
-  // server/wechat/sandbox/defaults.py PAGES: notices and codes may only point at these.
-  const defaults = fs.readFileSync(path.join(ROOT, '..', 'server/wechat/sandbox/defaults.py'), 'utf8')
+  // wechat_sandbox/defaults.py PAGES: notices and codes may only point at these.
+  const defaults = fs.readFileSync(path.join(ROOT, '..', 'wechat_sandbox/defaults.py'), 'utf8')
   const block = /PAGES = \(([\s\S]*?)\)/.exec(defaults)[1]
   const published = block.match(/"([^"]+)"/g).map((s) => s.slice(1, -1))
   expect(appJson.pages.slice().sort()).toEqual(published.slice().sort())

@@ -7,7 +7,6 @@ module of its own that adds its routes to it.
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from flask import Blueprint, Flask, Response, request
@@ -41,28 +40,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-# Settings of the dashboard: (environment variable, default). Read once at start-up.
-SETTINGS = {
-    # Signed out after this long without a request (the live overview's polling counts: an open
-    # overview is someone at the desk), and in any case this long after signing in.
-    "ADMIN_IDLE_MINUTES": 120,
-    "ADMIN_SESSION_HOURS": 12,
-    # Failed sign-ins per username and address before that pair has to wait, and per address
-    # across all usernames (one office behind one address makes a few mistakes a morning).
-    "LOGIN_MAX_FAILURES": 5,
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 30,
-    "LOGIN_LOCK_MINUTES": 15,
-    # How often the open overview asks for news (milliseconds).
-    "ADMIN_POLL_MS": 3000,
-}
-
 
 def init_admin(app: Flask) -> None:
-    for key, default in SETTINGS.items():
-        value = os.environ.get(key)
-        app.config.setdefault(key, type(default)(value) if value else default)
-    app.config.setdefault("POSTER_FONT", os.environ.get("POSTER_FONT") or None)
-    app.config.setdefault("POSTER_FONT_BOLD", os.environ.get("POSTER_FONT_BOLD") or None)
     # Flask's own default is None (a key that exists): setdefault would never set it.
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

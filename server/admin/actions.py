@@ -9,9 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-
-from server.events import record
 from server.handling import answers, decisions
 from server.intake.submission import new_tracking_no
 from server.models import (
@@ -23,12 +20,13 @@ from server.models import (
     WalkIn,
 )
 from server.models.audit import audit
+from server.models.event import record
 from server.models.lifecycle import MoveConflict, MoveRefused, move
-from server.notices import consent
+from server.notices import outbox
 from server.platform.clock import utcnow
 from server.platform.crypto import decrypt_phone, encrypt_phone
 from server.platform.db import db
-from server.platform.queue import after_commit, enqueue_notice
+from server.platform.queue import after_commit, enqueue_route
 from server.routing.router import assign
 
 DEPUTY_NOTICES = ("new_item", "reminder", "reopened", "followup")
@@ -115,40 +113,19 @@ def staff_reply(message: Message, staff: StaffUser, content: str):
 
 
 def retry_notice(notice: Notification, staff: StaffUser) -> None:
-    """Put a notice that did not go out back in the outbox, with a fresh consent credit; it is
-    sent once this commits."""
-    if notice.status not in ("failed", "no_consent", "no_recipient"):
-        raise ActionError("该通知不需要重发")
+    """Put a notice that did not go out back in the outbox; it is sent once this commits."""
+    recipient = notice.citizen_id
     if notice.kind in DEPUTY_NOTICES and notice.deputy_id:
         # The deputy may have bound WeChat since: send to whoever answers as them now.
         deputy = db.session.get(Deputy, notice.deputy_id)
-        notice.citizen_id = deputy.citizen_id if deputy else None
-        if notice.citizen_id is None:
+        recipient = deputy.citizen_id if deputy else None
+        if recipient is None:
             raise ActionError("该代表尚未绑定微信，无法发送；请先为代表生成邀请码完成绑定")
-    if notice.citizen_id is None:
-        raise ActionError("该事项没有可接收通知的微信用户（来访登记请电话告知）")
-    result = db.session.execute(
-        update(Notification)
-        .where(Notification.id == notice.id, Notification.status == notice.status)
-        .values(
-            status="pending",
-            next_attempt_at=None,
-            errcode=None,
-            errmsg=None,
-            citizen_id=notice.citizen_id,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    try:
+        outbox.requeue(notice, recipient)
+    except outbox.NotRequeued as exc:
         db.session.rollback()
-        raise ActionError("该通知的状态刚刚变化，请刷新页面后再操作")
-    if not consent.spend(notice.citizen_id, notice.template_id):
-        db.session.rollback()
-        raise ActionError(
-            "对方没有剩余的订阅次数，微信不允许再发送；请提醒其在小程序中点“允许”接收通知"
-        )
-    after_commit(db.session(), enqueue_notice, notice.id)
+        raise ActionError(str(exc)) from None
     record(
         "notice_retry",
         notice.message_id,
@@ -200,8 +177,9 @@ class Visit:
 
 
 def create_walk_in(visit: Visit, staff: StaffUser) -> Message:
-    """Enter a visit in the ledger. Unless answered on the spot the caller enqueues routing; the
-    receiving deputy, if any, is made the target so the roster's choice does not override them."""
+    """Enter a visit in the ledger. Unless answered on the spot it is routed once this commits;
+    the receiving deputy, if any, is made the target so the roster's choice does not override
+    them."""
     now = utcnow()
     message = Message(
         tracking_no=_tracking_no(),
@@ -240,6 +218,8 @@ def create_walk_in(visit: Visit, staff: StaffUser) -> Message:
             message.routed_at = now
         answers.answer(message, visit.answer, "staff", staff.id, on_the_spot=True, **_staff(staff))
         decisions.close(message, "staff", staff.id, "on_the_spot", **_staff(staff))
+    else:
+        after_commit(db.session(), enqueue_route, message.id)
     audit(
         "walk_in_created",
         f"message:{message.id}",

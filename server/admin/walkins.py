@@ -12,7 +12,6 @@ from server.admin.forms import MIN_DATE, parse_id, parse_int, text
 from server.models import Category, Message, WalkIn
 from server.platform.clock import LOCAL, utcnow
 from server.platform.db import db
-from server.platform.queue import enqueue_route
 
 PHONE = re.compile(r"^[0-9+\- ]{5,20}$")
 
@@ -117,7 +116,6 @@ def walkin_create():
     )
     message = actions.create_walk_in(visit, g.staff)
     if message.status == "received":
-        enqueue_route(message.id)
         flash(f"来访登记已保存（编号 {message.tracking_no}），正在交办代表", "success")
     else:
         flash(f"来访登记已保存（编号 {message.tracking_no}），已当场答复办结", "success")

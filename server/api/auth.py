@@ -7,12 +7,12 @@ takes effect at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
 from flask import current_app, g, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from server.identity.login import Caller
 from server.models import Citizen, Deputy
 from server.platform.db import db
 from server.platform.errors import ApiError
@@ -22,15 +22,6 @@ TOKEN_SALT = "api-token-v1"
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: the signed token's citizen, checked against the database once per
-    process (see _known_callers), so the hot path makes no query for it."""
-
-    id: int
-    openid: str
 
 
 def issue_token(citizen: Citizen | Caller) -> str:

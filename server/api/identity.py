@@ -5,16 +5,17 @@ from __future__ import annotations
 from flask import current_app
 from marshmallow import fields
 
-from server.api.auth import Caller, bound_deputy, issue_token
+from server.api.auth import bound_deputy, issue_token
 from server.api.openapi import Blueprint, error_responses
 from server.api.schemas import RequestSchema, text
-from server.identity.login import sign_in
+from server.identity.login import Caller, sign_in
 from server.models import Citizen
 from server.platform.db import db
 from server.platform.errors import validation_error
 from server.platform.limits import per_ip
 
 blp = Blueprint("identity", __name__, description="登录")
+
 
 class LoginIn(RequestSchema):
     code = text(128, "登录凭证")

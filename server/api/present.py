@@ -179,5 +179,3 @@ def scan_view(scan: Scan, scene: str) -> dict:
             "max_upload_bytes": config["MAX_UPLOAD_BYTES"],
         },
     }
-
-

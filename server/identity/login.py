@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.exc import IntegrityError
 
 from server.models import Citizen
@@ -14,6 +16,15 @@ from server.wechat.client import WeChatError
 # code2session answers that mean "this code is no good": ask the phone for a new one.
 # 41008 is "missing code": WeChat's answer to an empty js_code.
 BAD_CODE_ERRCODES = {40029, 40163, 40226, 41008}
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: a signed-in WeChat identity (the API checks its token against the
+    database once per process, so the hot path makes no query for it)."""
+
+    id: int
+    openid: str
 
 
 def sign_in(code: str) -> Citizen:

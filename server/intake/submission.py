@@ -13,10 +13,10 @@ from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
-from server.api.auth import Caller
-from server.events import record
+from server.identity.login import Caller
 from server.intake import scenes, wordlist
 from server.models import Message, Upload
+from server.models.event import record
 from server.notices import consent
 from server.platform.clock import local_today, utcnow
 from server.platform.crypto import encrypt_phone

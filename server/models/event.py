@@ -52,10 +52,16 @@ _events = Event.__table__
 
 
 def record(
-    kind: str, message_id: int | None, actor: str, actor_id: int | None = None, **data
+    kind: str,
+    message_id: int | None,
+    actor: str,
+    actor_id: int | None = None,
+    at: datetime | None = None,
+    **data,
 ) -> int:
     """Insert the event now, in the caller's transaction (a plain INSERT, no unit-of-work
-    bookkeeping), and return its id."""
+    bookkeeping), and return its id. `at` backdates it (the demo's history, written as it
+    happened); everything live happens now."""
     statement = (
         insert(_events)
         .values(
@@ -64,7 +70,7 @@ def record(
             actor=actor,
             actor_id=actor_id,
             data=data,
-            created_at=utcnow(),
+            created_at=at or utcnow(),
         )
         .returning(_events.c.id)
     )

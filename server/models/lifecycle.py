@@ -10,6 +10,7 @@ New stages (units, suggestions, call-backs) add statuses and rows here, not code
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -120,16 +121,26 @@ def allowed(name: str, status: str, actor: str) -> bool:
     return True
 
 
-def move(message, name: str, actor: str, actor_id: int | None = None, *, values=None, **data):
+def move(
+    message,
+    name: str,
+    actor: str,
+    actor_id: int | None = None,
+    *,
+    values=None,
+    at: datetime | None = None,
+    **data,
+):
     """Move `message` along `name` in the caller's transaction; returns the Event id.
 
     `values` are other columns written by the same UPDATE (closed_at, routed_at ...); `data`
     goes into the Event. The caller commits. Raises MoveRefused or MoveConflict (after which
-    the caller must roll back: nothing of the move was written).
+    the caller must roll back: nothing of the move was written). `at` backdates the move (only
+    the demo's history, which replays the past through the same table).
     """
     found = step(name, message.status, actor)
     target = found.target or message.status
-    now = utcnow()
+    now = at or utcnow()
     columns = {"status": target, "updated_at": now, **(values or {})}
     model = type(message)
     result = db.session.execute(
@@ -143,4 +154,4 @@ def move(message, name: str, actor: str, actor_id: int | None = None, *, values=
     # Keep the object in step without marking it dirty (no second UPDATE at flush).
     for key, value in columns.items():
         set_committed_value(message, key, value)
-    return record(found.event, message.id, actor, actor_id, **data)
+    return record(found.event, message.id, actor, actor_id, at=at, **data)

@@ -91,8 +91,6 @@ def _failed(notice: Notification, recipient: Citizen, exc: WeChatError) -> str:
             exc.errmsg,
             next_attempt_at=utcnow() + timedelta(seconds=delay),
         )
-        from server.platform.queue import enqueue_notice
-
         enqueue_notice(notice.id, delay=delay)
         return status
     log.warning("notice %s failed for good: %s", notice.id, exc)

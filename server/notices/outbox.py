@@ -5,11 +5,13 @@ by a job enqueued once that transaction commits. Nothing outside this package en
 from __future__ import annotations
 
 from flask import current_app
+from sqlalchemy import update
 
 from server.models import Message, Notification
 from server.models.event import record
 from server.notices import consent
 from server.notices.layouts import KINDS, build_data, message_values, template_attr
+from server.platform.clock import utcnow
 from server.platform.db import db
 from server.platform.queue import after_commit, enqueue_notice
 
@@ -87,6 +89,43 @@ def reachable(citizen_id: int | None, kind: str = "reply") -> bool:
         return False
     template_id = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(kind))
     return consent.available(citizen_id, template_id)
+
+
+class NotRequeued(Exception):
+    """Why a notice can't go out again, in Chinese."""
+
+
+# What did not go out and may be tried again by a person.
+REQUEUEABLE = ("failed", "no_consent", "no_recipient")
+
+
+def requeue(notice: Notification, recipient_id: int | None) -> None:
+    """Put a notice that did not go out back in the outbox, to `recipient_id` (a deputy may have
+    bound WeChat since), with a fresh consent credit; it is sent once the caller commits."""
+    if notice.status not in REQUEUEABLE:
+        raise NotRequeued("该通知不需要重发")
+    if recipient_id is None:
+        raise NotRequeued("该事项没有可接收通知的微信用户（来访登记请电话告知）")
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.id == notice.id, Notification.status == notice.status)
+        .values(
+            status="pending",
+            next_attempt_at=None,
+            errcode=None,
+            errmsg=None,
+            citizen_id=recipient_id,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotRequeued("该通知的状态刚刚变化，请刷新页面后再操作")
+    if not consent.spend(recipient_id, notice.template_id):
+        raise NotRequeued(
+            "对方没有剩余的订阅次数，微信不允许再发送；请提醒其在小程序中点“允许”接收通知"
+        )
+    after_commit(db.session(), enqueue_notice, notice.id)
 
 
 def record_outcome(notice: Notification) -> None:

@@ -15,21 +15,6 @@ from flask_limiter import Limiter
 
 from server.platform.redis import embedded_paths
 
-DEFAULTS = {
-    "RATE_LIMIT_LOGIN_IP": "60/minute",
-    # Valid submissions per identity (count_submission): typos don't count...
-    "RATE_LIMIT_SUBMIT_CITIZEN": "5/minute;30/hour;100/day",
-    # ... but every attempt counts here, so a script can't hammer validation either.
-    "RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN": "30/minute;300/day",
-    "RATE_LIMIT_SUBMIT_IP": "3000/minute",
-    "RATE_LIMIT_UPLOAD_CITIZEN": "30/minute;300/day",
-    "RATE_LIMIT_UPLOAD_IP": "3000/minute",
-    "RATE_LIMIT_WRITE_CITIZEN": "30/minute",  # follow-ups, ratings, replies, bind, consents
-    # Invite codes tried from one address, whoever signs in there: a new WeChat identity per
-    # guess gets past the per-identity limit. A room of deputies binding together fits in it.
-    "RATE_LIMIT_BIND_IP": "20/minute;200/day",
-}
-
 
 def _ip() -> str:
     return f"ip:{request.remote_addr or '-'}"
@@ -85,8 +70,6 @@ def _storage_uri(app: Flask) -> str:
 
 
 def init_limits(app: Flask) -> None:
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.config.setdefault("RATELIMIT_STORAGE_URI", _storage_uri(app))
     # Our namespace for the counters (the limits library would use "LIMITS:").
     app.config.setdefault(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func
 
-from server.events import record
 from server.models import AWAITING_DEPUTY, Assignment, Deputy, Message, StationMember
+from server.models.event import record
 from server.models.lifecycle import MoveConflict, move
 from server.notices.outbox import queue_notice
 from server.platform.clock import local_today, utcnow

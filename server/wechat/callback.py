@@ -24,13 +24,15 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from server.config import SANDBOX_PUSH_TOKEN
-from server.events import record
 from server.identity.login import citizen_for
 from server.models import Notification
+from server.models.event import record
 from server.notices import consent
 from server.platform.db import db
 from server.platform.redis import get_redis
+from server.settings import SANDBOX
+
+SANDBOX_PUSH_TOKEN = SANDBOX["push_token"]
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat_callback", __name__)

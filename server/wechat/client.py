@@ -84,7 +84,16 @@ class GuardedWeChatClient(WeChatClient):
 
     MAX_TOKEN_REFETCH = 1
 
-    def __init__(self, appid, secret, *, base_url: str = WECHAT_BASE, session=None, timeout=5.0):
+    def __init__(
+        self,
+        appid,
+        secret,
+        *,
+        base_url: str = WECHAT_BASE,
+        session=None,
+        timeout=5.0,
+        ca_bundle: str | None = None,
+    ):
         super().__init__(appid, secret, session=session, timeout=timeout)
         self.base_url = base_url.rstrip("/")
         # wechatpy keeps base URLs per API object; point them all at base_url.
@@ -93,7 +102,7 @@ class GuardedWeChatClient(WeChatClient):
         self._local = threading.local()
         # Read proxy settings from the environment once, not on every call (requests would).
         self._http.proxies = urllib.request.getproxies()
-        self._http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or True
+        self._http.verify = ca_bundle or True
         self._http.trust_env = False
 
     def fetch_access_token(self):
@@ -145,6 +154,7 @@ def _build_client() -> GuardedWeChatClient:
         base_url=base_url,
         session=storage,
         timeout=config["WECHAT_TIMEOUT"],
+        ca_bundle=config["REQUESTS_CA_BUNDLE"],
     )
 
 

@@ -12,9 +12,9 @@ from PIL import Image
 from server.models import DutyShift
 from server.platform.clock import local_today
 from server.platform.db import db
-from server.wechat.sandbox import sandbox_code_text
 from tests.admin.conftest import SCREENSHOTS, browser_sign_in
 from tests.test_loop import bind_deputy, submit
+from wechat_sandbox import sandbox_code_text
 
 
 def test_a_new_item_appears_live_and_reassigning_notifies_the_new_deputy(page, live, world):

@@ -19,12 +19,14 @@ import time
 import pytest
 from wechatpy.crypto import WeChatCrypto
 
-from server.config import SANDBOX_PUSH_TOKEN, load_config
 from server.models import Citizen, ConsentCredit
 from server.notices import consent
 from server.platform.db import db
+from server.settings import SANDBOX, load_config
 from tests.served import Gunicorn
 from tests.test_callback import AES_KEY, popup_xml
+
+SANDBOX_PUSH_TOKEN = SANDBOX["push_token"]
 
 
 def sign(token: str, *parts: str) -> str:

@@ -1,7 +1,8 @@
 """The floor for benchmarks (./scripts/bench): the least an intake endpoint can do in this stack.
 
 Flask + marshmallow validation of a small JSON body + one INSERT ... RETURNING with SQLAlchemy
-Core. Registered only when BENCH_FLOOR is set; never in a deployment.
+Core. The benchmark stack serves `bench.floor:create_bench_app()`: the product's app with this
+endpoint added. The product itself never carries it.
 """
 
 from __future__ import annotations
@@ -47,3 +48,12 @@ def init_floor(app: Flask) -> None:
     with app.app_context():
         metadata.create_all(db.engine)
     app.register_blueprint(bp)
+
+
+def create_bench_app() -> Flask:
+    """What gunicorn serves during a benchmark: the product's app, plus the floor."""
+    from server import create_app
+
+    app = create_app()
+    init_floor(app)
+    return app

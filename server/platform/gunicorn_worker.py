@@ -16,16 +16,18 @@ gunicorn.conf.py names this class as the worker. The three values come from the 
 from __future__ import annotations
 
 import errno
-import os
 import time
 
 from gunicorn.http.errors import NoMoreData
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-CLIENT_READ_TIMEOUT = float(os.environ.get("GUNICORN_CLIENT_READ_TIMEOUT", "10"))
-CLIENT_MIN_RATE = float(os.environ.get("GUNICORN_CLIENT_MIN_RATE", "1024"))  # bytes a second
-CLIENT_RATE_GRACE = float(os.environ.get("GUNICORN_CLIENT_RATE_GRACE", "5"))
+from server.settings import read
+
+_settings = read()
+CLIENT_READ_TIMEOUT = _settings["GUNICORN_CLIENT_READ_TIMEOUT"]
+CLIENT_MIN_RATE = _settings["GUNICORN_CLIENT_MIN_RATE"]  # bytes a second
+CLIENT_RATE_GRACE = _settings["GUNICORN_CLIENT_RATE_GRACE"]
 
 
 class PacedUnreader(SocketUnreader):

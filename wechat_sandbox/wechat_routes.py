@@ -7,11 +7,11 @@ import time
 
 from flask import Blueprint, Response, jsonify, request
 
-from server.wechat.sandbox.datatypes import check_data
-from server.wechat.sandbox.errors import WeChatError, new_rid
-from server.wechat.sandbox.qr import render_code_png, sandbox_code_text
-from server.wechat.sandbox.seccheck import detail, judge
-from server.wechat.sandbox.state import SandboxState, get_state
+from wechat_sandbox.datatypes import check_data
+from wechat_sandbox.errors import WeChatError, new_rid
+from wechat_sandbox.qr import render_code_png, sandbox_code_text
+from wechat_sandbox.seccheck import detail, judge
+from wechat_sandbox.state import SandboxState, get_state
 
 bp = Blueprint("wechat", __name__)
 

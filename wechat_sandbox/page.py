@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from server.wechat.sandbox.state import SandboxState
+from wechat_sandbox.state import SandboxState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from server.wechat.sandbox import push
-from server.wechat.sandbox.config import SandboxConfig
-from server.wechat.sandbox.errors import ControlError, WeChatError
+from wechat_sandbox import push
+from wechat_sandbox.config import SandboxConfig
+from wechat_sandbox.errors import ControlError, WeChatError
 
 log = logging.getLogger(__name__)
 

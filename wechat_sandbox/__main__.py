@@ -1,4 +1,4 @@
-"""`python -m server.wechat.sandbox --host 127.0.0.1 --port 8001`: the sandbox on its own."""
+"""`python -m wechat_sandbox --host 127.0.0.1 --port 8001`: the sandbox on its own."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import os
 
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from server.wechat.sandbox.app import create_sandbox_app
+from wechat_sandbox.app import create_sandbox_app
 
-log = logging.getLogger("server.wechat.sandbox")
+log = logging.getLogger("wechat_sandbox")
 
 
 class KeepAliveHandler(WSGIRequestHandler):

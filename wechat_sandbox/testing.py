@@ -9,8 +9,8 @@ import requests
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from server.wechat.sandbox.app import create_sandbox_app
-from server.wechat.sandbox.state import EXTENSION, SandboxState
+from wechat_sandbox.app import create_sandbox_app
+from wechat_sandbox.state import EXTENSION, SandboxState
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -14,9 +14,9 @@ from flask import Flask, request
 from werkzeug.serving import make_server
 
 if TYPE_CHECKING:
-    from server.wechat.sandbox.testing import SandboxServer
+    from wechat_sandbox.testing import SandboxServer
 
-# Let a bare `pytest tests/sandbox` import the project, before any project-wide pytest config.
+# Let a bare `pytest wechat_sandbox/tests` import the project, before any project config.
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    from server.wechat.sandbox.testing import start_sandbox
+    from wechat_sandbox.testing import start_sandbox
 
     server = start_sandbox()
     yield server
@@ -34,7 +34,7 @@ def sandbox() -> Iterator[SandboxServer]:
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
     """A sandbox with custom settings (e.g. short lifetimes)."""
-    from server.wechat.sandbox.testing import start_sandbox
+    from wechat_sandbox.testing import start_sandbox
 
     servers: list[SandboxServer] = []
 

@@ -30,6 +30,7 @@ from server.models import (
     Station,
     WalkIn,
 )
+from server.models.lifecycle import move
 from server.platform.clock import LOCAL, local_today
 from server.platform.db import db
 
@@ -423,14 +424,16 @@ class _Writer:
             )
             db.session.add(assignment)
             db.session.flush()
-            message.status, message.routed_at = "routed", routed
             message.assigned_deputy_id = deputy.id
-            if not on_the_spot:
-                _event(
+            if on_the_spot:
+                message.routed_at = routed  # the receiving deputy answered there and then
+            else:
+                move(
                     message,
-                    "routed",
-                    routed,
+                    "route",
                     "system",
+                    values={"routed_at": routed},
+                    at=routed,
                     deputy_id=deputy.id,
                     deputy=deputy.name,
                     rule=past.rule,
@@ -445,17 +448,17 @@ class _Writer:
                 )
         if past.rejected:
             at, reason = hours(past.rejected[0]), past.rejected[1]
-            message.status, message.closed_at, message.assigned_deputy_id = "rejected", at, None
-            assignment.active, assignment.ended_at = False, at
-            _event(
+            move(
                 message,
-                "rejected",
-                at,
+                "reject",
                 "staff",
                 self.staff.id,
+                values={"closed_at": at, "assigned_deputy_id": None},
+                at=at,
                 reason=reason,
                 staff=self.staff.display_name,
             )
+            assignment.active, assignment.ended_at = False, at
         answers = list(past.answers)
         ratings = list(past.ratings)
         while answers:
@@ -474,9 +477,8 @@ class _Writer:
             if on_the_spot:
                 extra["on_the_spot"] = True
             actor_id = deputy.id if by == "deputy" else self.staff.id
-            _event(message, "replied", at, by, actor_id, reply_id=post.id, **extra)
-            message.status = "replied"
-            message.first_replied_at = message.first_replied_at or at
+            first = {} if message.first_replied_at else {"first_replied_at": at}
+            move(message, "answer", by, actor_id, values=first, at=at, reply_id=post.id, **extra)
             if citizen is not None:
                 status = past.reply_notice if message.first_replied_at == at else "sent"
                 self.notice(
@@ -488,13 +490,13 @@ class _Writer:
                     key=f"reply-{post.id}",
                 )
             if on_the_spot:
-                message.status, message.closed_at = "closed", at
-                _event(
+                move(
                     message,
-                    "closed",
-                    at,
+                    "close",
                     "staff",
                     self.staff.id,
+                    values={"closed_at": at},
+                    at=at,
                     reason="on_the_spot",
                     staff=self.staff.display_name,
                 )
@@ -503,25 +505,31 @@ class _Writer:
                 at = hours(after)
                 rate(message, citizen.id, score, comment, at)
                 if score == "unsatisfied":
-                    message.status = "reopened"
-                    _event(message, "reopened", at, "citizen", citizen.id)
+                    move(message, "reopen", "citizen", citizen.id, at=at)
                     self.notice(
                         message, "reopened", at, "sent", deputy=deputy, key=f"reopen-{number}"
                     )
                     if not answers:
                         self.remind(message, assignment, hours(after + 1))
                 else:
-                    message.status, message.closed_at = "closed", at
-                    _event(message, "closed", at, "citizen", citizen.id, reason="rated")
+                    move(
+                        message,
+                        "close",
+                        "citizen",
+                        citizen.id,
+                        values={"closed_at": at},
+                        at=at,
+                        reason="rated",
+                    )
         if past.closed_by_staff is not None:
             at = hours(past.closed_by_staff)
-            message.status, message.closed_at = "closed", at
-            _event(
+            move(
                 message,
-                "closed",
-                at,
+                "close",
                 "staff",
                 self.staff.id,
+                values={"closed_at": at},
+                at=at,
                 reason="staff",
                 note="",
                 staff=self.staff.display_name,

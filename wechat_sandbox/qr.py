@@ -8,7 +8,7 @@ from urllib.parse import quote
 import qrcode
 from PIL import Image
 
-from server.wechat.sandbox import defaults
+from wechat_sandbox import defaults
 
 CODE_URL = "https://mp.weixin.qq.com/a/sandbox"
 

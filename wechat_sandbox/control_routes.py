@@ -9,10 +9,10 @@ import re
 
 from flask import Blueprint, Response, jsonify, request
 
-from server.wechat.sandbox.errors import ControlError
-from server.wechat.sandbox.page import render_page
-from server.wechat.sandbox.push import parse_push_config
-from server.wechat.sandbox.state import Faults, get_state
+from wechat_sandbox.errors import ControlError
+from wechat_sandbox.page import render_page
+from wechat_sandbox.push import parse_push_config
+from wechat_sandbox.state import Faults, get_state
 
 bp = Blueprint("sandbox", __name__, url_prefix="/sandbox")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from server.wechat.sandbox import defaults
-from server.wechat.sandbox.datatypes import DATA_TYPES
+from wechat_sandbox import defaults
+from wechat_sandbox.datatypes import DATA_TYPES
 
 TEMPLATE_KINDS = ("one_time", "long_term")
 

@@ -23,8 +23,8 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import APILimitedException, WeChatClientException
 from wechatpy.utils import check_signature
 
-from server.wechat.sandbox import defaults, sandbox_code_text
-from server.wechat.sandbox.datatypes import EMPTY, EXCEEDS, INVALID, check_value
+from wechat_sandbox import defaults, sandbox_code_text
+from wechat_sandbox.datatypes import EMPTY, EXCEEDS, INVALID, check_value
 
 REPLY = defaults.TEMPLATE_REPLY  # one_time
 NEW_ITEM = defaults.TEMPLATE_NEW_ITEM  # long_term
@@ -737,7 +737,7 @@ def test_module_runs_and_logs_its_address():
         port = probe.getsockname()[1]
     env = {**os.environ, "SANDBOX_PORT": str(port)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "server.wechat.sandbox"],
+        [sys.executable, "-m", "wechat_sandbox"],
         cwd=ROOT,
         env=env,
         stderr=subprocess.PIPE,

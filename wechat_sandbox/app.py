@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-from server.wechat.sandbox import control_routes, wechat_routes
-from server.wechat.sandbox.config import SandboxConfig
-from server.wechat.sandbox.errors import ControlError, WeChatError
-from server.wechat.sandbox.qr import sandbox_code_text
-from server.wechat.sandbox.state import EXTENSION, SandboxState
+from wechat_sandbox import control_routes, wechat_routes
+from wechat_sandbox.config import SandboxConfig
+from wechat_sandbox.errors import ControlError, WeChatError
+from wechat_sandbox.qr import sandbox_code_text
+from wechat_sandbox.state import EXTENSION, SandboxState
 
 __all__ = ["create_sandbox_app", "sandbox_code_text"]
 

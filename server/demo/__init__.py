@@ -1,0 +1,129 @@
+"""The demo ./scripts/run shows: two stations, four deputies, a roster that matches the station's
+notice, an admin, fresh invite codes, and four weeks of history (history.py)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from server.demo.history import seed_history
+from server.identity.binding import issue_invite
+from server.models import (
+    Deputy,
+    DutyShift,
+    StaffUser,
+    Station,
+    StationMember,
+)
+from server.platform.clock import local_today, utcnow
+from server.platform.db import db
+from server.routing import roster
+from server.seed import seed_calendar, seed_categories
+
+JINZHU = "金竹社区人大代表联络站"
+CHENGDONG = "城东街道代表之家"
+# 逢六 at 金竹: the three resident deputies take one of the 6th, 16th and 26th each.
+JINZHU_ROSTER = {"王建国": [6], "李秀兰": [16], "陈志强": [26]}
+DEMO_SHIFT_NOTE = "演示数据：今天不是逢六接待日，临时安排王建国代表值班，方便体验扫码留言"
+
+
+def _demo_duty(station: Station, deputy: Deputy, now: datetime) -> None:
+    """Someone is on duty today at 金竹 whatever the date, as ./scripts/demo needs: on a 逢六 day
+    the roster itself; otherwise one extra shift for today only, saying what it is."""
+    today = local_today(now)
+    shifts = list(
+        db.session.scalars(db.select(DutyShift).where(DutyShift.station_id == station.id))
+    )
+    extra = [s for s in shifts if s.note == DEMO_SHIFT_NOTE]
+    regular = [
+        roster.Shift(s.deputy_id, s.kind, tuple(s.days), s.starts_on, s.ends_on)
+        for s in shifts
+        if s.note != DEMO_SHIFT_NOTE
+    ]
+    for row in extra:
+        db.session.delete(row)
+    if not roster.on_duty(regular, today):
+        db.session.add(
+            DutyShift(
+                station_id=station.id,
+                deputy_id=deputy.id,
+                kind="dates",
+                days=[today.isoformat()],
+                note=DEMO_SHIFT_NOTE,
+            )
+        )
+
+
+def seed_demo(admin_password: str | None = None, now: datetime | None = None) -> dict:
+    """Idempotent: a second run finds the demo, keeps someone on duty today and only issues
+    fresh invite codes; the history is written once."""
+    now = now or utcnow()
+    seed_categories()
+    seed_calendar()
+    station = db.session.scalar(db.select(Station).where(Station.name == JINZHU))
+    if station is None:
+        station = Station(
+            name=JINZHU,
+            address="金竹西路 18 号社区服务中心二楼",
+            reception_note=(
+                "每月逢六（6日、16日、26日）上午 9:00—11:30 代表轮流接待；其他时间扫码留言"
+            ),
+        )
+        second = Station(
+            name=CHENGDONG,
+            address="城东街道办事处一楼",
+            reception_note="每月 10 日、20 日上午代表接待；其他时间扫码留言",
+        )
+        db.session.add_all([station, second])
+        db.session.flush()
+        people = [
+            Deputy(name="王建国", level="县", expertise=["城建环保"], title="金竹社区党委书记"),
+            Deputy(name="李秀兰", level="市", expertise=["教科文卫"], title="金竹小学校长"),
+            Deputy(name="陈志强", level="乡", expertise=["社会治理", "法制"], title="执业律师"),
+            Deputy(name="赵丽华", level="县", expertise=["经济"], title="城东商会副会长"),
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        for deputy in people[:3]:
+            db.session.add(StationMember(station_id=station.id, deputy_id=deputy.id))
+            days = JINZHU_ROSTER[deputy.name]
+            db.session.add(
+                DutyShift(station_id=station.id, deputy_id=deputy.id, kind="monthly", days=days)
+            )
+        db.session.add(StationMember(station_id=second.id, deputy_id=people[3].id))
+        db.session.add(
+            DutyShift(station_id=second.id, deputy_id=people[3].id, kind="monthly", days=[10, 20])
+        )
+        db.session.flush()
+    wang = db.session.scalar(
+        db.select(Deputy)
+        .join(StationMember, StationMember.deputy_id == Deputy.id)
+        .where(StationMember.station_id == station.id)
+        .order_by(Deputy.id)
+        .limit(1)
+    )
+    if wang is not None:
+        _demo_duty(station, wang, now)
+    password = None
+    admin = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
+    if admin is None:
+        password = admin_password or secrets.token_urlsafe(9)
+        admin = StaffUser(username="admin", display_name="系统管理员", role="admin")
+        admin.set_password(password)
+        db.session.add(admin)
+    db.session.flush()
+    seed_history(now, admin)
+    deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
+    # The operator's invites, like `flask invite create`: good for moving a bound deputy too
+    # (the demo binds again whenever the sandbox was restarted with its users).
+    invites = {d.id: issue_invite(d, by_admin=True) for d in deputies}
+    db.session.commit()
+    stations = list(db.session.scalars(db.select(Station).order_by(Station.id)))
+    return {
+        "stations": [{"name": s.name, "scene": s.scene} for s in stations],
+        "deputies": [
+            {"name": d.name, "level": d.level, "scene": d.scene, "invite_code": invites[d.id].code}
+            for d in deputies
+        ],
+        "admin": {"username": "admin", "password": password},
+    }
