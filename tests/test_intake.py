@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 
 import pytest
 from PIL import Image
@@ -13,12 +12,7 @@ from server.platform.clock import local_today
 from server.platform.db import db
 from server.platform.queue import get_queue
 from tests import factories
-
-
-def png_bytes(size=(64, 48), color=(200, 30, 30)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format="PNG")
-    return out.getvalue()
+from tests.support.helpers import assert_error, png_bytes, post_message
 
 
 @pytest.fixture
@@ -36,30 +30,6 @@ def station(live):
     return info
 
 
-def submit(live, token, at, key=None, **overrides):
-    body = {
-        "scene": at,
-        "category": "城乡建设",
-        "content": "金竹西路的路灯坏了一个月了",
-        "anonymous": False,
-    }
-    body.update(overrides)
-    headers = {"Idempotency-Key": key or uuid.uuid4().hex}
-    return live.api("POST", "/messages", token, json=body, headers=headers)
-
-
-def assert_error(response, status, code=None, field=None):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    error = response.json()["error"]
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in error["message"]), error  # Chinese
-    if code:
-        assert error["code"] == code, error
-    if field:
-        assert field in error.get("fields", {}), error
-    return error
-
-
 def test_scan_login_consent_upload_submit_is_stored_and_queued(live, station):
     openid, token = live.citizen("张大爷")
     scan = live.api("GET", f"/scan/{station['scene']}").json()
@@ -75,7 +45,7 @@ def test_scan_login_consent_upload_submit_is_stored_and_queued(live, station):
         "POST", "/uploads", token, files={"file": ("light.png", png_bytes(), "image/png")}
     )
     assert upload.status_code == 201, upload.text
-    response = submit(
+    response = post_message(
         live,
         token,
         station["scene"],
@@ -122,7 +92,7 @@ def test_scanning_a_deputy_code_targets_that_deputy(live, station):
     scan = live.api("GET", f"/scan/{station['deputy_scene']}").json()
     assert scan["kind"] == "deputy" and scan["deputy"]["name"] == "王建国"
     assert scan["station"]["name"] == "金竹社区人大代表联络站"
-    created = submit(live, token, station["deputy_scene"]).json()
+    created = post_message(live, token, station["deputy_scene"]).json()
     with live.app.app_context():
         message = db.session.get(Message, created["id"])
         assert message.channel == "deputy_code"
@@ -131,11 +101,13 @@ def test_scanning_a_deputy_code_targets_that_deputy(live, station):
 
 def test_same_idempotency_key_gives_one_message(live, station):
     _, token = live.citizen()
-    first = submit(live, token, station["scene"], key="retry-key-0001")
-    again = submit(live, token, station["scene"], key="retry-key-0001")
+    first = post_message(live, token, station["scene"], key="retry-key-0001")
+    again = post_message(live, token, station["scene"], key="retry-key-0001")
     assert first.status_code == 201 and again.status_code == 201
     assert first.json() == again.json()
-    other_body = submit(live, token, station["scene"], key="retry-key-0001", content="另一件事")
+    other_body = post_message(
+        live, token, station["scene"], key="retry-key-0001", content="另一件事"
+    )
     assert_error(other_body, 409, "idempotency_conflict")
     with live.app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 1
@@ -145,8 +117,8 @@ def test_same_idempotency_key_gives_one_message(live, station):
 def test_another_citizen_may_use_the_same_key(live, station):
     _, token_a = live.citizen()
     _, token_b = live.citizen()
-    a = submit(live, token_a, station["scene"], key="shared-key-0001").json()
-    b = submit(live, token_b, station["scene"], key="shared-key-0001").json()
+    a = post_message(live, token_a, station["scene"], key="shared-key-0001").json()
+    b = post_message(live, token_b, station["scene"], key="shared-key-0001").json()
     assert a["id"] != b["id"]
 
 
@@ -166,7 +138,7 @@ def test_another_citizen_may_use_the_same_key(live, station):
 )
 def test_bad_submissions_are_refused_in_chinese(live, station, overrides, field):
     _, token = live.citizen()
-    response = submit(live, token, station["scene"], **overrides)
+    response = post_message(live, token, station["scene"], **overrides)
     assert_error(response, 422, "validation_error", field)
     with live.app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 0
@@ -191,8 +163,8 @@ def test_ten_photos_are_too_many(live, station):
             "POST", "/uploads", token, files={"file": ("a.png", png_bytes(), "image/png")}
         )
         ids.append(upload.json()["upload_id"])
-    assert_error(submit(live, token, station["scene"], photos=ids), 422, field="photos")
-    assert submit(live, token, station["scene"], photos=ids[:9]).status_code == 201
+    assert_error(post_message(live, token, station["scene"], photos=ids), 422, field="photos")
+    assert post_message(live, token, station["scene"], photos=ids[:9]).status_code == 201
 
 
 def test_photos_must_be_the_callers_own_and_unused(live, station):
@@ -202,9 +174,13 @@ def test_photos_must_be_the_callers_own_and_unused(live, station):
         "POST", "/uploads", token_a, files={"file": ("a.png", png_bytes(), "image/png")}
     )
     photo_id = upload.json()["upload_id"]
-    assert_error(submit(live, token_b, station["scene"], photos=[photo_id]), 422, field="photos")
-    assert submit(live, token_a, station["scene"], photos=[photo_id]).status_code == 201
-    assert_error(submit(live, token_a, station["scene"], photos=[photo_id]), 422, field="photos")
+    assert_error(
+        post_message(live, token_b, station["scene"], photos=[photo_id]), 422, field="photos"
+    )
+    assert post_message(live, token_a, station["scene"], photos=[photo_id]).status_code == 201
+    assert_error(
+        post_message(live, token_a, station["scene"], photos=[photo_id]), 422, field="photos"
+    )
 
 
 def test_upload_refuses_text_renamed_jpg_and_huge_files(live):
@@ -276,7 +252,7 @@ def test_tokens_are_required_and_checked(live, station):
 
     foreign = URLSafeTimedSerializer("another-key", salt="api-token-v1").dumps({"c": 1})
     assert_error(live.api("GET", "/messages", foreign), 401, "invalid_token")
-    assert_error(submit(live, None, station["scene"]), 401)
+    assert_error(post_message(live, None, station["scene"]), 401)
 
 
 def test_expired_token(live):
@@ -288,7 +264,7 @@ def test_expired_token(live):
 def test_another_citizens_message_is_404(live, station):
     _, token_a = live.citizen()
     _, token_b = live.citizen()
-    created = submit(live, token_a, station["scene"]).json()
+    created = post_message(live, token_a, station["scene"]).json()
     assert_error(live.api("GET", f"/messages/{created['id']}", token_b), 404, "not_found")
     assert_error(live.api("GET", "/messages/987654", token_a), 404)
     assert live.api("GET", "/messages", token_b).json()["total"] == 0
@@ -317,9 +293,9 @@ def test_login_when_wechat_is_down_is_503(live):
 
 def test_risky_content_is_refused_and_review_is_flagged(live, station):
     _, token = live.citizen()
-    risky = submit(live, token, station["scene"], content="这里有人开赌博网站")
+    risky = post_message(live, token, station["scene"], content="这里有人开赌博网站")
     assert_error(risky, 422, "content_risky", "content")
-    review = submit(live, token, station["scene"], content="有人在小区群里发兼职刷单广告")
+    review = post_message(live, token, station["scene"], content="有人在小区群里发兼职刷单广告")
     assert review.status_code == 201
     with live.app.app_context():
         messages = db.session.scalars(db.select(Message)).all()
@@ -330,7 +306,7 @@ def test_risky_content_is_refused_and_review_is_flagged(live, station):
 def test_content_check_unreachable_still_accepts(live, station):
     _, token = live.citizen()
     live.sandbox.faults(error_rate=1, errcode=-1, paths=["/wxa/msg_sec_check"])
-    response = submit(live, token, station["scene"])
+    response = post_message(live, token, station["scene"])
     assert response.status_code == 201
     with live.app.app_context():
         assert db.session.get(Message, response.json()["id"]).content_check == "unavailable"

@@ -10,8 +10,8 @@ import pytest
 from server.models import Station
 from server.platform.db import db
 from tests import factories
-from tests.admin.conftest import Staff
 from tests.factories import make_staff
+from tests.support.helpers import Staff
 
 
 @pytest.fixture

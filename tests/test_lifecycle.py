@@ -1,56 +1,20 @@
-"""The lifecycle table: every allowed move works against the database, every other is refused,
-and two hands moving one item at once can't both win."""
+"""The lifecycle against the database: every allowed move works and is recorded, a refused move
+writes nothing, and two hands moving one item at once can't both win (the table: tests/unit/)."""
 
 from __future__ import annotations
-
-import itertools
 
 import pytest
 
 from server.models import Event, Message
 from server.models.lifecycle import (
-    AWAITING_REPLY,
-    FINISHED,
-    MOVE_NAMES,
     MOVES,
-    OPEN,
-    STATUS_LABELS,
     MoveConflict,
     MoveRefused,
-    allowed,
     move,
-    step,
 )
 from server.platform.clock import utcnow
 from server.platform.db import db
 from tests import factories
-
-ACTORS = ("citizen", "deputy", "staff", "system")
-
-
-def test_the_named_sets_are_statuses_and_agree():
-    assert set(OPEN) | {"replied"} | set(FINISHED) == set(STATUS_LABELS)
-    assert set(AWAITING_REPLY) <= set(OPEN)
-    assert not set(OPEN) & set(FINISHED)
-    for m in MOVES:
-        assert m.source in STATUS_LABELS and (m.target is None or m.target in STATUS_LABELS)
-
-
-def test_no_move_leaves_a_finished_item_except_a_citizen_judging_an_answer():
-    leaving = {(m.name, m.source) for m in MOVES if m.source in FINISHED}
-    assert leaving == {("reopen", "closed")}
-
-
-@pytest.mark.parametrize(
-    ("name", "status", "actor"),
-    list(itertools.product(MOVE_NAMES, STATUS_LABELS, ACTORS)),
-)
-def test_exactly_the_table_is_allowed(name, status, actor):
-    expected = any(m.name == name and m.source == status and actor in m.actors for m in MOVES)
-    assert allowed(name, status, actor) is expected
-    if not expected:
-        with pytest.raises(MoveRefused):
-            step(name, status, actor)
 
 
 def _message(status: str) -> Message:

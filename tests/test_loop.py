@@ -9,65 +9,11 @@ import pytest
 
 from server import tasks
 from server.models import Assignment, Event, Message, Notification
-from server.platform.clock import LOCAL, local_today, utcnow
+from server.platform.clock import LOCAL, utcnow
 from server.platform.db import db
 from server.platform.queue import get_queue
 from tests import factories
-from tests.test_intake import assert_error
-
-
-@pytest.fixture
-def world(live):
-    """金竹 station: 王建国 (城建环保) on duty today, 李秀兰 (教科文卫) and 陈志强 resident."""
-    with live.app.app_context():
-        st = factories.station()
-        wang = factories.deputy("王建国", expertise=["城建环保"], stations=[st])
-        li = factories.deputy("李秀兰", level="市", expertise=["教科文卫"], stations=[st])
-        chen = factories.deputy("陈志强", level="乡", expertise=["社会治理"], stations=[st])
-        factories.shift(st, wang, "weekly", [local_today().isoweekday()])
-        invites = {d.name: factories.invite(d).code for d in (wang, li, chen)}
-        db.session.commit()
-        info = {
-            "scene": st.scene,
-            "station_id": st.id,
-            "ids": {"王建国": wang.id, "李秀兰": li.id, "陈志强": chen.id},
-            "scenes": {"王建国": wang.scene, "李秀兰": li.scene, "陈志强": chen.scene},
-            "invites": invites,
-        }
-        db.session.remove()
-    return info
-
-
-def bind_deputy(live, world, name) -> tuple[str, str]:
-    """The deputy's phone: a WeChat user who binds the invite and allows new-item notices."""
-    openid, token = live.citizen(name)
-    answer = live.api("POST", "/deputy/bind", token, json={"invite_code": world["invites"][name]})
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["role"] == "deputy" and answer.json()["deputy"]["name"] == name
-    templates = live.app.config["WECHAT_TEMPLATES"]
-    for template_id in (templates.new_item, templates.reminder):
-        live.sandbox.consent(openid, template_id)
-    assert live.api("POST", "/subscriptions", token, json={"accepted": [templates.new_item]}).ok
-    return openid, token
-
-
-def submit(live, token, scene, content="金竹西路的路灯坏了一个月了", category="城乡建设", **extra):
-    body = {"scene": scene, "category": category, "content": content, **extra}
-    answer = live.api(
-        "POST", "/messages", token, json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()
-
-
-def citizen_with_consent(live) -> tuple[str, str]:
-    openid, token = live.citizen("张大爷")
-    live.sandbox.consent(openid, live.app.config["WECHAT_TEMPLATES"].reply)
-    return openid, token
-
-
-def count(model, *where) -> int:
-    return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
+from tests.support.helpers import assert_error, bind_deputy, citizen_with_consent, count, submit
 
 
 @pytest.mark.parametrize("scan", ["station", "deputy"])

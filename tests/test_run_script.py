@@ -17,7 +17,7 @@ import redis
 import requests
 
 from server.settings import load_config
-from tests.conftest import BACKEND
+from tests.support.stack import BACKEND
 
 ROOT = Path(__file__).resolve().parent.parent
 # Generous: a first start installs nothing but still migrates, seeds and starts five processes

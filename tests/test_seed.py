@@ -4,6 +4,7 @@ written once, through the loop's own rows, leaving nothing for the workers to se
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from server.demo import DEMO_SHIFT_NOTE, seed_demo
@@ -20,9 +21,9 @@ from server.models import (
     Station,
     WalkIn,
 )
-from server.platform.clock import utcnow
+from server.platform.clock import local_today, utcnow
 from server.platform.db import db
-from server.routing import roster
+from server.routing import roster, workdays
 from server.tasks.sweeper import run_sweep
 
 MODELS = (Message, Assignment, Reply, Event, Notification, WalkIn, Citizen, AuditLog)
@@ -132,3 +133,28 @@ def test_history_is_not_written_into_a_station_that_already_has_items(ctx):
     db.session.commit()
     seed_demo()
     assert counts()["Message"] == 1 and before["Message"] > 1
+
+
+def test_seed_demo_is_repeatable(live, tmp_path):
+    out = tmp_path / "demo.json"
+    runner = live.app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    demo = json.loads(out.read_text())
+    assert demo["stations"][0]["name"] == "金竹社区人大代表联络站"
+    assert len(demo["deputies"]) == 4 and demo["admin"]["password"]
+    second = runner.invoke(args=["seed-demo", "--out", str(out)])
+    assert second.exit_code == 0, second.output
+    again = json.loads(out.read_text())
+    assert again["stations"] == demo["stations"]
+    assert again["admin"]["password"] == demo["admin"]["password"]
+    assert again["deputies"][0]["invite_code"] != demo["deputies"][0]["invite_code"]
+    scan = live.api("GET", f"/scan/{demo['stations'][0]['scene']}").json()
+    with live.app.app_context():
+        holiday = workdays.current().is_holiday(local_today())
+    # The demo always has someone on duty today, unless today is a holiday (seeded with it).
+    if holiday:
+        assert scan["on_duty"] == []
+    else:
+        assert len(scan["on_duty"]) >= 1
+    assert live.api("GET", "/calendar?year=2026").json()["known"] is True

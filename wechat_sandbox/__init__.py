@@ -1,6 +1,6 @@
 """The WeChat sandbox: a faithful local stand-in for WeChat's HTTP API (docs/wechat.md).
 
-The names below load on first use, so that importing `defaults` (as server/config.py does) does
+The names below load on first use, so that importing `defaults` (as the tests do) does
 not pull in Flask routes, Pillow and qrcode.
 """
 

@@ -1,7 +1,8 @@
 """What the WeChat sandbox knows out of the box.
 
-The web app's defaults (server/config.py) point at the same appid, secret, templates and pages,
-so a fresh checkout works with no configuration at all.
+The web app's defaults (server/settings.py SANDBOX) point at the same appid, secret, templates
+and pages, so a fresh checkout works with no configuration at all (tests/test_structure.py checks
+that the two agree).
 """
 
 APPID = "wx5e1f0c0de0000001"

@@ -29,7 +29,7 @@ test("app.json lists exactly the pages the server's WeChat sandbox treats as pub
 })
 
 test('the pages notices tap through to exist and read the id', () => {
-  const notices = fs.readFileSync(path.join(ROOT, '..', 'server/wechat/notices.py'), 'utf8')
+  const notices = fs.readFileSync(path.join(ROOT, '..', 'server/notices/layouts.py'), 'utf8')
   const targets = [...notices.matchAll(/"(pages\/[^"?]+)\?id=\{id\}"/g)].map((m) => m[1])
   expect(new Set(targets)).toEqual(new Set(['pages/deputy/item/item', 'pages/detail/detail']))
   for (const page of targets) {

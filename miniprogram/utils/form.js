@@ -1,10 +1,10 @@
 /**
  * The submit form's rules, as pure functions, so the page and the tests agree with the server
- * (server/intake/service.py _validate and schemas.py MessageIn).
+ * (server/intake/submission.py _validate and server/api/citizen_schemas.py MessageIn).
  */
 const { charCount } = require('./format')
 
-// server/intake/schemas.py PHONE: a mobile number or a landline with area code.
+// server/api/citizen_schemas.py PHONE: a mobile number or a landline with area code.
 const PHONE = /^(1\d{10}|0\d{2,3}-?\d{7,8})$/
 
 const DEFAULT_LIMITS = { content_max_chars: 2000, max_photos: 9, max_upload_bytes: 10 * 1024 * 1024 }

@@ -8,7 +8,7 @@
  *   ("pages/entry/entry?scene=..."), res.result for a plain QR (the URL, or bare text).
  */
 
-// server/intake/service.py SCENE: s.<code> is a station, d.<code> a deputy (case-insensitive).
+// server/intake/scenes.py SCENE: s.<code> is a station, d.<code> a deputy (case-insensitive).
 const SCENE = /^[sd]\.[a-z0-9]{4,16}$/i
 // Invite codes are typed on a phone: letters and digits (server/models/deputy.py).
 const INVITE = /^[A-Z0-9]{4,32}$/

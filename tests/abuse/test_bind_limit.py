@@ -3,11 +3,10 @@ try invite codes without end by signing in as a new identity for every guess."""
 
 from __future__ import annotations
 
-from tests.test_intake import assert_error
-from tests.test_loop import world  # noqa: F401
+from tests.support.helpers import assert_error
 
 
-def test_invite_guesses_from_one_address_are_limited(live, world):  # noqa: F811
+def test_invite_guesses_from_one_address_are_limited(live, world):
     live.app.config["RATE_LIMIT_BIND_IP"] = "5/minute"
     answers = []
     for index in range(7):
@@ -21,7 +20,7 @@ def test_invite_guesses_from_one_address_are_limited(live, world):  # noqa: F811
     assert int(answers[-1].headers["Retry-After"]) > 0
 
 
-def test_the_default_lets_a_room_of_deputies_bind(live, world):  # noqa: F811
+def test_the_default_lets_a_room_of_deputies_bind(live, world):
     assert live.app.config["RATE_LIMIT_BIND_IP"] == "20/minute;200/day"
     for name in ("王建国", "李秀兰", "陈志强"):
         _, token = live.citizen(name)

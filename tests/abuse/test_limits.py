@@ -6,12 +6,9 @@ from __future__ import annotations
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 from server.models import Event, Message
 from server.platform.db import db
-from tests.test_intake import assert_error, png_bytes
-from tests.test_loop import submit, world  # noqa: F401
+from tests.support.helpers import assert_error, png_bytes, submit
 
 
 def _post(live, token, scene, index):
@@ -24,7 +21,7 @@ def _post(live, token, scene, index):
     )
 
 
-def test_a_flood_from_one_identity_is_throttled_others_unaffected(live, world):  # noqa: F811
+def test_a_flood_from_one_identity_is_throttled_others_unaffected(live, world):
     _, flooder = live.citizen("刷屏的人")
     _, neighbour = live.citizen("邻居")
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -59,14 +56,14 @@ def test_login_and_uploads_are_limited(live):
     assert statuses == [201, 201, 429]
 
 
-def test_limits_keep_working_in_memory_when_redis_is_down(live, world, private_redis):  # noqa: F811
+def test_limits_keep_working_in_memory_when_redis_is_down(live, world, private_redis):
     _, token = live.citizen()
     private_redis.stop()
     statuses = [_post(live, token, world["scene"], i).status_code for i in range(8)]
     assert statuses.count(201) == 5 and statuses.count(429) == 3
 
 
-def test_near_duplicates_are_flagged_for_staff(live, world):  # noqa: F811
+def test_near_duplicates_are_flagged_for_staff(live, world):
     _, token = live.citizen()
     first = submit(live, token, world["scene"], content="金竹西路32号的路灯坏了一个月了！")
     again = submit(live, token, world["scene"], content="金竹西路 32 号的路灯，坏了一个月了。")
@@ -80,12 +77,7 @@ def test_near_duplicates_are_flagged_for_staff(live, world):  # noqa: F811
         assert db.session.get(Message, again["id"]).status == "routed"  # still handled
 
 
-@pytest.fixture
-def wechat_down(live):
-    live.sandbox.faults(error_rate=1, errcode=-1, paths=["/wxa/msg_sec_check"])
-
-
-def test_local_word_list_when_wechat_is_unreachable(live, world, wechat_down):  # noqa: F811
+def test_local_word_list_when_wechat_is_unreachable(live, world, wechat_down):
     _, token = live.citizen()
     risky = live.api(
         "POST",
@@ -104,7 +96,7 @@ def test_local_word_list_when_wechat_is_unreachable(live, world, wechat_down):  
         assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 2
 
 
-def test_a_deployments_own_word_list(live, world, wechat_down, tmp_path):  # noqa: F811
+def test_a_deployments_own_word_list(live, world, wechat_down, tmp_path):
     words = tmp_path / "words.txt"
     words.write_text("# 本地词表\n!违禁测试词\n请复核词\n", encoding="utf-8")
     live.app.config["CONTENT_WORDLIST_FILE"] = str(words)

@@ -9,8 +9,7 @@ import uuid
 from server.models import Event, Message
 from server.platform.db import db
 from server.routing.duplicates import similar
-from tests.test_intake import assert_error
-from tests.test_loop import submit, world  # noqa: F401
+from tests.support.helpers import assert_error, submit
 
 
 def _post(live, token, body):
@@ -19,7 +18,7 @@ def _post(live, token, body):
     )
 
 
-def test_typos_do_not_use_up_the_submission_quota(live, world):  # noqa: F811
+def test_typos_do_not_use_up_the_submission_quota(live, world):
     _, token = live.citizen()
     scene = world["scene"]
     for body in (
@@ -38,7 +37,7 @@ def test_typos_do_not_use_up_the_submission_quota(live, world):  # noqa: F811
     assert_error(refused, 429, "too_many_requests")
 
 
-def test_risky_content_counts_as_a_submission(live, world):  # noqa: F811
+def test_risky_content_counts_as_a_submission(live, world):
     _, token = live.citizen()
     risky = {"scene": world["scene"], "category": "其他", "content": "有人开赌博网站"}
     for _ in range(5):
@@ -49,7 +48,7 @@ def test_risky_content_counts_as_a_submission(live, world):  # noqa: F811
     )
 
 
-def test_a_script_hammering_validation_is_still_stopped(live, world):  # noqa: F811
+def test_a_script_hammering_validation_is_still_stopped(live, world):
     live.app.config["RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN"] = "10/minute"
     _, token = live.citizen()
     statuses = [
@@ -80,7 +79,7 @@ def test_the_similarity_of_crafted_texts_is_bounded():
     assert not similar("", "路灯")
 
 
-def test_crafted_repeats_are_routed_and_labelled_as_near_duplicates(live, world):  # noqa: F811
+def test_crafted_repeats_are_routed_and_labelled_as_near_duplicates(live, world):
     live.app.config["RATE_LIMIT_SUBMIT_CITIZEN"] = "100/minute"
     _, token = live.citizen()
     earlier = [submit(live, token, world["scene"], content=text)["id"] for text in CRAFTED]

@@ -12,8 +12,7 @@ import uuid
 from server.models import Citizen, ConsentCredit, Event
 from server.notices.consent import MAX_CREDITS
 from server.platform.db import db
-from tests.abuse.test_limits import world  # noqa: F401
-from tests.test_intake import assert_error
+from tests.support.helpers import assert_error
 
 
 def _state(live, openid: str) -> tuple[dict, int]:
@@ -71,7 +70,7 @@ def test_the_stored_total_is_capped(live):
     assert _state(live, openid)[0] == {reply: MAX_CREDITS}
 
 
-def test_a_submission_reporting_a_thousand_accepts_grants_one(live, world):  # noqa: F811
+def test_a_submission_reporting_a_thousand_accepts_grants_one(live, world):
     openid, token = live.citizen()
     reply = live.app.config["WECHAT_TEMPLATES"].reply
     answer = live.api(

@@ -9,9 +9,7 @@ import pytest
 
 from server.models import Message
 from server.platform.db import db
-from tests.abuse.test_limits import wechat_down  # noqa: F401
-from tests.test_intake import assert_error
-from tests.test_loop import world  # noqa: F401
+from tests.support.helpers import assert_error
 
 DISGUISED = {
     "zero-width space": "这里有人开赌\u200b博网站",
@@ -40,7 +38,7 @@ def _post(live, token, scene, content):
 
 
 @pytest.mark.parametrize("how", list(DISGUISED))
-def test_invisible_characters_do_not_hide_a_blocked_word(live, world, wechat_down, how):  # noqa: F811
+def test_invisible_characters_do_not_hide_a_blocked_word(live, world, wechat_down, how):
     _, token = live.citizen()
     answer = _post(live, token, world["scene"], DISGUISED[how])
     assert_error(answer, 422, "content_risky", "content")
@@ -50,8 +48,8 @@ def test_invisible_characters_do_not_hide_a_blocked_word(live, world, wechat_dow
 
 def test_disguised_review_words_are_flagged_and_full_width_letters_read_plain(
     live,
-    world,  # noqa: F811
-    wechat_down,  # noqa: F811
+    world,
+    wechat_down,
     tmp_path,
 ):
     words = tmp_path / "words.txt"

@@ -11,8 +11,7 @@ from server.admin.audit import ACTION_LABELS
 from server.admin.audit_log import DATA_LABELS, HIDDEN
 from server.models import Notification
 from server.platform.db import db
-from tests.admin.test_items import walk_in
-from tests.test_loop import bind_deputy, citizen_with_consent, submit
+from tests.support.helpers import bind_deputy, citizen_with_consent, submit, walk_in
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
 

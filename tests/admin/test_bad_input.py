@@ -13,8 +13,8 @@ from server.models import AuditLog, Deputy, DeputyInvite, DutyShift, StaffUser, 
 from server.platform.clock import utcnow
 from server.platform.db import db
 from tests import factories
-from tests.admin.conftest import PASSWORD, csrf_of, station_count
-from tests.test_intake import assert_error
+from tests.factories import PASSWORD
+from tests.support.helpers import assert_error, csrf_of, station_count
 
 
 def test_a_duplicate_station_code_is_refused_and_nothing_is_saved(live, signed_in, world):

@@ -12,8 +12,7 @@ from PIL import Image
 from server.models import DutyShift
 from server.platform.clock import local_today
 from server.platform.db import db
-from tests.admin.conftest import SCREENSHOTS, browser_sign_in
-from tests.test_loop import bind_deputy, submit
+from tests.support.helpers import SCREENSHOTS, bind_deputy, browser_sign_in, submit, upload
 from wechat_sandbox import sandbox_code_text
 
 
@@ -174,7 +173,6 @@ def test_screenshot_of_the_overview(page, live, world):
 
 def test_a_photo_opens_large_over_the_item_and_each_opening_is_audited(page, live, world):
     from server.models import AuditLog
-    from tests.admin.test_item_page import upload
 
     _, token = live.citizen()
     created = submit(live, token, world["scenes"]["金竹"], photos=[upload(live, token)])

@@ -4,12 +4,11 @@ browser reports no violation on the pages that use them."""
 
 from __future__ import annotations
 
-from tests.admin.conftest import browser_sign_in
-from tests.security.test_dashboard_headers import make_items
+from tests.support.helpers import browser_sign_in, make_items
 
 
-def test_the_pages_run_in_chromium_under_the_policy(page, live, world):
-    make_items(live, world)
+def test_the_pages_run_in_chromium_under_the_policy(page, live, stations):
+    make_items(live, stations)
     violations: list[str] = []
     page.on(
         "console",
@@ -23,7 +22,7 @@ def test_the_pages_run_in_chromium_under_the_policy(page, live, world):
     # the walk-in form hides the answer box, an error page goes back.
     assert page.locator(".hbar-fill").count() >= 1
     page.wait_for_function("document.getElementById('live-status') !== null")
-    page.goto(f"{live.url}/admin/stations/{world['stations']['金竹']}/roster")
+    page.goto(f"{live.url}/admin/stations/{stations['stations']['金竹']}/roster")
     assert page.locator('.kind-box[data-kind="monthly"]').is_hidden()
     page.goto(f"{live.url}/admin/walk-ins/new")
     assert page.locator("#answer-box").is_hidden()

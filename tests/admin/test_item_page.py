@@ -13,9 +13,13 @@ from PIL import Image
 
 from server.models import AuditLog, Message, Upload
 from server.platform.db import db
-from tests.admin.test_items import walk_in
-from tests.test_intake import png_bytes
-from tests.test_loop import bind_deputy, citizen_with_consent, submit
+from tests.support.helpers import (
+    bind_deputy,
+    citizen_with_consent,
+    submit,
+    upload,
+    walk_in,
+)
 
 
 def audit_rows(live, action: str) -> list[AuditLog]:
@@ -25,14 +29,6 @@ def audit_rows(live, action: str) -> list[AuditLog]:
                 db.select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)
             )
         )
-
-
-def upload(live, token, size=(800, 600)) -> str:
-    answer = live.api(
-        "POST", "/uploads", token, files={"file": ("p.png", png_bytes(size), "image/png")}
-    )
-    assert answer.status_code == 201, answer.text
-    return answer.json()["upload_id"]
 
 
 def timeline_rows(html: str) -> list[tuple[str, str]]:

@@ -11,24 +11,11 @@ import openpyxl
 from server.models import Event, Message, Notification, WalkIn
 from server.platform.db import db
 from server.platform.queue import get_queue
-from tests.test_loop import bind_deputy, citizen_with_consent, submit
+from tests.support.helpers import bind_deputy, citizen_with_consent, submit, walk_in
 
 
 def count(model, *where) -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
-
-
-def walk_in(clerk, world, **fields):
-    data = {
-        "station_id": world["stations"]["金竹"],
-        "category_id": 1,
-        "content": "张大爷反映：金竹西路 18 号门口下水道堵塞，雨天积水",
-        "visitor_name": "张大爷",
-        "visitor_phone": "13812345678",
-        "visitor_count": "2",
-        **fields,
-    }
-    return clerk.post("/admin/walk-ins/new", data)
 
 
 def test_a_walk_in_visit_is_routed_to_the_receiving_deputy_and_lands_in_both_registers(

@@ -13,8 +13,7 @@ from server.admin import stats
 from server.models import Event, Message, Notification, Rating, StaffUser
 from server.platform.clock import utcnow
 from server.platform.db import db
-from tests.test_intake import assert_error
-from tests.test_loop import bind_deputy, citizen_with_consent, submit
+from tests.support.helpers import assert_error, bind_deputy, citizen_with_consent, submit
 
 
 def _reply(live, deputy_token, message_id, content):

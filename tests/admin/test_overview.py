@@ -12,7 +12,7 @@ from server.admin.charts import day_bars, nice_max
 from server.admin.present import duration_text, mask_name
 from server.models import Category, Citizen, Deputy, Message, Notification, StaffUser, Station
 from server.platform.db import db
-from tests.test_loop import bind_deputy, citizen_with_consent, submit
+from tests.support.helpers import bind_deputy, citizen_with_consent, submit
 
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)  # 12:00 in Beijing
 

@@ -10,7 +10,7 @@ import pytest
 
 from server.models import AuditLog, Deputy, Message, Station
 from server.platform.db import db
-from tests.test_loop import submit
+from tests.support.helpers import submit
 
 
 @pytest.fixture

@@ -12,8 +12,7 @@ import pytest
 from server import tasks
 from server.models import Assignment, Message, Notification
 from server.platform.db import db
-from tests.test_intake import assert_error
-from tests.test_loop import bind_deputy, count, submit, world  # noqa: F401
+from tests.support.helpers import assert_error, bind_deputy, submit
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +51,7 @@ def _exactly_once(live, accepted: list[dict], deputy_openid: str) -> None:
     assert not delivered or max(delivered.values()) == 1
 
 
-def test_redis_stopped_in_the_middle_of_a_burst(live, world, private_redis):  # noqa: F811
+def test_redis_stopped_in_the_middle_of_a_burst(live, world, private_redis):
     deputy_openid, _ = bind_deputy(live, world, "王建国")
     citizens = [live.citizen()[1] for _ in range(8)]
     accepted = []
@@ -95,7 +94,7 @@ def _block_database(app):
     return unblock
 
 
-def test_postgresql_restarted(live, world):  # noqa: F811
+def test_postgresql_restarted(live, world):
     if not live.app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("PostgreSQL only: the embedded backend is a file in the app's own process")
     deputy_openid, _ = bind_deputy(live, world, "王建国")
@@ -129,7 +128,7 @@ def test_postgresql_restarted(live, world):  # noqa: F811
     _exactly_once(live, [before, again.json()], deputy_openid)
 
 
-def test_wechat_slow_five_seconds(live, world):  # noqa: F811
+def test_wechat_slow_five_seconds(live, world):
     """WeChat answers after 5 s, our timeout is 1 s: submissions are accepted (checked by the
     local word list) and each notice is tried once: it may have arrived, so it is never resent."""
     deputy_openid, _ = bind_deputy(live, world, "王建国")

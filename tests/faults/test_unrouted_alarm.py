@@ -11,9 +11,8 @@ from server.api.health import alarm_after_seconds
 from server.models import Message
 from server.platform.clock import utcnow
 from server.platform.db import db
-from tests.admin.conftest import Staff
 from tests.factories import make_staff
-from tests.test_loop import submit, world  # noqa: F401
+from tests.support.helpers import Staff, submit
 
 
 def readyz(live):
@@ -27,7 +26,7 @@ def backdate(live, message_id: int, seconds: float) -> None:
         db.session.remove()
 
 
-def test_readyz_when_all_is_well(live, world):  # noqa: F811
+def test_readyz_when_all_is_well(live, world):
     answer = readyz(live)
     assert answer.status_code == 200, answer.text
     body = answer.json()
@@ -38,7 +37,7 @@ def test_readyz_when_all_is_well(live, world):  # noqa: F811
     assert answer.headers["Cache-Control"] == "no-store"
 
 
-def test_an_old_unrouted_message_raises_the_alarm(live, world):  # noqa: F811
+def test_an_old_unrouted_message_raises_the_alarm(live, world):
     _, token = live.citizen()
     created = submit(live, token, world["scene"])  # queued, no worker running
     with live.app.app_context():
@@ -67,7 +66,7 @@ def test_an_old_unrouted_message_raises_the_alarm(live, world):  # noqa: F811
     assert 'id="unrouted-alarm"' not in page
 
 
-def test_readyz_says_when_redis_is_away(live, world, private_redis):  # noqa: F811
+def test_readyz_says_when_redis_is_away(live, world, private_redis):
     private_redis.stop()
     answer = readyz(live)
     assert answer.status_code == 503

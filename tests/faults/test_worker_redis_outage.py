@@ -20,8 +20,8 @@ from server import tasks
 from server.models import Assignment, Message
 from server.platform.db import db
 from server.platform.queue import get_queue
-from tests.faults.test_workers_and_wechat import RowLock, _worker_env
-from tests.test_loop import bind_deputy, count, submit, world  # noqa: F401
+from tests.support.helpers import bind_deputy, count, submit
+from tests.support.processes import RowLock, worker_env
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +47,7 @@ def status(app, message_id: int) -> str:
     return value
 
 
-def test_the_worker_survives_redis_going_away_mid_job(live, world, private_redis, tmp_path):  # noqa: F811
+def test_the_worker_survives_redis_going_away_mid_job(live, world, private_redis, tmp_path):
     bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     first = submit(live, token, world["scene"], content="停电前提交的事")
@@ -56,7 +56,7 @@ def test_the_worker_survives_redis_going_away_mid_job(live, world, private_redis
     with open(log, "wb") as out:
         worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "worker"],
-            env=_worker_env(live.app),
+            env=worker_env(live.app),
             start_new_session=True,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -100,7 +100,7 @@ def test_sigterm_stops_a_worker_waiting_for_redis(live, private_redis, tmp_path)
     with open(log, "wb") as out:
         worker = subprocess.Popen(
             [sys.executable, "-m", "flask", "worker"],
-            env=_worker_env(live.app),
+            env=worker_env(live.app),
             start_new_session=True,
             stdout=out,
             stderr=subprocess.STDOUT,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
 
-import psycopg
 import pytest
 from rq.registry import StartedJobRegistry
 
@@ -18,13 +16,13 @@ from server import tasks
 from server.models import Assignment, Message, Notification
 from server.platform.db import db
 from server.platform.queue import get_queue
-from server.platform.redis import redis_url
-from tests.test_loop import bind_deputy, citizen_with_consent, count, submit, world  # noqa: F401
+from tests.support.helpers import bind_deputy, citizen_with_consent, count, submit
+from tests.support.processes import RowLock, worker_env
 
 pytestmark = pytest.mark.slow
 
 
-def test_redis_down_then_back_the_sweep_routes_once(live, world, private_redis):  # noqa: F811
+def test_redis_down_then_back_the_sweep_routes_once(live, world, private_redis):
     deputy_openid, _ = bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     private_redis.stop()
@@ -45,7 +43,7 @@ def test_redis_down_then_back_the_sweep_routes_once(live, world, private_redis):
     assert len(live.sandbox.sent(deputy_openid)) == 1
 
 
-def test_wechat_failing_half_the_time(live, world):  # noqa: F811
+def test_wechat_failing_half_the_time(live, world):
     deputy_openid, deputy_token = bind_deputy(live, world, "王建国")
     citizens = [citizen_with_consent(live) for _ in range(6)]
     reply = live.app.config["WECHAT_TEMPLATES"].reply
@@ -86,49 +84,15 @@ def test_wechat_failing_half_the_time(live, world):  # noqa: F811
     assert max(per_message.values()) == 1
 
 
-def _worker_env(app) -> dict:
-    config = app.config
-    env = dict(os.environ)
-    env.update(
-        FLASK_APP="server",
-        INSTANCE_PATH=config["INSTANCE_PATH"],
-        DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"],
-        REDIS_URL=redis_url(app),
-        RQ_QUEUE=config["RQ_QUEUE"],
-        KEY_PREFIX=config["KEY_PREFIX"],
-        SECRET_KEY=config["SECRET_KEY"],
-        WECHAT_SANDBOX_URL=config["WECHAT_SANDBOX_URL"],
-        LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-class RowLock:
-    """Hold the message's row (PostgreSQL) or the whole file (SQLite) so a routing job blocks."""
-
-    def __init__(self, app, message_id: int):
-        uri = app.config["SQLALCHEMY_DATABASE_URI"]
-        if uri.startswith("sqlite"):
-            self.conn = sqlite3.connect(uri.split("///", 1)[1], isolation_level=None)
-            self.conn.execute("BEGIN IMMEDIATE")
-        else:
-            self.conn = psycopg.connect(uri.replace("postgresql+psycopg://", "postgresql://"))
-            self.conn.execute("SELECT id FROM messages WHERE id = %s FOR UPDATE", (message_id,))
-
-    def release(self) -> None:
-        self.conn.rollback()
-        self.conn.close()
-
-
 @pytest.mark.parametrize("worker_options", [[], ["--fork"]], ids=["in-process", "fork"])
-def test_worker_killed_mid_job_is_still_routed_once(live, world, worker_options):  # noqa: F811
+def test_worker_killed_mid_job_is_still_routed_once(live, world, worker_options):
     deputy_openid, _ = bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     created = submit(live, token, world["scene"])
     lock = RowLock(live.app, created["id"])
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "worker", *worker_options],
-        env=_worker_env(live.app),
+        env=worker_env(live.app),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -162,14 +126,14 @@ def test_worker_killed_mid_job_is_still_routed_once(live, world, worker_options)
     assert len(live.sandbox.sent(deputy_openid)) == 1
 
 
-def test_worker_killed_while_sending_a_notice_marks_it_failed_not_twice(live, world):  # noqa: F811
+def test_worker_killed_while_sending_a_notice_marks_it_failed_not_twice(live, world):
     deputy_openid, _ = bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     created = submit(live, token, world["scene"])
     live.sandbox.faults(latency_ms=3000, paths=["/cgi-bin/message/subscribe/send"])
     worker = subprocess.Popen(
         [sys.executable, "-m", "flask", "worker"],
-        env=_worker_env(live.app),
+        env=worker_env(live.app),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-import requests
 
 from server.platform.clock import local_today
 from server.platform.db import db
 from tests import factories
-
-# High enough that a generated flood never meets a rate limit: throttling is tested elsewhere
-# (tests/faults), here every request must reach the code that parses and validates it.
-NO_LIMITS = {
-    "RATE_LIMIT_BIND_IP": "100000/minute",
-    "RATE_LIMIT_LOGIN_IP": "100000/minute",
-    "RATE_LIMIT_SUBMIT_CITIZEN": "100000/minute",
-    "RATE_LIMIT_SUBMIT_IP": "100000/minute",
-    "RATE_LIMIT_UPLOAD_CITIZEN": "100000/minute",
-    "RATE_LIMIT_UPLOAD_IP": "100000/minute",
-    "RATE_LIMIT_WRITE_CITIZEN": "100000/minute",
-}
 
 
 @pytest.fixture
@@ -36,11 +21,3 @@ def station(live) -> dict:
         info = {"scene": st.scene, "deputy_scene": wang.scene, "invite": invite}
         db.session.remove()
     return info
-
-
-def submit(live, token: str, scene: str, **overrides) -> requests.Response:
-    body = {"scene": scene, "category": "城乡建设", "content": "金竹西路的路灯坏了一个月了"}
-    body.update(overrides)
-    return live.api(
-        "POST", "/messages", token, json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
-    )

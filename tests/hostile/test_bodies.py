@@ -16,8 +16,7 @@ from server.intake import scenes
 from server.models import Category, Event, Message, Reply
 from server.platform.cache import MAX_ENTRIES, TTLCache
 from server.platform.db import db
-from tests.hostile.conftest import NO_LIMITS, submit
-from tests.test_intake import assert_error
+from tests.support.helpers import NO_LIMITS, assert_error, post_message
 
 
 def _rows(app) -> tuple[int, int, int]:
@@ -171,7 +170,7 @@ def test_numbers_as_strings_mean_what_they_say(live, station):
     with live.app.app_context():
         category_id = db.session.scalar(db.select(Category.id).where(Category.name == "教育"))
         db.session.remove()
-    answer = submit(
+    answer = post_message(
         live,
         token,
         station["scene"],
@@ -230,7 +229,7 @@ def test_null_bytes_and_lone_surrogates_are_422_on_both_backends(
 def test_null_bytes_in_follow_ups_and_login(live, station):
     live.app.config.update(NO_LIMITS)
     _, token = live.citizen()
-    created = submit(live, token, station["scene"]).json()
+    created = post_message(live, token, station["scene"]).json()
     before = _rows(live.app)
     data = json.dumps({"content": "还有\u0000一件事"}).encode()
     assert_error(

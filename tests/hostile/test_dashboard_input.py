@@ -25,8 +25,7 @@ from server.models import (
     WalkIn,
 )
 from server.platform.db import db
-from tests.admin.conftest import Staff, world  # noqa: F401
-from tests.test_loop import submit
+from tests.support.helpers import Staff, submit
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # Numbers a person could not have meant as ids: superscript and full-width digits (str.isdigit()
@@ -163,9 +162,9 @@ def _counts() -> tuple[int, ...]:
 
 
 @pytest.fixture
-def ids(live, world):  # noqa: F811
+def ids(live, stations):
     _, token = live.citizen()
-    created = submit(live, token, world["scenes"]["金竹"], content="路灯坏了")
+    created = submit(live, token, stations["scenes"]["金竹"], content="路灯坏了")
     live.work()
     with live.app.app_context():
         shift = db.session.scalar(db.select(DutyShift.id))
@@ -180,17 +179,17 @@ def ids(live, world):  # noqa: F811
         db.session.add(notice)
         db.session.commit()
         out = {
-            "station": world["stations"]["金竹"],
+            "station": stations["stations"]["金竹"],
             "message": created["id"],
             "shift": shift,
             "notice": notice.id,
-            "deputy": world["ids"]["李秀兰"],
+            "deputy": stations["ids"]["李秀兰"],
         }
         db.session.remove()
     return out
 
 
-def test_crafted_dashboard_input_is_a_chinese_message_never_a_500(live, world, ids):  # noqa: F811
+def test_crafted_dashboard_input_is_a_chinese_message_never_a_500(live, stations, ids):
     admin = Staff(live.app, "admin")
     with live.app.app_context():
         before = _counts()

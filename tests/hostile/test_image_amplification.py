@@ -14,8 +14,7 @@ from PIL import Image
 from server.intake import photos
 from server.models import Upload
 from server.platform.db import db
-from tests.hostile.conftest import NO_LIMITS
-from tests.test_intake import assert_error
+from tests.support.helpers import NO_LIMITS, assert_error
 
 
 def bomb_png(size=(7000, 5670)) -> bytes:

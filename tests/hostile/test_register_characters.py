@@ -16,8 +16,7 @@ import pytest
 
 from server.models import Message, Reply
 from server.platform.db import db
-from tests.admin.conftest import signed_in, world  # noqa: F401
-from tests.test_intake import assert_error
+from tests.support.helpers import assert_error
 
 BAD = {
     "U+0001": "\u0001",
@@ -45,10 +44,10 @@ def _count(model) -> int:
 
 
 @pytest.mark.parametrize("name", list(BAD))
-def test_control_characters_and_noncharacters_are_refused_at_intake(live, world, name):  # noqa: F811
+def test_control_characters_and_noncharacters_are_refused_at_intake(live, stations, name):
     char = BAD[name]
     _, token = live.citizen()
-    scene = world["scenes"]["金竹"]
+    scene = stations["scenes"]["金竹"]
     for body, field in (
         ({"content": f"路灯{char}坏了"}, "content"),
         ({"location": {"lat": 26.5, "lng": 106.7, "address": f"金竹{char}西路"}}, "location"),
@@ -64,20 +63,20 @@ def test_control_characters_and_noncharacters_are_refused_at_intake(live, world,
         assert _count(Message) == 1 and _count(Reply) == 0
 
 
-def test_tabs_and_line_breaks_are_still_welcome(live, world):  # noqa: F811
+def test_tabs_and_line_breaks_are_still_welcome(live, stations):
     _, token = live.citizen()
-    answer = _submit(live, token, world["scenes"]["金竹"], content="第一行\n第二行\r\n\t缩进")
+    answer = _submit(live, token, stations["scenes"]["金竹"], content="第一行\n第二行\r\n\t缩进")
     assert answer.status_code == 201, answer.text
 
 
-def test_a_deputys_reply_and_the_dashboards_forms_refuse_them_too(live, world, signed_in):  # noqa: F811
+def test_a_deputys_reply_and_the_dashboards_forms_refuse_them_too(live, stations, signed_in):
     openid, token = live.citizen("王建国")
     bound = live.api(
-        "POST", "/deputy/bind", token, json={"invite_code": world["invites"]["王建国"]}
+        "POST", "/deputy/bind", token, json={"invite_code": stations["invites"]["王建国"]}
     )
     assert bound.status_code == 200
     _, citizen = live.citizen()
-    created = _submit(live, citizen, world["scenes"]["金竹"]).json()
+    created = _submit(live, citizen, stations["scenes"]["金竹"]).json()
     live.work()
     answer = live.api(
         "POST", f"/deputy/messages/{created['id']}/replies", token, json={"content": "已\u0001修"}
@@ -88,7 +87,7 @@ def test_a_deputys_reply_and_the_dashboards_forms_refuse_them_too(live, world, s
     page = clerk.post(
         "/admin/walk-ins/new",
         {
-            "station_id": world["stations"]["金竹"],
+            "station_id": stations["stations"]["金竹"],
             "category_id": "1",
             "content": "来访\ufffe反映",
         },
@@ -112,15 +111,15 @@ def _sheet_text(data: bytes) -> str:
     )
 
 
-def test_rows_stored_before_cannot_break_an_export(live, world, signed_in):  # noqa: F811
+def test_rows_stored_before_cannot_break_an_export(live, stations, signed_in):
     """Rows written before intake refused these characters (or by hand): the export strips
     them and answers a workbook that opens, with the rest of the text intact."""
     _, token = live.citizen()
-    created = _submit(live, token, world["scenes"]["金竹"]).json()
+    created = _submit(live, token, stations["scenes"]["金竹"]).json()
     clerk = signed_in("jinzhu")
     walk_in = clerk.post(
         "/admin/walk-ins/new",
-        {"station_id": world["stations"]["金竹"], "category_id": "1", "content": "来访反映"},
+        {"station_id": stations["stations"]["金竹"], "category_id": "1", "content": "来访反映"},
     )
     assert walk_in.status_code == 302
     with live.app.app_context():

@@ -34,8 +34,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.hostile.conftest import NO_LIMITS, submit
-from tests.test_loop import bind_deputy
+from tests.support.helpers import NO_LIMITS, bind_deputy, post_message
 
 # "No 5xx" is check_api_answer's, so that it can allow the one documented 501 below.
 CHECKS = [
@@ -87,8 +86,10 @@ def actors(live, station) -> dict:
     )
     assert upload.status_code == 201, upload.text
     photo_id = upload.json()["upload_id"]
-    first = submit(live, citizen_token, station["scene"], photos=[photo_id]).json()
-    created = [first] + [submit(live, citizen_token, station["scene"]).json() for _ in range(2)]
+    first = post_message(live, citizen_token, station["scene"], photos=[photo_id]).json()
+    created = [first] + [
+        post_message(live, citizen_token, station["scene"]).json() for _ in range(2)
+    ]
     live.work()
     answer = live.api(
         "POST",

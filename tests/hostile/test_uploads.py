@@ -17,8 +17,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 from server.intake import photos
 from server.models import Upload
 from server.platform.db import db
-from tests.hostile.conftest import NO_LIMITS
-from tests.test_intake import assert_error
+from tests.support.helpers import NO_LIMITS, assert_error
 
 # Where a phone puts the place a photo was taken: 26°35'N 106°42'E.
 GPS = {1: "N", 2: (26.0, 35.0, 0.0), 3: "E", 4: (106.0, 42.0, 0.0)}

@@ -12,11 +12,11 @@ from server.models import Event, Message, Upload
 from server.models.audit import AuditLog
 from server.platform.clock import utcnow
 from server.platform.db import db
-from tests.test_intake import png_bytes
-from tests.test_loop import bind_deputy, submit, world  # noqa: F401
+from tests.factories import make_staff
+from tests.support.helpers import Staff, bind_deputy, png_bytes, submit
 
 
-def _closed_item_with_photo(live, world, token, deputy_token):  # noqa: F811
+def _closed_item_with_photo(live, world, token, deputy_token):
     upload = live.api(
         "POST", "/uploads", token, files={"file": ("a.png", png_bytes(), "image/png")}
     )
@@ -36,7 +36,7 @@ def _closed_item_with_photo(live, world, token, deputy_token):  # noqa: F811
     return created
 
 
-def test_retention_deletes_photos_and_personal_fields_once(live, world):  # noqa: F811
+def test_retention_deletes_photos_and_personal_fields_once(live, world):
     _, deputy_token = bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     old = _closed_item_with_photo(live, world, token, deputy_token)
@@ -66,7 +66,7 @@ def test_retention_deletes_photos_and_personal_fields_once(live, world):  # noqa
     assert detail["photos"] == [] and detail["contact_phone"] is None and detail["content"]
 
 
-def test_retention_off_by_default(live, world):  # noqa: F811
+def test_retention_off_by_default(live, world):
     _, deputy_token = bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     old = _closed_item_with_photo(live, world, token, deputy_token)
@@ -76,7 +76,7 @@ def test_retention_off_by_default(live, world):  # noqa: F811
         assert tasks.sweep()["redacted"] == 0
 
 
-def test_anonymous_items_show_deputies_no_phone(live, world):  # noqa: F811
+def test_anonymous_items_show_deputies_no_phone(live, world):
     _, deputy_token = bind_deputy(live, world, "王建国")
     _, token = live.citizen()
     named = submit(live, token, world["scene"], contact_phone="13912345678")
@@ -111,9 +111,7 @@ def test_anonymous_items_show_deputies_no_phone(live, world):  # noqa: F811
         assert audited[0].data["deputy"] == "王建国"
 
 
-def test_staff_reads_of_personal_data_are_audited(live, world):  # noqa: F811
-    from tests.admin.conftest import Staff, make_staff
-
+def test_staff_reads_of_personal_data_are_audited(live, world):
     _, token = live.citizen()
     created = submit(live, token, world["scene"], contact_phone="13912345678")
     with live.app.app_context():

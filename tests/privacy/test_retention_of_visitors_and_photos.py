@@ -11,8 +11,7 @@ from server.intake.photos import photo_path
 from server.models import Message, Upload, WalkIn
 from server.platform.clock import utcnow
 from server.platform.db import db
-from tests.admin.conftest import signed_in, world  # noqa: F401
-from tests.test_intake import png_bytes
+from tests.support.helpers import png_bytes
 
 
 def _walk_in(clerk, station_id: int, content: str, name: str) -> int:
@@ -32,9 +31,9 @@ def _walk_in(clerk, station_id: int, content: str, name: str) -> int:
     return int(answer.headers["Location"].rsplit("/", 1)[1])
 
 
-def test_a_walk_in_visitors_name_goes_with_the_phone(live, world, signed_in):  # noqa: F811
+def test_a_walk_in_visitors_name_goes_with_the_phone(live, stations, signed_in):
     clerk = signed_in("jinzhu")
-    station = world["stations"]["金竹"]
+    station = stations["stations"]["金竹"]
     old = _walk_in(clerk, station, "来访：楼道灯不亮", "钱多多")
     recent = _walk_in(clerk, station, "来访：井盖松动", "周大福")
     live.app.config["RETENTION_DAYS"] = 30
@@ -58,7 +57,7 @@ def _upload(live, token) -> str:
     return answer.json()["upload_id"]
 
 
-def test_photos_never_submitted_are_deleted_after_a_day(live, world):  # noqa: F811
+def test_photos_never_submitted_are_deleted_after_a_day(live, stations):
     _, token = live.citizen()
     stale, fresh, sent = _upload(live, token), _upload(live, token), _upload(live, token)
     answer = live.api(
@@ -66,7 +65,7 @@ def test_photos_never_submitted_are_deleted_after_a_day(live, world):  # noqa: F
         "/messages",
         token,
         json={
-            "scene": world["scenes"]["金竹"],
+            "scene": stations["scenes"]["金竹"],
             "category": "其他",
             "content": "路灯坏了",
             "photos": [sent],
@@ -92,7 +91,7 @@ def test_photos_never_submitted_are_deleted_after_a_day(live, world):  # noqa: F
     assert [p["id"] for p in detail["photos"]] == [sent]
 
 
-def test_unsubmitted_photos_can_be_kept(live, world):  # noqa: F811
+def test_unsubmitted_photos_can_be_kept(live, stations):
     live.app.config["UNSUBMITTED_PHOTO_HOURS"] = 0
     _, token = live.citizen()
     stale = _upload(live, token)

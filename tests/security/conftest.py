@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Live, fresh_app
+from tests.support.stack import Live, fresh_app
 
 
 @pytest.fixture(scope="module")

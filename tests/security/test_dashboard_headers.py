@@ -13,8 +13,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from server.admin import CONTENT_SECURITY_POLICY
-from tests.admin.conftest import signed_in, world  # noqa: F401
-from tests.test_loop import submit
+from tests.support.helpers import make_items
 
 EXPECTED = {
     "X-Frame-Options": "DENY",
@@ -90,15 +89,8 @@ def crawl(client, start: str, limit: int = 400) -> dict[str, int]:
     return seen
 
 
-def make_items(live, world):  # noqa: F811
-    _, token = live.citizen("张大爷")
-    submit(live, token, world["scenes"]["金竹"], content="金竹西路的路灯坏了一个月了")
-    submit(live, token, world["scenes"]["城东"], content="城东菜市场噪音扰民")
-    live.work()
-
-
-def test_every_dashboard_page_sends_the_security_headers(live, world, signed_in):  # noqa: F811
-    make_items(live, world)
+def test_every_dashboard_page_sends_the_security_headers(live, stations, signed_in):
+    make_items(live, stations)
     admin = signed_in()
     pages = crawl(admin.client, "/admin/")
     assert len(pages) > 30, pages  # the crawl really went round the dashboard
@@ -117,7 +109,7 @@ def test_every_dashboard_page_sends_the_security_headers(live, world, signed_in)
         check_headers(anonymous.get(path), path)
 
 
-def test_the_session_cookie_is_samesite_lax(live, world):  # noqa: F811
+def test_the_session_cookie_is_samesite_lax(live, stations):
     assert live.app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     answer = live.http.get(f"{live.url}/admin/login")
     cookie = answer.headers["Set-Cookie"]

@@ -24,7 +24,7 @@ from server.notices import consent
 from server.platform.db import db
 from server.settings import SANDBOX, load_config
 from tests.served import Gunicorn
-from tests.test_callback import AES_KEY, popup_xml
+from tests.support.push import AES_KEY, popup_xml
 
 SANDBOX_PUSH_TOKEN = SANDBOX["push_token"]
 

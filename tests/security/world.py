@@ -34,8 +34,8 @@ from server.models import (
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 from tests import factories
-from tests.conftest import Live
 from tests.factories import PASSWORD, make_staff
+from tests.support.stack import Live
 
 ANON = "anonymous"
 CITIZEN = "citizen"  # the owner of the message everything is about

@@ -1,0 +1,47 @@
+"""The lifecycle table as data (no database): the named sets agree, and exactly the table's moves
+are allowed (the database side is tests/test_lifecycle.py)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from server.models.lifecycle import (
+    AWAITING_REPLY,
+    FINISHED,
+    MOVE_NAMES,
+    MOVES,
+    OPEN,
+    STATUS_LABELS,
+    MoveRefused,
+    allowed,
+    step,
+)
+
+ACTORS = ("citizen", "deputy", "staff", "system")
+
+
+def test_the_named_sets_are_statuses_and_agree():
+    assert set(OPEN) | {"replied"} | set(FINISHED) == set(STATUS_LABELS)
+    assert set(AWAITING_REPLY) <= set(OPEN)
+    assert not set(OPEN) & set(FINISHED)
+    for m in MOVES:
+        assert m.source in STATUS_LABELS and (m.target is None or m.target in STATUS_LABELS)
+
+
+def test_no_move_leaves_a_finished_item_except_a_citizen_judging_an_answer():
+    leaving = {(m.name, m.source) for m in MOVES if m.source in FINISHED}
+    assert leaving == {("reopen", "closed")}
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "actor"),
+    list(itertools.product(MOVE_NAMES, STATUS_LABELS, ACTORS)),
+)
+def test_exactly_the_table_is_allowed(name, status, actor):
+    expected = any(m.name == name and m.source == status and actor in m.actors for m in MOVES)
+    assert allowed(name, status, actor) is expected
+    if not expected:
+        with pytest.raises(MoveRefused):
+            step(name, status, actor)
