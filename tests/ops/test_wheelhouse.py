@@ -15,7 +15,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -24,13 +23,17 @@ import pytest
 from tests.ops.test_locks import ROOT, pinned, wheelhouse
 
 
-def _index_reachable() -> str | None:
-    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple/")
-    try:
-        urllib.request.urlopen(index.rstrip("/") + "/pip/", timeout=10).close()
-    except (OSError, urllib.error.URLError) as exc:
-        return f"{index}: {exc}"
-    return None
+def _index_unreachable(tmp_path: Path) -> str | None:
+    """Asks pip's own index (whatever this machine configures) for one small locked wheel."""
+    (version,) = pinned("runtime")["packaging"]
+    probe = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary", ":all:"]
+        + ["--dest", str(tmp_path), f"packaging=={version}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return None if probe.returncode == 0 else probe.stderr.strip()[-300:]
 
 
 def _offline_prefix() -> list[str]:
@@ -57,7 +60,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    unreachable = _index_reachable()
+    unreachable = _index_unreachable(tmp_path_factory.mktemp("probe"))
     if unreachable:
         pytest.skip(f"the package index is unreachable, no wheelhouse to build: {unreachable}")
     out = tmp_path_factory.mktemp("wheelhouse") / "runtime"
