@@ -52,11 +52,21 @@ if [ "$have" != "$want" ]; then
   exit 1
 fi
 (cd "$here" && sha256sum --quiet -c SHA256SUMS)
-"$python" -m venv "$dest/venv"
+# An upgrade replaces both: the venv is made anew (no package of the old lock stays behind) and
+# the previous app/ is kept as app.previous for going back.
+"$python" -m venv --clear "$dest/venv"
 "$dest/venv/bin/python" -m pip install --quiet --no-index --find-links "$here/wheels" \\
   --only-binary :all: --require-hashes -r "$here/requirements.txt"
-mkdir -p "$dest/app"
-tar -xzf "$here/lianluozhan-src.tar.gz" -C "$dest/app" --strip-components=1
+rm -rf "$dest/app.new"
+mkdir -p "$dest/app.new"
+tar -xzf "$here/lianluozhan-src.tar.gz" -C "$dest/app.new" --strip-components=1
+if [ -d "$dest/app" ]; then
+  rm -rf "$dest/app.previous"
+  mv "$dest/app" "$dest/app.previous"
+fi
+mv "$dest/app.new" "$dest/app"
+# The services may not write here (ProtectSystem=strict): compiled now, not at each start.
+"$dest/venv/bin/python" -m compileall -q "$dest/app"
 echo "已安装到 $dest：程序 $dest/app，Python 环境 $dest/venv"
 """
 

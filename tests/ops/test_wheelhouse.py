@@ -105,6 +105,17 @@ def test_install_from_the_wheelhouse_without_network_serves_the_app(built, tmp_p
     assert done.returncode == 0, done.stdout + done.stderr
     if not offline:
         print("unshare -n is not allowed here: the install ran with --no-index only")
+    # An upgrade: the same folder again over the same place keeps the previous app.
+    (dest / "venv" / "stale-marker").write_text("from the previous install")
+    again = subprocess.run(
+        [*offline, str(built / "install"), str(dest)],
+        env={**env, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (dest / "app.previous" / "gunicorn.conf.py").exists()
+    assert not (dest / "venv" / "stale-marker").exists()  # the venv was made anew
 
     python = dest / "venv" / "bin" / "python"
     frozen = subprocess.run(
