@@ -9,7 +9,7 @@
  */
 
 // Template ids as registered in the mini-program console (订阅消息 → 我的模板).
-// The develop values are the WeChat sandbox's (server/wechat/sandbox/defaults.py).
+// The develop values are the WeChat sandbox's (wechat_sandbox/defaults.py).
 const SANDBOX_TEMPLATES = {
   reply: 'sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD',
   new_item: 'sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0',

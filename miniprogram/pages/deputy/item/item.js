@@ -7,7 +7,7 @@
 const api = require('../../../utils/api')
 const { formatTime } = require('../../../utils/format')
 
-const REPLY_MAX = 1000 // server/deputy/routes.py ReplyIn
+const REPLY_MAX = 1000 // server/api/deputy.py ReplyIn
 
 function present(m) {
   return {
