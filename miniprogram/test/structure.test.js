@@ -1,6 +1,7 @@
 /**
  * The project as WeChat DevTools will read it: pages where the server's notices and codes
- * point, every file a page needs, labels for screen readers, text large enough to read.
+ * point, every file a page needs, labels for screen readers, text that follows WeChat's font
+ * setting, 长辈版 on every page and component.
  */
 const fs = require('fs')
 const path = require('path')
@@ -57,22 +58,62 @@ test('everything tappable or typable has a label for screen readers', () => {
     const source = read(file)
     for (const match of source.matchAll(/<([a-z][\w-]*)\b([^>]*?)\/?>/g)) {
       const [tag, attrs] = [match[1], match[2]]
-      const interactive = /\bbindtap=/.test(attrs) || ['input', 'textarea', 'switch', 'picker'].includes(tag)
+      const interactive = /\bbind(tap|touchstart|longpress)=/.test(attrs) || ['input', 'textarea', 'switch', 'picker'].includes(tag)
       if (interactive && !/\baria-label=/.test(attrs)) missing.push(file + ': <' + tag + attrs.slice(0, 60) + '>')
     }
   }
   expect(missing).toEqual([])
 })
 
-test('text is large enough to read on a small phone', () => {
-  expect(read('app.wxss')).toMatch(/page \{[^}]*font-size: 34rpx/)
-  const tooSmall = []
+test('text follows WeChat\'s font setting (rem) and is large enough to read on a small phone', () => {
+  expect(read('app.wxss')).toMatch(/page \{[^}]*font-size: 1\.0625rem/) // 17px at the standard size
+  const wrong = []
   for (const file of walk('.', '.wxss', [])) {
-    for (const m of read(file).matchAll(/font-size:\s*(\d+)rpx/g)) {
-      if (+m[1] < 24) tooSmall.push(file + ': ' + m[0])
+    for (const m of read(file).matchAll(/font-size:\s*([^;}]+)/g)) {
+      const rem = /^([\d.]+)rem$/.exec(m[1].trim())
+      if (!rem) wrong.push(file + ': ' + m[0] + ' (sizes in rem follow the font setting)')
+      else if (+rem[1] < 0.75) wrong.push(file + ': ' + m[0] + ' (under 12px)')
     }
   }
-  expect(tooSmall).toEqual([])
+  expect(wrong).toEqual([])
+})
+
+test('every page follows the font setting: <page-meta root-font-size="system"/> is its first node', () => {
+  for (const page of appJson.pages) {
+    const wxml = read(page + '.wxml').replace(/<!--[\s\S]*?-->/g, '').trim()
+    expect({ page, first: wxml.split('\n')[0].trim() }).toEqual({ page, first: '<page-meta root-font-size="system" />' })
+    expect((wxml.match(/<page-meta\b/g) || []).length).toBe(1)
+  }
+})
+
+test('长辈版 reaches every page and component: the behaviour, the class on the root, the inline alert', () => {
+  const components = walk('components', '.json', []).map((f) => f.replace(/\.json$/, ''))
+  for (const unit of appJson.pages.concat(components)) {
+    expect({ unit, behaviour: /behaviors: \[elder\.behavior\(\)\]/.test(read(unit + '.js')) }).toEqual({ unit, behaviour: true })
+    const wxml = read(unit + '.wxml').replace(/<!--[\s\S]*?-->/g, '')
+    const root = /<(view|label)\b[^>]*>/.exec(wxml.replace(/<page-meta[^>]*\/>/, ''))[0]
+    expect({ unit, root: /\{\{elder \? 'elder'/.test(root) }).toEqual({ unit, root: true })
+  }
+  for (const page of appJson.pages) {
+    expect({ page, alert: /<inline-alert id="inline-alert" \/>/.test(read(page + '.wxml')) }).toEqual({ page, alert: true })
+  }
+})
+
+test('no dialogs of our own but in utils/notify.js, which 长辈版 turns into inline text', () => {
+  const offenders = walk('.', '.js', [])
+    .filter((f) => !f.startsWith('utils/notify.js') && !f.endsWith('jest.config.js'))
+    .filter((f) => /wx\.(showModal|showActionSheet)\(/.test(read(f)))
+  expect(offenders).toEqual([])
+})
+
+test('every input and textarea with a placeholder names its placeholder-class (the default grey is too faint)', () => {
+  const missing = []
+  for (const file of walk('.', '.wxml', [])) {
+    for (const match of read(file).matchAll(/<(input|textarea)\b([^>]*?)\/?>/g)) {
+      if (/\bplaceholder=/.test(match[2]) && !/\bplaceholder-class="placeholder"/.test(match[2])) missing.push(file)
+    }
+  }
+  expect(missing).toEqual([])
 })
 
 test('pages are built with Component() so they render in tests, and only utils/api.js does network', () => {

@@ -8,6 +8,8 @@
  * two items, and (4) show the tracking number.
  */
 const api = require('../../utils/api')
+const elder = require('../../utils/elder')
+const notify = require('../../utils/notify')
 const store = require('../../utils/store')
 const { normalizeScene } = require('../../utils/scene')
 const { charCount, megabytes } = require('../../utils/format')
@@ -17,6 +19,7 @@ const { requestSubscribe } = require('../../utils/subscribe')
 let photoSeq = 0
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     state: 'loading', // loading | error | form | done
     message: '',
@@ -123,7 +126,7 @@ Component({
         },
         fail: (err) => {
           if (err && /cancel/.test(err.errMsg || '')) return
-          wx.showToast({ title: '无法获取位置，请在设置中允许', icon: 'none' })
+          notify.tell('无法获取位置，请在设置中允许')
         },
       })
     },
@@ -137,7 +140,7 @@ Component({
     choosePhotos() {
       const room = this.data.maxPhotos - this.data.photos.length
       if (room <= 0) {
-        wx.showToast({ title: '最多' + this.data.maxPhotos + '张照片', icon: 'none' })
+        notify.tell('最多' + this.data.maxPhotos + '张照片')
         return
       }
       wx.chooseMedia({
@@ -269,7 +272,7 @@ Component({
         wx.setNavigationBarTitle({ title: '提交成功' })
       } catch (err) {
         this.setData({ submitting: false, errors: fieldErrors(err.fields) })
-        api.showError(err)
+        notify.showError(err)
       }
     },
 
