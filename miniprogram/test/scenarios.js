@@ -5,6 +5,7 @@
  * path says which wxss applies.
  */
 const { render, mod, server, settle, tap, type, fire, find, scanAnswer, summary, detail, acceptLogin, error } = require('./helpers')
+const wxMock = require('./wx-mock')
 
 const REPLY = { kind: 'reply', author: '王建国（县级人大代表）', content: '路灯本周内修好', created_at: '2026-11-16T02:00:00+00:00' }
 const FOLLOWUP = { kind: 'followup', author: '我', content: '今晚还是黑的', created_at: '2026-11-16T03:00:00+00:00' }
@@ -126,6 +127,21 @@ const SCENARIOS = [
     async run() {
       const page = await submitForm()
       page.setData({ submitting: true })
+      return page
+    },
+  },
+  {
+    name: 'submit: the privacy prompt, then refused',
+    page: 'pages/submit/submit',
+    async run() {
+      wxMock.privacy.agreed = false
+      wx.chooseMedia.mockImplementation(wxMock.gated('chooseMedia', () => {}))
+      const page = await submitForm()
+      await tap(page, '#add-photo', 30)
+      return page
+    },
+    async then(page) {
+      await tap(visiblePrompt(page), '#privacy-disagree', 30)
       return page
     },
   },
@@ -329,6 +345,17 @@ const SCENARIOS = [
   },
 ]
 
+const PROMPTS = ['#privacy-page', '#privacy-photos', '#privacy-place', '#privacy-voice', '#privacy-copy']
+
+/** The privacy prompt on screen (there is one per place that may ask), or null. */
+function visiblePrompt(page) {
+  for (const id of PROMPTS) {
+    const prompt = find(page, id)
+    if (prompt && prompt.querySelector('#privacy')) return prompt
+  }
+  return null
+}
+
 /** Each scenario's page in each state it shows (run, then `then` if it has one). */
 async function* states(scenario) {
   const page = await scenario.run()
@@ -341,4 +368,4 @@ async function* states(scenario) {
   }
 }
 
-module.exports = { SCENARIOS, states }
+module.exports = { SCENARIOS, states, visiblePrompt }

@@ -1,7 +1,7 @@
 /**
  * The project as WeChat DevTools will read it: pages where the server's notices and codes
  * point, every file a page needs, labels for screen readers, text that follows WeChat's font
- * setting, 长辈版 on every page and component.
+ * setting, 长辈版 on every page and component, what WeChat's privacy rules ask of app.json.
  */
 const fs = require('fs')
 const path = require('path')
@@ -114,6 +114,43 @@ test('every input and textarea with a placeholder names its placeholder-class (t
     }
   }
   expect(missing).toEqual([])
+})
+
+// Private interfaces (用户隐私保护指引), as WeChat lists them, and how our code calls them.
+const PRIVATE = /wx\.(chooseMedia|chooseImage|chooseLocation|getLocation|setClipboardData|getClipboardData|authorize|startRecord|getRecorderManager)\(|requirePlugin\(/
+
+test('app.json: the privacy check on, the place interface declared', () => {
+  expect(appJson.__usePrivacyCheck__).toBe(true)
+  expect(appJson.requiredPrivateInfos).toEqual(['chooseLocation'])
+  // The permission text WeChat shows before the place picker.
+  expect(appJson.permission['scope.userLocation'].desc).toMatch(/[\u4e00-\u9fa5]/)
+})
+
+test('every page that can reach a private interface carries the privacy prompt', () => {
+  const usedBy = (unit, seen) => {
+    const js = read(unit + '.js')
+    const utils = [...js.matchAll(/require\('([./]+utils\/\w+)'\)/g)].map((m) => path.join(path.dirname(unit), m[1]))
+    const comps = Object.values(JSON.parse(read(unit + '.json')).usingComponents || {}).map((c) => c.replace(/^\//, ''))
+    return [js].concat(utils.map((u) => read(path.normalize(u) + '.js')), comps.filter((c) => !seen.has(c) && seen.add(c)).map((c) => usedBy(c, seen)).flat())
+  }
+  const pagesUsing = appJson.pages.filter((page) => usedBy(page, new Set()).some((js) => PRIVATE.test(js)))
+  expect(pagesUsing).toEqual(['pages/submit/submit'])
+  for (const page of pagesUsing) {
+    expect(read(page + '.wxml')).toMatch(/<privacy-popup id="privacy-page" \/>/)
+  }
+})
+
+test('project.private.config.json (each developer\'s own DevTools settings) stays out of git', () => {
+  const ignore = read('.gitignore').split('\n').map((l) => l.trim())
+  expect(ignore).toContain('project.private.config.json')
+  const { execFileSync } = require('child_process')
+  let tracked = ''
+  try {
+    tracked = execFileSync('git', ['ls-files', '--', 'project.private.config.json'], { cwd: ROOT, encoding: 'utf8' })
+  } catch (e) {
+    tracked = '' // not a git checkout (an unpacked release): nothing can be tracked
+  }
+  expect(tracked.trim()).toBe('')
 })
 
 test('pages are built with Component() so they render in tests, and only utils/api.js does network', () => {

@@ -6,6 +6,13 @@
  *   server.on('GET', '/scan/s.abcd', () => ({ statusCode: 200, data: {...} }))
  *   server.on('POST', '/messages', (req) => { throw 'network' })   // a network failure
  *   server.on('GET', '/slow', () => new Promise(...))                 // a slow answer
+ *
+ * Private interfaces (chooseMedia, chooseLocation, authorize, requirePrivacyAuthorize) go
+ * through WeChat's privacy check as WeChat does it: while the person has not agreed to the
+ * privacy guide and the mini-program listens with wx.onNeedPrivacyAuthorization, the call
+ * waits for the listener's resolve({event: 'agree', buttonId}) or resolve({event: 'disagree'}),
+ * then goes on or fails with "privacy permission is not authorized" (errno 104). Tests wrap
+ * their own implementation with gated(name, fn) to keep that check.
  */
 
 function fakeServer() {
@@ -42,9 +49,39 @@ let storage = {}
 let loginCounter = 0
 // The order in which platform APIs were called, for tests about "X before Y".
 const order = []
+// What the person decided about the privacy guide, and who listens for WeChat's question.
+const privacy = { agreed: true, listener: null, resolved: [] }
 
 function asyncCall(fn) {
   return new Promise((resolve) => setTimeout(resolve, 0)).then(fn)
+}
+
+/** fn(opts), behind WeChat's privacy check for the interface `name`. */
+function gated(name, fn) {
+  return (opts) => {
+    const options = opts || {}
+    if (privacy.agreed || !privacy.listener) {
+      asyncCall(() => fn(options))
+      return
+    }
+    let settled = false
+    const resolve = (result) => {
+      privacy.resolved.push(result)
+      if (settled || !result || result.event === 'exposureAuthorization') return
+      settled = true
+      if (result.event === 'agree' && result.buttonId) {
+        privacy.agreed = true
+        asyncCall(() => fn(options))
+      } else {
+        const err = { errMsg: name + ':fail privacy permission is not authorized', errno: 104 }
+        asyncCall(() => {
+          if (options.fail) options.fail(err)
+          if (options.complete) options.complete(err)
+        })
+      }
+    }
+    asyncCall(() => privacy.listener(resolve, { referrer: name }))
+  }
 }
 
 function build() {
@@ -120,6 +157,15 @@ function build() {
     chooseLocation: jest.fn(),
     scanCode: jest.fn(),
     getAccountInfoSync: jest.fn(() => ({ miniProgram: { appId: 'wxtest', envVersion: 'develop' } })),
+    // -- privacy ------------------------------------------------------------------------
+    onNeedPrivacyAuthorization: jest.fn((listener) => {
+      privacy.listener = listener
+    }),
+    requirePrivacyAuthorize: jest.fn(gated('requirePrivacyAuthorize', (opts) => opts.success && opts.success({}))),
+    getPrivacySetting: jest.fn((opts) =>
+      asyncCall(() => opts.success({ needAuthorization: !privacy.agreed, privacyContractName: '《码上联络站小程序隐私保护指引》' }))
+    ),
+    openPrivacyContract: jest.fn((opts) => opts && opts.success && asyncCall(() => opts.success({}))),
   }
   return wxMock
 }
@@ -130,9 +176,19 @@ function resetWx() {
   loginCounter = 0
   order.length = 0
   server.clear()
+  privacy.agreed = true
+  privacy.listener = null
+  privacy.resolved = []
   const fresh = build()
   global.wx = Object.assign(global.wx || {}, fresh)
   return global.wx
 }
 
-module.exports = { server, resetWx, order, storage: () => storage }
+module.exports = {
+  server,
+  resetWx,
+  order,
+  gated,
+  storage: () => storage,
+  privacy,
+}

@@ -1,6 +1,8 @@
 /**
  * The form: category, text (live counter, the server's limit), photos (the server's limit,
- * uploaded one by one with progress and retry), optional place, phone and anonymity.
+ * uploaded one by one with progress and retry), optional place, phone and anonymity. Photos
+ * and place need the privacy guide (utils/privacy.js): a person who refuses it still submits
+ * text, and the photo and place buttons say why they wait.
  *
  * On the submit tap: (1) check the form here, (2) ask WeChat for reply-notice permission —
  * it must be the first thing the tap does, WeChat refuses the dialog after an await —
@@ -10,6 +12,7 @@
 const api = require('../../utils/api')
 const elder = require('../../utils/elder')
 const notify = require('../../utils/notify')
+const privacy = require('../../utils/privacy')
 const store = require('../../utils/store')
 const { normalizeScene } = require('../../utils/scene')
 const { charCount, megabytes } = require('../../utils/format')
@@ -41,6 +44,7 @@ Component({
     submitting: false,
     result: null,
     notified: false,
+    privacyRefused: false,
   },
 
   lifetimes: {
@@ -50,6 +54,13 @@ Component({
       this.subscribed = null // what the consent dialog answered, asked once per form
       this.limits = limitsFrom(null)
       this.uploading = false
+    },
+    attached() {
+      this.setData({ privacyRefused: privacy.state().refused })
+      this.stopFollowingPrivacy = privacy.onChange((state) => this.setData({ privacyRefused: state.refused }))
+    },
+    detached() {
+      if (this.stopFollowingPrivacy) this.stopFollowingPrivacy()
     },
   },
 
@@ -112,7 +123,20 @@ Component({
       this.setData({ anonymous: !!e.detail.value })
     },
 
+    /**
+     * A private interface failed: when the privacy guide was refused, the page now offers text
+     * only (and says so by the buttons) rather than an error. True if that was the reason.
+     */
+    privacyRefusal(err) {
+      if (!privacy.isRefusal(err)) return false
+      privacy.markRefused()
+      return true
+    },
+
     chooseLocation() {
+      if (this.data.privacyRefused) {
+        return privacy.askAgain('place').then((agreed) => agreed && this.chooseLocation())
+      }
       wx.chooseLocation({
         success: (res) => {
           const parts = [res.address, res.name].filter(Boolean)
@@ -125,7 +149,7 @@ Component({
           })
         },
         fail: (err) => {
-          if (err && /cancel/.test(err.errMsg || '')) return
+          if ((err && /cancel/.test(err.errMsg || '')) || this.privacyRefusal(err)) return
           notify.tell('无法获取位置，请在设置中允许')
         },
       })
@@ -138,6 +162,9 @@ Component({
     // -- photos ---------------------------------------------------------------------------
 
     choosePhotos() {
+      if (this.data.privacyRefused) {
+        return privacy.askAgain('photos').then((agreed) => agreed && this.choosePhotos())
+      }
       const room = this.data.maxPhotos - this.data.photos.length
       if (room <= 0) {
         notify.tell('最多' + this.data.maxPhotos + '张照片')
@@ -149,6 +176,7 @@ Component({
         sourceType: ['album', 'camera'],
         sizeType: ['compressed'], // cheaper for the citizen's data plan; plenty for a pothole
         success: (res) => this.addPhotos(res.tempFiles || []),
+        fail: (err) => this.privacyRefusal(err),
       })
     },
 
@@ -277,7 +305,12 @@ Component({
     },
 
     copyTracking() {
-      wx.setClipboardData({ data: this.data.result.tracking_no })
+      wx.setClipboardData({
+        data: this.data.result.tracking_no,
+        fail: (err) => {
+          if (privacy.isRefusal(err)) notify.tell('没有复制。您可以长按受理编号复制，或记下来')
+        },
+      })
     },
 
     openDetail() {
