@@ -146,6 +146,19 @@ const SCENARIOS = [
     },
   },
   {
+    name: 'submit: voice input listening, then unavailable',
+    page: 'pages/submit/submit',
+    async run() {
+      const page = await submitForm()
+      page.querySelector('#voice-input').setData({ recording: true, interim: '路灯坏了' })
+      return page
+    },
+    async then(page) {
+      page.querySelector('#voice-input').setData({ recording: false, available: false, unavailable: '不能使用麦克风，请直接打字输入' })
+      return page
+    },
+  },
+  {
     name: 'submit: done, with a message in the inline alert',
     page: 'pages/submit/submit',
     async run() {

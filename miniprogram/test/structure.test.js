@@ -119,9 +119,10 @@ test('every input and textarea with a placeholder names its placeholder-class (t
 // Private interfaces (用户隐私保护指引), as WeChat lists them, and how our code calls them.
 const PRIVATE = /wx\.(chooseMedia|chooseImage|chooseLocation|getLocation|setClipboardData|getClipboardData|authorize|startRecord|getRecorderManager)\(|requirePlugin\(/
 
-test('app.json: the privacy check on, the place interface declared', () => {
+test('app.json: the privacy check on, the place interface and the voice plugin declared', () => {
   expect(appJson.__usePrivacyCheck__).toBe(true)
   expect(appJson.requiredPrivateInfos).toEqual(['chooseLocation'])
+  expect(appJson.plugins.WechatSI).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+$/), provider: 'wx069ba97219f66d99' })
   // The permission text WeChat shows before the place picker.
   expect(appJson.permission['scope.userLocation'].desc).toMatch(/[\u4e00-\u9fa5]/)
 })

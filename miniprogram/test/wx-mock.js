@@ -51,6 +51,8 @@ let loginCounter = 0
 const order = []
 // What the person decided about the privacy guide, and who listens for WeChat's question.
 const privacy = { agreed: true, listener: null, resolved: [] }
+let authSetting = {}
+let plugins = {}
 
 function asyncCall(fn) {
   return new Promise((resolve) => setTimeout(resolve, 0)).then(fn)
@@ -82,6 +84,21 @@ function gated(name, fn) {
     }
     asyncCall(() => privacy.listener(resolve, { referrer: name }))
   }
+}
+
+/** The 同声传译 plugin's recognition manager: start/stop, and what it will "hear". */
+function fakeRecognizer() {
+  const manager = {
+    heard: '',
+    start: jest.fn(() => asyncCall(() => manager.onStart && manager.onStart({ msg: 'Ok' }))),
+    stop: jest.fn(() =>
+      asyncCall(() => {
+        if (manager.heard && manager.onRecognize) manager.onRecognize({ result: manager.heard })
+        if (manager.onStop) manager.onStop({ result: manager.heard, tempFilePath: 'wxfile://tmp/voice.mp3', duration: 1800, fileSize: 9000 })
+      })
+    ),
+  }
+  return manager
 }
 
 function build() {
@@ -157,6 +174,13 @@ function build() {
     chooseLocation: jest.fn(),
     scanCode: jest.fn(),
     getAccountInfoSync: jest.fn(() => ({ miniProgram: { appId: 'wxtest', envVersion: 'develop' } })),
+    getSetting: jest.fn((opts) => asyncCall(() => opts.success({ authSetting: Object.assign({}, authSetting) }))),
+    authorize: jest.fn(
+      gated('authorize', (opts) => {
+        authSetting[opts.scope] = true
+        if (opts.success) opts.success({ errMsg: 'authorize:ok' })
+      })
+    ),
     // -- privacy ------------------------------------------------------------------------
     onNeedPrivacyAuthorization: jest.fn((listener) => {
       privacy.listener = listener
@@ -179,8 +203,16 @@ function resetWx() {
   privacy.agreed = true
   privacy.listener = null
   privacy.resolved = []
+  authSetting = { 'scope.record': true }
+  plugins = { WechatSI: { getRecordRecognitionManager: () => plugins.recognizer } }
+  plugins.recognizer = fakeRecognizer()
   const fresh = build()
   global.wx = Object.assign(global.wx || {}, fresh)
+  // requirePlugin is a global in WeChat, like wx; it throws for a plugin the app does not have.
+  global.requirePlugin = jest.fn((name) => {
+    if (!plugins[name]) throw new Error('plugin "' + name + '" is not defined')
+    return plugins[name]
+  })
   return global.wx
 }
 
@@ -191,4 +223,13 @@ module.exports = {
   gated,
   storage: () => storage,
   privacy,
+  /** The microphone permission as WeChat keeps it: true, false, or undefined (never asked). */
+  setMicrophone(value) {
+    if (value === undefined) delete authSetting['scope.record']
+    else authSetting['scope.record'] = value
+  },
+  recognizer: () => plugins.recognizer,
+  removePlugin(name) {
+    delete plugins[name]
+  },
 }

@@ -1,8 +1,8 @@
 /**
- * The form: category, text (live counter, the server's limit), photos (the server's limit,
- * uploaded one by one with progress and retry), optional place, phone and anonymity. Photos
- * and place need the privacy guide (utils/privacy.js): a person who refuses it still submits
- * text, and the photo and place buttons say why they wait.
+ * The form: category, text (live counter, the server's limit; typed, or spoken with 按住说话),
+ * photos (the server's limit, uploaded one by one with progress and retry), optional place,
+ * phone and anonymity. Photos, place and voice need the privacy guide (utils/privacy.js): a
+ * person who refuses it still submits text, and the photo and place buttons say why they wait.
  *
  * On the submit tap: (1) check the form here, (2) ask WeChat for reply-notice permission —
  * it must be the first thing the tap does, WeChat refuses the dialog after an await —
@@ -110,7 +110,15 @@ Component({
     },
 
     onContent(e) {
-      const content = e.detail.value
+      this.setContent(e.detail.value)
+    },
+
+    /** 按住说话: what was heard goes after what was typed. */
+    onVoice(e) {
+      this.setContent(this.data.content + e.detail.text)
+    },
+
+    setContent(content) {
       const count = charCount(content)
       this.setData({ content, count, over: count > this.data.maxChars, 'errors.content': '' })
     },
