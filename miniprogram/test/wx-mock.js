@@ -52,6 +52,7 @@ const order = []
 // What the person decided about the privacy guide, and who listens for WeChat's question.
 const privacy = { agreed: true, listener: null, resolved: [] }
 let authSetting = {}
+let updateManager = null
 let plugins = {}
 
 function asyncCall(fn) {
@@ -99,6 +100,21 @@ function fakeRecognizer() {
     ),
   }
   return manager
+}
+
+function fakeUpdateManager() {
+  const callbacks = {}
+  return {
+    onCheckForUpdate: jest.fn((cb) => (callbacks.check = cb)),
+    onUpdateReady: jest.fn((cb) => (callbacks.ready = cb)),
+    onUpdateFailed: jest.fn((cb) => (callbacks.failed = cb)),
+    applyUpdate: jest.fn(),
+    /** What WeChat does once the new version is downloaded. */
+    becomeReady() {
+      if (callbacks.check) callbacks.check({ hasUpdate: true })
+      if (callbacks.ready) callbacks.ready()
+    },
+  }
 }
 
 function build() {
@@ -190,6 +206,11 @@ function build() {
       asyncCall(() => opts.success({ needAuthorization: !privacy.agreed, privacyContractName: '《码上联络站小程序隐私保护指引》' }))
     ),
     openPrivacyContract: jest.fn((opts) => opts && opts.success && asyncCall(() => opts.success({}))),
+    // -- updates ------------------------------------------------------------------------
+    getUpdateManager: jest.fn(() => {
+      if (!updateManager) updateManager = fakeUpdateManager()
+      return updateManager
+    }),
   }
   return wxMock
 }
@@ -204,6 +225,7 @@ function resetWx() {
   privacy.listener = null
   privacy.resolved = []
   authSetting = { 'scope.record': true }
+  updateManager = null
   plugins = { WechatSI: { getRecordRecognitionManager: () => plugins.recognizer } }
   plugins.recognizer = fakeRecognizer()
   const fresh = build()
@@ -228,6 +250,7 @@ module.exports = {
     if (value === undefined) delete authSetting['scope.record']
     else authSetting['scope.record'] = value
   },
+  updateManager: () => wx.getUpdateManager(),
   recognizer: () => plugins.recognizer,
   removePlugin(name) {
     delete plugins[name]
