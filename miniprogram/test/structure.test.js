@@ -141,6 +141,20 @@ test('every page that can reach a private interface carries the privacy prompt',
   }
 })
 
+test('the README declares every private interface the code uses, as the privacy guide must', () => {
+  const readme = read('README.md')
+  const used = new Set()
+  for (const file of walk('.', '.js', []).filter((f) => !f.endsWith('jest.config.js'))) {
+    for (const m of read(file).matchAll(new RegExp(PRIVATE.source, 'g'))) used.add(m[1] ? 'wx.' + m[1] : 'requirePlugin')
+  }
+  expect([...used].sort()).toEqual(['requirePlugin', 'wx.authorize', 'wx.chooseLocation', 'wx.chooseMedia', 'wx.setClipboardData'])
+  const heading = /^### .*用户隐私保护指引.*$/m.exec(readme)
+  expect(heading).not.toBeNull()
+  const after = readme.slice(heading.index + heading[0].length)
+  const section = after.slice(0, after.search(/^### /m))
+  for (const api of used) expect({ api, declared: section.includes(api === 'requirePlugin' ? 'WechatSI' : api) }).toEqual({ api, declared: true })
+})
+
 test('project.private.config.json (each developer\'s own DevTools settings) stays out of git', () => {
   const ignore = read('.gitignore').split('\n').map((l) => l.trim())
   expect(ignore).toContain('project.private.config.json')
