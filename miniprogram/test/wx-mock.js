@@ -6,6 +6,13 @@
  *   server.on('GET', '/scan/s.abcd', () => ({ statusCode: 200, data: {...} }))
  *   server.on('POST', '/messages', (req) => { throw 'network' })   // a network failure
  *   server.on('GET', '/slow', () => new Promise(...))                 // a slow answer
+ *
+ * Private interfaces (chooseMedia, chooseLocation, authorize, requirePrivacyAuthorize) go
+ * through WeChat's privacy check as WeChat does it: while the person has not agreed to the
+ * privacy guide and the mini-program listens with wx.onNeedPrivacyAuthorization, the call
+ * waits for the listener's resolve({event: 'agree', buttonId}) or resolve({event: 'disagree'}),
+ * then goes on or fails with "privacy permission is not authorized" (errno 104). Tests wrap
+ * their own implementation with gated(name, fn) to keep that check.
  */
 
 function fakeServer() {
@@ -42,9 +49,72 @@ let storage = {}
 let loginCounter = 0
 // The order in which platform APIs were called, for tests about "X before Y".
 const order = []
+// What the person decided about the privacy guide, and who listens for WeChat's question.
+const privacy = { agreed: true, listener: null, resolved: [] }
+let authSetting = {}
+let updateManager = null
+let plugins = {}
 
 function asyncCall(fn) {
   return new Promise((resolve) => setTimeout(resolve, 0)).then(fn)
+}
+
+/** fn(opts), behind WeChat's privacy check for the interface `name`. */
+function gated(name, fn) {
+  return (opts) => {
+    const options = opts || {}
+    if (privacy.agreed || !privacy.listener) {
+      asyncCall(() => fn(options))
+      return
+    }
+    let settled = false
+    const resolve = (result) => {
+      privacy.resolved.push(result)
+      if (settled || !result || result.event === 'exposureAuthorization') return
+      settled = true
+      if (result.event === 'agree' && result.buttonId) {
+        privacy.agreed = true
+        asyncCall(() => fn(options))
+      } else {
+        const err = { errMsg: name + ':fail privacy permission is not authorized', errno: 104 }
+        asyncCall(() => {
+          if (options.fail) options.fail(err)
+          if (options.complete) options.complete(err)
+        })
+      }
+    }
+    asyncCall(() => privacy.listener(resolve, { referrer: name }))
+  }
+}
+
+/** The 同声传译 plugin's recognition manager: start/stop, and what it will "hear". */
+function fakeRecognizer() {
+  const manager = {
+    heard: '',
+    start: jest.fn(() => asyncCall(() => manager.onStart && manager.onStart({ msg: 'Ok' }))),
+    stop: jest.fn(() =>
+      asyncCall(() => {
+        if (manager.heard && manager.onRecognize) manager.onRecognize({ result: manager.heard })
+        if (manager.onStop) manager.onStop({ result: manager.heard, tempFilePath: 'wxfile://tmp/voice.mp3', duration: 1800, fileSize: 9000 })
+      })
+    ),
+  }
+  return manager
+}
+
+function fakeUpdateManager() {
+  const callbacks = {}
+  return {
+    onCheckForUpdate: jest.fn((cb) => (callbacks.check = cb)),
+    onUpdateReady: jest.fn((cb) => (callbacks.ready = cb)),
+    onUpdateFailed: jest.fn((cb) => (callbacks.failed = cb)),
+    applyUpdate: jest.fn(),
+    /** What WeChat does once the new version is downloaded. */
+    becomeReady() {
+      if (callbacks.check) callbacks.check({ hasUpdate: true })
+      if (callbacks.ready) callbacks.ready()
+    },
+  }
 }
 
 function build() {
@@ -120,6 +190,27 @@ function build() {
     chooseLocation: jest.fn(),
     scanCode: jest.fn(),
     getAccountInfoSync: jest.fn(() => ({ miniProgram: { appId: 'wxtest', envVersion: 'develop' } })),
+    getSetting: jest.fn((opts) => asyncCall(() => opts.success({ authSetting: Object.assign({}, authSetting) }))),
+    authorize: jest.fn(
+      gated('authorize', (opts) => {
+        authSetting[opts.scope] = true
+        if (opts.success) opts.success({ errMsg: 'authorize:ok' })
+      })
+    ),
+    // -- privacy ------------------------------------------------------------------------
+    onNeedPrivacyAuthorization: jest.fn((listener) => {
+      privacy.listener = listener
+    }),
+    requirePrivacyAuthorize: jest.fn(gated('requirePrivacyAuthorize', (opts) => opts.success && opts.success({}))),
+    getPrivacySetting: jest.fn((opts) =>
+      asyncCall(() => opts.success({ needAuthorization: !privacy.agreed, privacyContractName: '《码上联络站小程序隐私保护指引》' }))
+    ),
+    openPrivacyContract: jest.fn((opts) => opts && opts.success && asyncCall(() => opts.success({}))),
+    // -- updates ------------------------------------------------------------------------
+    getUpdateManager: jest.fn(() => {
+      if (!updateManager) updateManager = fakeUpdateManager()
+      return updateManager
+    }),
   }
   return wxMock
 }
@@ -130,9 +221,38 @@ function resetWx() {
   loginCounter = 0
   order.length = 0
   server.clear()
+  privacy.agreed = true
+  privacy.listener = null
+  privacy.resolved = []
+  authSetting = { 'scope.record': true }
+  updateManager = null
+  plugins = { WechatSI: { getRecordRecognitionManager: () => plugins.recognizer } }
+  plugins.recognizer = fakeRecognizer()
   const fresh = build()
   global.wx = Object.assign(global.wx || {}, fresh)
+  // requirePlugin is a global in WeChat, like wx; it throws for a plugin the app does not have.
+  global.requirePlugin = jest.fn((name) => {
+    if (!plugins[name]) throw new Error('plugin "' + name + '" is not defined')
+    return plugins[name]
+  })
   return global.wx
 }
 
-module.exports = { server, resetWx, order, storage: () => storage }
+module.exports = {
+  server,
+  resetWx,
+  order,
+  gated,
+  storage: () => storage,
+  privacy,
+  /** The microphone permission as WeChat keeps it: true, false, or undefined (never asked). */
+  setMicrophone(value) {
+    if (value === undefined) delete authSetting['scope.record']
+    else authSetting['scope.record'] = value
+  },
+  updateManager: () => wx.getUpdateManager(),
+  recognizer: () => plugins.recognizer,
+  removePlugin(name) {
+    delete plugins[name]
+  },
+}

@@ -487,18 +487,6 @@ const api = {
       data: { content },
     })
   },
-
-  /** Show an error the way a person should read it: the server's message, unchanged. */
-  showError(err, fallback) {
-    const message = (err && err.message) || fallback || MESSAGES.server
-    // A toast shows two short lines; longer messages need a dialog to be readable.
-    if (message.length > 14) {
-      wx.showModal({ title: '提示', content: message, showCancel: false, confirmText: '知道了' })
-    } else {
-      wx.showToast({ title: message, icon: 'none', duration: 2500 })
-    }
-    return message
-  },
 }
 
 module.exports = api

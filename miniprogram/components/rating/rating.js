@@ -1,4 +1,5 @@
 const { RATINGS } = require('../../utils/format')
+const elder = require('../../utils/elder')
 
 /**
  * 满意 / 基本满意 / 不满意: pick one, optionally say why, then confirm. Two taps on purpose:
@@ -6,6 +7,7 @@ const { RATINGS } = require('../../utils/format')
  * Fires `rate` with { score, comment }.
  */
 Component({
+  behaviors: [elder.behavior()],
   properties: {
     busy: { type: Boolean, value: false },
   },

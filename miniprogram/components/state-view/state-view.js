@@ -1,8 +1,11 @@
+const elder = require('../../utils/elder')
+
 /**
  * Loading, empty and error states, one look on every page. `retry` is fired by the button;
  * `action` by the optional second button (e.g. "去扫码").
  */
 Component({
+  behaviors: [elder.behavior()],
   properties: {
     state: { type: String, value: '' }, // loading | empty | error
     message: { type: String, value: '' },

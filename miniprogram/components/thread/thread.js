@@ -1,9 +1,11 @@
 const { formatTime } = require('../../utils/format')
+const elder = require('../../utils/elder')
 
 const KIND_LABELS = { reply: '答复', followup: '追问', event: '进度' }
 
 /** The conversation of one message: replies, follow-ups and status changes, oldest first. */
 Component({
+  behaviors: [elder.behavior()],
   properties: {
     items: { type: Array, value: [] },
   },

@@ -4,6 +4,8 @@
  * Subscribe notices tap through to pages/detail/detail?id=<id>.
  */
 const api = require('../../utils/api')
+const elder = require('../../utils/elder')
+const notify = require('../../utils/notify')
 const store = require('../../utils/store')
 const { formatTime, ratingLabel, levelLabel } = require('../../utils/format')
 const { requestSubscribe } = require('../../utils/subscribe')
@@ -35,6 +37,7 @@ function present(m) {
 }
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     state: 'loading',
     message: '',
@@ -58,7 +61,7 @@ Component({
       try {
         this.show(await api.getMessage(this.id))
       } catch (err) {
-        if (quiet === true && this.data.m) api.showError(err)
+        if (quiet === true && this.data.m) notify.showError(err)
         else this.setData({ state: 'error', message: err.message })
       }
     },
@@ -94,7 +97,7 @@ Component({
     sendFollowup() {
       const content = this.data.followup.trim()
       if (!content) {
-        wx.showToast({ title: '请填写追问内容', icon: 'none' })
+        notify.tell('请填写追问内容')
         return Promise.resolve()
       }
       if (this.data.sending) return Promise.resolve()
@@ -109,7 +112,7 @@ Component({
           },
           (err) => {
             this.setData({ sending: false })
-            api.showError(err)
+            notify.showError(err)
           }
         )
     },
@@ -130,7 +133,7 @@ Component({
           },
           (err) => {
             this.setData({ rating: false })
-            api.showError(err)
+            notify.showError(err)
           }
         )
     },

@@ -7,6 +7,8 @@
  * (miniprogram-simulate); WeChat supports pages built this way.
  */
 const api = require('../../utils/api')
+const elder = require('../../utils/elder')
+const notify = require('../../utils/notify')
 const store = require('../../utils/store')
 const { sceneFromOptions, sceneFromScanResult } = require('../../utils/scene')
 const { formatDay, levelLabel } = require('../../utils/format')
@@ -36,6 +38,7 @@ function present(info) {
 }
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     state: 'loading', // loading | error | none (no code) | ready
     message: '',
@@ -90,7 +93,7 @@ Component({
         success: (res) => {
           const scene = sceneFromScanResult(res)
           if (!scene) {
-            wx.showToast({ title: '不是联络站或代表的二维码', icon: 'none' })
+            notify.tell('不是联络站或代表的二维码')
             return
           }
           this.setData({ scene })

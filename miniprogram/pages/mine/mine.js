@@ -1,5 +1,7 @@
 /** 我的反映: the citizen's own messages, newest first, with status badges; paged. */
 const api = require('../../utils/api')
+const elder = require('../../utils/elder')
+const notify = require('../../utils/notify')
 const { formatTime, excerpt } = require('../../utils/format')
 
 const PER_PAGE = 20
@@ -20,6 +22,7 @@ function row(item) {
 }
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     state: 'loading', // loading | error | empty | ready
     message: '',
@@ -54,7 +57,7 @@ Component({
           moreError: '',
         })
       } catch (err) {
-        if (quiet === true && this.data.items.length) api.showError(err)
+        if (quiet === true && this.data.items.length) notify.showError(err)
         else this.setData({ state: 'error', message: err.message })
       }
     },

@@ -1,6 +1,8 @@
 /**
- * The form: category, text (live counter, the server's limit), photos (the server's limit,
- * uploaded one by one with progress and retry), optional place, phone and anonymity.
+ * The form: category, text (live counter, the server's limit; typed, or spoken with 按住说话),
+ * photos (the server's limit, uploaded one by one with progress and retry), optional place,
+ * phone and anonymity. Photos, place and voice need the privacy guide (utils/privacy.js): a
+ * person who refuses it still submits text, and the photo and place buttons say why they wait.
  *
  * On the submit tap: (1) check the form here, (2) ask WeChat for reply-notice permission —
  * it must be the first thing the tap does, WeChat refuses the dialog after an await —
@@ -8,6 +10,9 @@
  * two items, and (4) show the tracking number.
  */
 const api = require('../../utils/api')
+const elder = require('../../utils/elder')
+const notify = require('../../utils/notify')
+const privacy = require('../../utils/privacy')
 const store = require('../../utils/store')
 const { normalizeScene } = require('../../utils/scene')
 const { charCount, megabytes } = require('../../utils/format')
@@ -17,6 +22,7 @@ const { requestSubscribe } = require('../../utils/subscribe')
 let photoSeq = 0
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     state: 'loading', // loading | error | form | done
     message: '',
@@ -38,6 +44,7 @@ Component({
     submitting: false,
     result: null,
     notified: false,
+    privacyRefused: false,
   },
 
   lifetimes: {
@@ -47,6 +54,13 @@ Component({
       this.subscribed = null // what the consent dialog answered, asked once per form
       this.limits = limitsFrom(null)
       this.uploading = false
+    },
+    attached() {
+      this.setData({ privacyRefused: privacy.state().refused })
+      this.stopFollowingPrivacy = privacy.onChange((state) => this.setData({ privacyRefused: state.refused }))
+    },
+    detached() {
+      if (this.stopFollowingPrivacy) this.stopFollowingPrivacy()
     },
   },
 
@@ -96,7 +110,15 @@ Component({
     },
 
     onContent(e) {
-      const content = e.detail.value
+      this.setContent(e.detail.value)
+    },
+
+    /** 按住说话: what was heard goes after what was typed. */
+    onVoice(e) {
+      this.setContent(this.data.content + e.detail.text)
+    },
+
+    setContent(content) {
       const count = charCount(content)
       this.setData({ content, count, over: count > this.data.maxChars, 'errors.content': '' })
     },
@@ -109,7 +131,20 @@ Component({
       this.setData({ anonymous: !!e.detail.value })
     },
 
+    /**
+     * A private interface failed: when the privacy guide was refused, the page now offers text
+     * only (and says so by the buttons) rather than an error. True if that was the reason.
+     */
+    privacyRefusal(err) {
+      if (!privacy.isRefusal(err)) return false
+      privacy.markRefused()
+      return true
+    },
+
     chooseLocation() {
+      if (this.data.privacyRefused) {
+        return privacy.askAgain('place').then((agreed) => agreed && this.chooseLocation())
+      }
       wx.chooseLocation({
         success: (res) => {
           const parts = [res.address, res.name].filter(Boolean)
@@ -122,8 +157,8 @@ Component({
           })
         },
         fail: (err) => {
-          if (err && /cancel/.test(err.errMsg || '')) return
-          wx.showToast({ title: '无法获取位置，请在设置中允许', icon: 'none' })
+          if ((err && /cancel/.test(err.errMsg || '')) || this.privacyRefusal(err)) return
+          notify.tell('无法获取位置，请在设置中允许')
         },
       })
     },
@@ -135,9 +170,12 @@ Component({
     // -- photos ---------------------------------------------------------------------------
 
     choosePhotos() {
+      if (this.data.privacyRefused) {
+        return privacy.askAgain('photos').then((agreed) => agreed && this.choosePhotos())
+      }
       const room = this.data.maxPhotos - this.data.photos.length
       if (room <= 0) {
-        wx.showToast({ title: '最多' + this.data.maxPhotos + '张照片', icon: 'none' })
+        notify.tell('最多' + this.data.maxPhotos + '张照片')
         return
       }
       wx.chooseMedia({
@@ -146,6 +184,7 @@ Component({
         sourceType: ['album', 'camera'],
         sizeType: ['compressed'], // cheaper for the citizen's data plan; plenty for a pothole
         success: (res) => this.addPhotos(res.tempFiles || []),
+        fail: (err) => this.privacyRefusal(err),
       })
     },
 
@@ -269,12 +308,17 @@ Component({
         wx.setNavigationBarTitle({ title: '提交成功' })
       } catch (err) {
         this.setData({ submitting: false, errors: fieldErrors(err.fields) })
-        api.showError(err)
+        notify.showError(err)
       }
     },
 
     copyTracking() {
-      wx.setClipboardData({ data: this.data.result.tracking_no })
+      wx.setClipboardData({
+        data: this.data.result.tracking_no,
+        fail: (err) => {
+          if (privacy.isRefusal(err)) notify.tell('没有复制。您可以长按受理编号复制，或记下来')
+        },
+      })
     },
 
     openDetail() {

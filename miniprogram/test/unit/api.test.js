@@ -179,13 +179,6 @@ test('an upload refused by the server shows its message', async () => {
   expect(wx.uploadFile).toHaveBeenCalledTimes(1)
 })
 
-test('showError shows the message unchanged: a toast if short, a dialog if long', () => {
-  api.showError(new api.ApiError('找不到这条反映', { status: 404 }))
-  expect(wx.showToast).toHaveBeenCalledWith(expect.objectContaining({ title: '找不到这条反映', icon: 'none' }))
-  api.showError(new api.ApiError('该邀请码已被使用，请联系联络站工作人员重新生成', { status: 409 }))
-  expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ content: '该邀请码已被使用，请联系联络站工作人员重新生成' }))
-})
-
 test('photo URLs from the server are made absolute; idempotency keys fit the server', async () => {
   expect(api.absoluteUrl('/api/v1/uploads/abc?sig=1')).toBe('https://lz.example.cn/api/v1/uploads/abc?sig=1')
   expect(api.absoluteUrl('https://cdn.example.cn/x.jpg')).toBe('https://cdn.example.cn/x.jpg')

@@ -4,12 +4,15 @@
  * After binding, one tap asks for new-item and reminder notices.
  */
 const api = require('../../../utils/api')
+const elder = require('../../../utils/elder')
+const notify = require('../../../utils/notify')
 const store = require('../../../utils/store')
 const { inviteFromText } = require('../../../utils/scene')
 const { levelLabel } = require('../../../utils/format')
 const { requestSubscribe } = require('../../../utils/subscribe')
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     code: '',
     error: '',
@@ -78,7 +81,7 @@ Component({
           try {
             await api.reportSubscriptions(accepted)
           } catch (err) {
-            api.showError(err)
+            notify.showError(err)
           }
         }
         this.setData({ consent: accepted.length ? 'on' : 'off' })

@@ -3,6 +3,8 @@
  * to allow new-item and reminder notices.
  */
 const api = require('../../../utils/api')
+const elder = require('../../../utils/elder')
+const notify = require('../../../utils/notify')
 const store = require('../../../utils/store')
 const { formatTime, excerpt } = require('../../../utils/format')
 const { requestSubscribe } = require('../../../utils/subscribe')
@@ -39,6 +41,7 @@ function row(item) {
 }
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     state: 'loading', // loading | error | notDeputy | empty | ready
     message: '',
@@ -75,7 +78,7 @@ Component({
         })
       } catch (err) {
         if (err.code === 'not_a_deputy') this.setData({ state: 'notDeputy', message: err.message })
-        else if (quiet === true && this.data.items.length) api.showError(err)
+        else if (quiet === true && this.data.items.length) notify.showError(err)
         else this.setData({ state: 'error', message: err.message })
       }
     },
@@ -100,7 +103,7 @@ Component({
         })
       } catch (err) {
         this.setData({ loadingMore: false })
-        api.showError(err)
+        notify.showError(err)
       }
     },
 
@@ -126,11 +129,11 @@ Component({
           try {
             await api.reportSubscriptions(accepted)
           } catch (err) {
-            api.showError(err)
+            notify.showError(err)
           }
         }
         this.setData({ consent: accepted.length ? 'on' : 'off' })
-        wx.showToast({ title: accepted.length ? '已开启提醒' : '未开启提醒', icon: 'none' })
+        notify.tell(accepted.length ? '已开启提醒' : '未开启提醒')
       })
     },
   },

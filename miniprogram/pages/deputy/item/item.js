@@ -5,6 +5,8 @@
  * New-item and reminder notices tap through to pages/deputy/item/item?id=<id>.
  */
 const api = require('../../../utils/api')
+const elder = require('../../../utils/elder')
+const notify = require('../../../utils/notify')
 const { formatTime } = require('../../../utils/format')
 
 const REPLY_MAX = 1000 // server/api/deputy.py ReplyIn
@@ -31,6 +33,7 @@ function present(m) {
 }
 
 Component({
+  behaviors: [elder.behavior()],
   data: {
     state: 'loading', // loading | error | notDeputy | ready
     message: '',
@@ -58,7 +61,7 @@ Component({
         this.setData({ state: 'ready', m: present(await api.deputyMessage(this.id)) })
       } catch (err) {
         if (err.code === 'not_a_deputy') this.setData({ state: 'notDeputy', message: err.message })
-        else if (quiet === true && this.data.m) api.showError(err)
+        else if (quiet === true && this.data.m) notify.showError(err)
         else this.setData({ state: 'error', message: err.message })
       }
     },
@@ -78,9 +81,9 @@ Component({
       try {
         const answer = await api.deputyPhone(this.id)
         if (answer.contact_phone) wx.makePhoneCall({ phoneNumber: answer.contact_phone })
-        else api.showError(null, '群众没有留下电话')
+        else notify.showError(null, '群众没有留下电话')
       } catch (err) {
-        api.showError(err)
+        notify.showError(err)
       } finally {
         this.setData({ calling: false })
       }
@@ -109,7 +112,7 @@ Component({
         await this.load(true)
       } catch (err) {
         this.setData({ sending: false, error: (err.fields && err.fields.content) || err.message })
-        if (!(err.fields && err.fields.content)) api.showError(err)
+        if (!(err.fields && err.fields.content)) notify.showError(err)
       }
     },
 
