@@ -29,16 +29,10 @@ PROCESS = {"FLASK_APP"}
 
 
 def settings() -> set[str]:
-    """Every name in the first column of the README's configuration table."""
-    readme = (ROOT / "README.md").read_text()
-    table = readme[readme.index("## Configuration") :]
-    table = table[: table.index("\n## ", 1)]
-    names = set()
-    for row in table.splitlines():
-        if row.startswith("| `"):
-            names |= set(re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split(" | ")[0]))
-    assert len(names) > 40, "the README's configuration table was not found"
-    return names
+    """Every setting the app reads (server/settings.py; the README's table is made from it)."""
+    from server.settings import SETTINGS
+
+    return {setting.name for setting in SETTINGS}
 
 
 KNOWN = settings()
