@@ -7,6 +7,7 @@ import re
 from server.intake import scenes
 from server.models.common import random_code
 from server.platform.db import db
+from server.routing import duty
 
 # What resolve_scene accepts: lower-case letters and digits, 4 to 16 of them.
 CODE = re.compile(r"^[a-z0-9]{4,16}$")
@@ -30,6 +31,8 @@ def fresh_code(model) -> str:
 
 
 def scenes_changed() -> None:
-    """After a commit that changed a code, an active flag or a membership: this process forgets
-    its cached scene lookups at once (other processes within the cache's TTL)."""
+    """After a commit that changed a code, a name, an active flag, a membership or a roster:
+    this process forgets its cached scene lookups and routing's reference data at once (other
+    processes within the caches' TTL)."""
     scenes.clear()
+    duty.clear()

@@ -18,6 +18,7 @@ from server.admin.forms import (
     parse_int,
     parse_int_list,
 )
+from server.admin.public_codes import scenes_changed
 from server.models import Deputy, DutyShift, Station
 from server.models.audit import audit
 from server.platform.clock import local_today
@@ -200,6 +201,7 @@ def shift_create(station_id: int):
     db.session.flush()
     audit("shift_created", f"station:{station.id}", shift_id=row.id, rule=_rule(row))
     db.session.commit()
+    scenes_changed()
     flash(f"已添加值班安排：{row.deputy.name} {_rule(row)}", "success")
     return redirect(url_for("admin.roster_page", station_id=station.id, month=_month_arg()))
 
@@ -233,6 +235,7 @@ def shift_edit(shift_id: int):
         setattr(shift, key, value)
     audit("shift_updated", f"station:{station.id}", shift_id=shift.id, rule=_rule(shift))
     db.session.commit()
+    scenes_changed()
     flash(f"已保存值班安排：{shift.deputy.name} {_rule(shift)}", "success")
     return redirect(url_for("admin.roster_page", station_id=station.id, month=_month_arg()))
 
@@ -244,5 +247,6 @@ def shift_delete(shift_id: int):
     db.session.delete(shift)
     audit("shift_deleted", f"station:{station_id}", shift_id=shift_id, deputy=name, rule=rule)
     db.session.commit()
+    scenes_changed()
     flash(f"已删除值班安排：{name} {rule}", "success")
     return redirect(url_for("admin.roster_page", station_id=station_id, month=_month_arg()))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.models.event import record
@@ -129,6 +129,7 @@ def move(
     *,
     values=None,
     at: datetime | None = None,
+    model=None,
     **data,
 ):
     """Move `message` along `name` in the caller's transaction; returns the Event id.
@@ -136,13 +137,15 @@ def move(
     `values` are other columns written by the same UPDATE (closed_at, routed_at ...); `data`
     goes into the Event. The caller commits. Raises MoveRefused or MoveConflict (after which
     the caller must roll back: nothing of the move was written). `at` backdates the move (only
-    the demo's history, which replays the past through the same table).
+    the demo's history, which replays the past through the same table). `message` may be a
+    plain object with `id` and `status` (the routing job reads rows, not ORM objects): `model`
+    names its table then.
     """
     found = step(name, message.status, actor)
     target = found.target or message.status
     now = at or utcnow()
     columns = {"status": target, "updated_at": now, **(values or {})}
-    model = type(message)
+    model = model or type(message)
     result = db.session.execute(
         update(model)
         .where(model.id == message.id, model.status == message.status)
@@ -152,6 +155,10 @@ def move(
     if result.rowcount != 1:
         raise MoveConflict()
     # Keep the object in step without marking it dirty (no second UPDATE at flush).
+    mapped = inspect(message, raiseerr=False) is not None
     for key, value in columns.items():
-        set_committed_value(message, key, value)
+        if mapped:
+            set_committed_value(message, key, value)
+        elif hasattr(message, key):
+            setattr(message, key, value)
     return record(found.event, message.id, actor, actor_id, at=at, **data)

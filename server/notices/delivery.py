@@ -6,6 +6,7 @@ have been delivered (a read timeout) is never sent again."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -23,10 +24,24 @@ from server.wechat.client import WeChatError
 log = logging.getLogger(__name__)
 
 
-def _claim(notification_id: int) -> bool:
+@dataclass(frozen=True)
+class Claimed:
+    """A notice this worker now owns (status `sending`): what sending and recording it need."""
+
+    id: int
+    kind: str
+    message_id: int | None
+    citizen_id: int | None
+    template_id: str
+    data: dict
+    page: str | None
+    attempts: int
+
+
+def _claim(notification_id: int) -> Claimed | None:
     """pending/retry -> sending for exactly one worker: the check that makes a notice go once."""
     now = utcnow()
-    result = db.session.execute(
+    row = db.session.execute(
         update(Notification)
         .where(
             Notification.id == notification_id,
@@ -36,45 +51,70 @@ def _claim(notification_id: int) -> bool:
             | (Notification.next_attempt_at <= now + timedelta(seconds=1)),
         )
         .values(status="sending", attempts=Notification.attempts + 1, updated_at=now)
-    )
+        .returning(
+            Notification.id,
+            Notification.kind,
+            Notification.message_id,
+            Notification.citizen_id,
+            Notification.template_id,
+            Notification.data,
+            Notification.page,
+            Notification.attempts,
+        )
+    ).one_or_none()
     db.session.commit()
-    return result.rowcount == 1
+    return Claimed(*row) if row is not None else None
 
 
-def _finish(notice: Notification, status: str, errcode=None, errmsg=None, **values) -> str:
-    notice.status = status
-    notice.errcode = errcode
-    notice.errmsg = (errmsg or "")[:200] or None
-    for key, value in values.items():
-        setattr(notice, key, value)
-    record_outcome(notice)
+def _finish(notice: Claimed, status: str, errcode=None, errmsg=None, **values) -> str:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == notice.id)
+        .values(
+            status=status,
+            errcode=errcode,
+            errmsg=(errmsg or "")[:200] or None,
+            updated_at=utcnow(),
+            **values,
+        )
+    )
+    record_outcome(Outcome(notice.id, notice.kind, notice.message_id, status, errcode))
     db.session.commit()
     return status
 
 
-def send(notification_id: int) -> str:
-    """Deliver one outbox row. Returns the status it ended in ("skipped" if not ours to send)."""
-    if not _claim(notification_id):
+@dataclass(frozen=True)
+class Outcome:
+    id: int
+    kind: str
+    message_id: int | None
+    status: str
+    errcode: int | None
+
+
+def send(notification_id: int, openid: str | None = None) -> str:
+    """Deliver one outbox row. Returns the status it ended in ("skipped" if not ours to send).
+    `openid`: the recipient's, when the caller knows it (the routing job just read it)."""
+    notice = _claim(notification_id)
+    if notice is None:
         return "skipped"
-    notice = db.session.get(Notification, notification_id)
-    recipient = db.session.get(Citizen, notice.citizen_id) if notice.citizen_id else None
-    if recipient is None:
+    if notice.citizen_id is None:
         return _finish(notice, "no_recipient")
-    # The credit was taken when the row was written (queue_notice).
-    db.session.commit()  # no transaction stays open during the WeChat call
+    if openid is None:
+        openid = db.session.scalar(db.select(Citizen.openid).where(Citizen.id == notice.citizen_id))
+        db.session.commit()  # no transaction stays open during the WeChat call
+    # The credit was taken when the row was written (outbox.write_notice).
     try:
-        msgid = wechat.send_subscribe(
-            recipient.openid, notice.template_id, notice.data, notice.page
-        )
+        msgid = wechat.send_subscribe(openid, notice.template_id, notice.data, notice.page)
     except WeChatError as exc:
-        return _failed(notice, recipient, exc)
+        return _failed(notice, exc)
     return _finish(notice, "sent", msgid=msgid, sent_at=utcnow())
 
 
-def _failed(notice: Notification, recipient: Citizen, exc: WeChatError) -> str:
+def _failed(notice: Claimed, exc: WeChatError) -> str:
     if exc.errcode == 43101:
         # WeChat says there is no consent: our count was optimistic. Nothing to retry.
-        consent.revoke(recipient.id, notice.template_id)
+        consent.revoke(notice.citizen_id, notice.template_id)
         return _finish(notice, "no_consent", exc.errcode, exc.errmsg)
     if exc.maybe_done:
         # WeChat may have delivered it (the answer was lost): a notice goes at most once, so
@@ -94,7 +134,7 @@ def _failed(notice: Notification, recipient: Citizen, exc: WeChatError) -> str:
         enqueue_notice(notice.id, delay=delay)
         return status
     log.warning("notice %s failed for good: %s", notice.id, exc)
-    consent.refund(recipient.id, notice.template_id)  # not delivered: the credit is theirs
+    consent.refund(notice.citizen_id, notice.template_id)  # not delivered: the credit is theirs
     return _finish(notice, "failed", exc.errcode, exc.errmsg)
 
 

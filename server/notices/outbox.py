@@ -4,6 +4,8 @@ by a job enqueued once that transaction commits. Nothing outside this package en
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import current_app
 from sqlalchemy import update
 
@@ -12,8 +14,25 @@ from server.models.event import record
 from server.notices import consent
 from server.notices.layouts import KINDS, build_data, message_values, template_attr
 from server.platform.clock import utcnow
-from server.platform.db import db
+from server.platform.db import db, dialect_insert
 from server.platform.queue import after_commit, enqueue_notice
+
+
+@dataclass
+class Written:
+    """An outbox row as written: enough to tell whoever caused it what will happen, and for the
+    routing job's first attempt to send it without reading it back."""
+
+    id: int
+    kind: str
+    status: str
+    message_id: int | None
+    citizen_id: int | None
+    template_id: str
+    data: dict
+    page: str
+    errcode: int | None = None
+    openid: str | None = None  # the recipient's, when the writer knows it
 
 
 def queue_notice(
@@ -23,7 +42,7 @@ def queue_notice(
     recipient_id: int | None,
     deputy_id: int | None = None,
     **extra,
-) -> Notification | None:
+) -> Written | None:
     """A notice about `message` (see write_notice); `extra` fills the layout's other fields."""
     return write_notice(
         kind,
@@ -42,39 +61,63 @@ def write_notice(
     values: dict,
     message_id: int | None = None,
     deputy_id: int | None = None,
-) -> Notification | None:
-    """Add an outbox row in the caller's transaction; None if this notice already exists.
+    send_now: bool = False,
+) -> Written | None:
+    """Add an outbox row in the caller's transaction; None if this notice already exists (its
+    dedupe_key is unique: the database refuses a second row, so nothing is queued twice).
 
     The consent credit is taken now, with the row: whether the notice can reach its recipient
     is known when it is written (and said truthfully to whoever caused it), not discovered by a
-    worker later. A row that can go is sent by a job enqueued once the caller commits.
+    worker later. A row that can go is sent by a job enqueued once the caller commits, or, with
+    `send_now`, by the caller itself right after its commit (the routing job: one job per
+    message; the sweep sends it if the process dies in between).
     """
-    if db.session.scalar(db.select(Notification.id).where(Notification.dedupe_key == dedupe_key)):
-        return None
     layout, page = KINDS[kind]
     template_id = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(kind))
-    if recipient_id is None:
-        status = "no_recipient"
-    elif consent.spend(recipient_id, template_id):
-        status = "pending"
-    else:
-        status = "no_consent"
-    notice = Notification(
-        dedupe_key=dedupe_key,
-        kind=kind,
-        message_id=message_id,
-        citizen_id=recipient_id,
-        deputy_id=deputy_id,
-        template_id=template_id,
-        data=build_data(layout, values),
-        page=page.format(id=message_id),
-        status=status,
-        errmsg=NO_CREDIT if status == "no_consent" else None,
+    now = utcnow()
+    row = {
+        "dedupe_key": dedupe_key,
+        "kind": kind,
+        "message_id": message_id,
+        "citizen_id": recipient_id,
+        "deputy_id": deputy_id,
+        "template_id": template_id,
+        "data": build_data(layout, values),
+        "page": page.format(id=message_id),
+        "status": "pending" if recipient_id is not None else "no_recipient",
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = (
+        dialect_insert(Notification)
+        .values(**row)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(Notification.id)
     )
-    db.session.add(notice)
-    db.session.flush()
-    if status == "pending":
-        after_commit(db.session(), enqueue_notice, notice.id)
+    notice_id = db.session.execute(statement).scalar()
+    if notice_id is None:
+        return None  # written before (a job or a sweep running twice)
+    notice = Written(
+        notice_id,
+        kind,
+        row["status"],
+        message_id,
+        recipient_id,
+        template_id,
+        row["data"],
+        row["page"],
+    )
+    if recipient_id is not None and not consent.spend(recipient_id, template_id):
+        notice.status = "no_consent"
+        db.session.execute(
+            update(Notification)
+            .where(Notification.id == notice_id)
+            .values(status="no_consent", errmsg=NO_CREDIT)
+        )
+    if notice.status == "pending":
+        if not send_now:
+            after_commit(db.session(), enqueue_notice, notice_id)
     else:
         record_outcome(notice)
     return notice
@@ -128,7 +171,7 @@ def requeue(notice: Notification, recipient_id: int | None) -> None:
     after_commit(db.session(), enqueue_notice, notice.id)
 
 
-def record_outcome(notice: Notification) -> None:
+def record_outcome(notice: Notification | Written) -> None:
     """The notice's state, on the item's record (the dashboard's timeline shows it)."""
     record(
         "notified",

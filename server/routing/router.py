@@ -1,72 +1,136 @@
-"""Routing against the database: gather candidates for rules.py, record the decision."""
+"""Routing against the database: gather candidates for rules.py, record the decision.
+
+The routing job runs once per message at the rate citizens write (a televised call-in is a
+hundred a second), so it reads and writes with plain statements, not the ORM's unit of work:
+one read of the message, one of the citizen's recent texts (near-duplicates), one of the
+candidates with their open items; cached station rosters and categories; then one short write
+transaction of a handful of statements.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from dataclasses import dataclass
+from datetime import datetime
 
-from server.models import AWAITING_DEPUTY, Assignment, Deputy, Message, StationMember
+from sqlalchemy import func, insert, select, update
+
+from server.models import AWAITING_DEPUTY, Assignment, Citizen, Deputy, Message, StationMember
 from server.models.event import record
 from server.models.lifecycle import MoveConflict, move
-from server.notices.outbox import queue_notice
+from server.notices.outbox import Written, queue_notice, write_notice
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
-from server.routing import rules
+from server.routing import duty, rules
 from server.routing.duplicates import near_duplicate_of
-from server.routing.duty import on_duty_deputies
 
 
-def _candidates(deputies: list[Deputy]) -> list[rules.Candidate]:
-    active = [d for d in deputies if d.active]
-    if not active:
-        return []
-    ids = [d.id for d in active]
-    open_counts = dict(
-        db.session.execute(
-            db.select(Message.assigned_deputy_id, func.count())
-            .where(Message.assigned_deputy_id.in_(ids), Message.status.in_(AWAITING_DEPUTY))
-            .group_by(Message.assigned_deputy_id)
-        ).all()
+@dataclass
+class Routed:
+    """What routing reads of a message: its status (the move is conditional on it) and what the
+    rules, the duplicate check and the deputy's notice need."""
+
+    id: int
+    status: str
+    station_id: int | None
+    target_deputy_id: int | None
+    category_id: int
+    citizen_id: int | None
+    created_at: datetime
+    content: str
+    tracking_no: str
+
+
+_ROUTED = select(
+    Message.id,
+    Message.status,
+    Message.station_id,
+    Message.target_deputy_id,
+    Message.category_id,
+    Message.citizen_id,
+    Message.created_at,
+    Message.content,
+    Message.tracking_no,
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A candidate deputy as the notice needs them: who answers as them in WeChat."""
+
+    id: int
+    name: str
+    citizen_id: int | None
+    openid: str | None
+
+
+def _open_items():
+    """A deputy's load: the items still waiting for their answer (an index range)."""
+    return (
+        select(func.count())
+        .where(Message.assigned_deputy_id == Deputy.id, Message.status.in_(AWAITING_DEPUTY))
+        .correlate(Deputy)
+        .scalar_subquery()
     )
-    return [
-        rules.Candidate(
-            deputy_id=d.id,
-            expertise=frozenset(d.expertise or ()),
-            open_items=open_counts.get(d.id, 0),
-            last_assigned_at=d.last_assigned_at,
-        )
-        for d in active
-    ]
 
 
-def residents(station_id: int) -> list[Deputy]:
-    return list(
-        db.session.scalars(
-            db.select(Deputy)
-            .join(StationMember, StationMember.deputy_id == Deputy.id)
-            .where(StationMember.station_id == station_id, Deputy.active.is_(True))
-            .order_by(Deputy.id)
+def candidates(where, people: dict[int, Person]) -> list[rules.Candidate]:
+    """Active deputies matching `where`, each with their load, in one statement; `people`
+    learns who they are for the notice."""
+    rows = db.session.execute(
+        select(
+            Deputy.id,
+            Deputy.name,
+            Deputy.expertise,
+            Deputy.last_assigned_at,
+            Deputy.citizen_id,
+            Citizen.openid,
+            _open_items(),
         )
+        .outerjoin(Citizen, Citizen.id == Deputy.citizen_id)
+        .where(Deputy.active.is_(True), where)
+        .order_by(Deputy.id)
+    ).all()
+    out = []
+    for deputy_id, name, expertise, last, citizen_id, openid, open_items in rows:
+        people[deputy_id] = Person(deputy_id, name, citizen_id, openid)
+        out.append(
+            rules.Candidate(
+                deputy_id=deputy_id,
+                expertise=frozenset(expertise or ()),
+                open_items=open_items,
+                last_assigned_at=last,
+            )
+        )
+    return out
+
+
+def residents(station_id: int):
+    return Deputy.id.in_(
+        select(StationMember.deputy_id).where(StationMember.station_id == station_id)
     )
 
 
-def candidates_by_rule(message: Message) -> dict:
+def candidates_by_rule(message: Routed, people: dict[int, Person]) -> dict:
     """Each rule's candidates, as functions: rules.decide asks only as far as it needs to."""
     out: dict = {}
     if message.target_deputy_id is not None:
-        out["scanned_deputy"] = lambda: _candidates(
-            [db.session.get(Deputy, message.target_deputy_id)]
-        )
+        out["scanned_deputy"] = lambda: candidates(Deputy.id == message.target_deputy_id, people)
     if message.station_id is not None:
         # The roster of the day the citizen wrote (Asia/Shanghai), even if routing runs later.
         day = local_today(message.created_at)
-        out["on_duty"] = lambda: _candidates(on_duty_deputies(message.station_id, day))
-        out["resident"] = lambda: _candidates(residents(message.station_id))
+
+        def on_duty():
+            ids = duty.on_duty_ids(message.station_id, day)
+            return candidates(Deputy.id.in_(ids), people) if ids else []
+
+        out["on_duty"] = on_duty
+        out["resident"] = lambda: candidates(residents(message.station_id), people)
     return out
 
 
 def assign(message: Message, deputy: Deputy, rule: str, actor: str = "system", actor_id=None):
-    """Make `deputy` accountable for `message` and write their notice; the move that caused it
-    records the event. Caller commits."""
+    """Make `deputy` accountable for `message` (staff reassigning) and write their notice; the
+    move that caused it records the event. Caller commits."""
     now = utcnow()
     for previous in message.assignments:
         if previous.active:
@@ -82,44 +146,74 @@ def assign(message: Message, deputy: Deputy, rule: str, actor: str = "system", a
     )
 
 
-def route(message_id: int) -> str:
-    """Route one received message; returns the rule that decided, or why nothing was done.
+def route(message_id: int) -> tuple[str, Written | None]:
+    """Route one received message. Returns the rule that decided (or why nothing was done) and
+    the deputy's new-item notice, written and committed but not sent: the caller (the routing
+    job) makes its first attempt at once, and the sweep finds it if the process dies first.
 
     Everything that only reads (the near-duplicate check above all) happens before the first
     write, so no write lock is held while texts are compared; the move itself is conditional
     on the status still being `received`, so of two runs exactly one routes.
     """
-    message = db.session.get(Message, message_id)
-    if message is None or message.status != "received":
+    found = db.session.execute(_ROUTED.where(Message.id == message_id)).one_or_none()
+    if found is None or found.status != "received":
         db.session.rollback()
-        return "already_routed"
+        return "already_routed", None
+    message = Routed(*found)
     duplicate_of = near_duplicate_of(message)
-    category_tags = frozenset(message.category.expertise or ())
-    decision = rules.decide(candidates_by_rule(message), category_tags)
-    deputy = db.session.get(Deputy, decision.deputy_id) if decision else None
-    # End the read (nothing written: objects stay as read). On SQLite every transaction holds
-    # the write lock, so the writes below are one short transaction of their own.
+    category = duty.category(message.category_id)
+    people: dict[int, Person] = {}
+    decision = rules.decide(candidates_by_rule(message, people), category.tags)
+    # End the read (nothing was written). On SQLite every transaction holds the write lock, so
+    # the writes below are one short transaction of their own.
     db.session.commit()
     try:
         if duplicate_of is not None:
-            message.flagged = True
+            db.session.execute(update(Message).where(Message.id == message.id).values(flagged=True))
             record("flagged", message.id, "system", None, reason="near_duplicate", of=duplicate_of)
         if decision is None:
-            move(message, "no_deputy", "system", reason="没有可交办的代表")
+            move(message, "no_deputy", "system", model=Message, reason="没有可交办的代表")
             db.session.commit()
-            return "unassigned"
+            return "unassigned", None
+        deputy = people[decision.deputy_id]
+        now = utcnow()
         move(
             message,
             "route",
             "system",
-            values={"routed_at": utcnow()},
+            model=Message,
+            values={"routed_at": now, "assigned_deputy_id": deputy.id},
             deputy_id=deputy.id,
             deputy=deputy.name,
             rule=decision.rule,
         )
-        assign(message, deputy, decision.rule)
+        assignment_id = db.session.execute(
+            insert(Assignment)
+            .values(message_id=message.id, deputy_id=deputy.id, rule=decision.rule, created_at=now)
+            .returning(Assignment.id)
+        ).scalar_one()
+        db.session.execute(
+            update(Deputy).where(Deputy.id == deputy.id).values(last_assigned_at=now)
+        )
+        notice = write_notice(
+            "new_item",
+            f"assign-{assignment_id}",
+            deputy.citizen_id,
+            {
+                "tracking_no": message.tracking_no,
+                "category": category.name,
+                "summary": message.content,
+                "station": duty.station_name(message.station_id),
+                "created_at": message.created_at,
+            },
+            message_id=message.id,
+            deputy_id=deputy.id,
+            send_now=True,
+        )
         db.session.commit()
     except MoveConflict:
         db.session.rollback()
-        return "already_routed"
-    return decision.rule
+        return "already_routed", None
+    if notice is not None:
+        notice.openid = deputy.openid
+    return decision.rule, notice

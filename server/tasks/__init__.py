@@ -42,11 +42,16 @@ def job_context():
 
 
 def route_message(message_id: int) -> str:
-    """Pick the accountable deputy for a received message (their notice follows the commit)."""
+    """Pick the accountable deputy for a received message, then make the first attempt at their
+    notice in the same job: one job per message (the outbox row is committed first, so if this
+    process dies in between, the sweep sends it)."""
+    from server.notices.delivery import send
     from server.routing.router import route
 
     with job_context():
-        outcome = route(message_id)
+        outcome, notice = route(message_id)
+        if notice is not None and notice.status == "pending":
+            send(notice.id, openid=notice.openid)
         log.info("message %s: %s", message_id, outcome)
         return outcome
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from server.intake import scenes
 from server.platform.db import db
 from server.platform.queue import get_queue
-from server.routing import workdays
+from server.routing import duty, workdays
 from server.seed import seed_categories
 
 BACKEND = os.environ.get("LZ_TEST_BACKEND", "embedded")
@@ -59,6 +59,7 @@ def fresh_app(app, sandbox):
         _clean_redis(app)
     sandbox.control("POST", "reset")
     scenes.clear()
+    duty.clear()
     workdays.clear()
     try:
         yield app
