@@ -53,6 +53,15 @@ def _ints(raw: str) -> list[int]:
     return [int(part) for part in _words(raw)]
 
 
+def _one_of(*choices: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        if raw.strip() not in choices:
+            raise ValueError(raw)
+        return raw.strip()
+
+    return parse
+
+
 def _on(raw: str) -> bool:
     return raw.strip().lower() in ("on", "1", "true", "yes")
 
@@ -131,7 +140,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("IMAGE_DECODE_WAIT_SECONDS", 10.0, "how long an upload waits for a decode slot (429 beyond)", _float),
     S("UPLOAD_PIXELS_CITIZEN_DAY", 500_000_000, "pixels decoded per Beijing day per WeChat identity", _int),
     S("UPLOAD_PIXELS_IP_DAY", 20_000_000_000, "pixels decoded per Beijing day per address", _int),
-    S("CONTENT_CHECK", "wechat", "`off` skips msg_sec_check (a deployment outside WeChat, or a benchmark)"),
+    S("CONTENT_CHECK", "wechat", "`wechat`: msg_sec_check, the local word list when WeChat is unreachable; `local`: the local word list only, in process (a deployment outside WeChat; the benchmark's in-process check); `off`: no check", _one_of("wechat", "local", "off")),
     S("CONTENT_WORDLIST_FILE", None, "the local check used when WeChat is unreachable: one word a line, `!word` refuses, `word` flags", shown="built-in short list"),
     S("TOKEN_MAX_AGE", 30 * 24 * 3600, "seconds an API token is valid", _int, shown="30 days"),
     # -- routing, notices, the sweep -------------------------------------------------------------

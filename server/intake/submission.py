@@ -75,16 +75,20 @@ def _validate(body: dict) -> tuple[scenes.Target, int, list[str], str]:
 def check_content(openid: str, content: str) -> str:
     """msg_sec_check v2: risky -> refused; review -> accepted and flagged; WeChat unreachable ->
     the local word list, with the same outcomes."""
-    if current_app.config["CONTENT_CHECK"] == "off":
+    mode = current_app.config["CONTENT_CHECK"]
+    if mode == "off":
         return "skipped"
-    try:
-        suggest, _label = wechat.check_text(openid, content)
-        checked_by = "wechat"
-    except WeChatError as exc:
-        # WeChat unreachable must not lose what the citizen wrote: the local word list decides,
-        # and the item is marked as not checked by WeChat.
-        log.warning("msg_sec_check unavailable (%s); using the local word list", exc)
-        suggest, checked_by = wordlist.check(content), "local"
+    if mode == "local":
+        suggest, checked_by = wordlist.check(content), "local_only"
+    else:
+        try:
+            suggest, _label = wechat.check_text(openid, content)
+            checked_by = "wechat"
+        except WeChatError as exc:
+            # WeChat unreachable must not lose what the citizen wrote: the local word list
+            # decides, and the item is marked as not checked by WeChat.
+            log.warning("msg_sec_check unavailable (%s); using the local word list", exc)
+            suggest, checked_by = wordlist.check(content), "local"
     if suggest == "risky":
         raise ApiError(
             422,
@@ -92,6 +96,8 @@ def check_content(openid: str, content: str) -> str:
             "内容未通过安全检查，请修改后再提交",
             {"content": "内容含有不适宜公开的信息，请修改"},
         )
+    if checked_by == "local_only":
+        return "local_review" if suggest == "review" else "local_pass"
     if checked_by == "local":
         return "local_review" if suggest == "review" else "unavailable"
     return "review" if suggest == "review" else "pass"

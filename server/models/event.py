@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.models.types import UTCDateTime
 from server.platform.clock import utcnow
-from server.platform.db import db
+from server.platform.db import db, execute
 
 EVENT_LABELS = {
     "received": "群众提交",
@@ -49,6 +49,7 @@ class Event(db.Model):
 
 
 _events = Event.__table__
+_INSERT = insert(_events).returning(_events.c.id)
 
 
 def record(
@@ -62,16 +63,14 @@ def record(
     """Insert the event now, in the caller's transaction (a plain INSERT, no unit-of-work
     bookkeeping), and return its id. `at` backdates it (the demo's history, written as it
     happened); everything live happens now."""
-    statement = (
-        insert(_events)
-        .values(
-            message_id=message_id,
-            kind=kind,
-            actor=actor,
-            actor_id=actor_id,
-            data=data,
-            created_at=at or utcnow(),
-        )
-        .returning(_events.c.id)
-    )
-    return db.session.execute(statement).scalar_one()
+    return execute(
+        _INSERT,
+        {
+            "message_id": message_id,
+            "kind": kind,
+            "actor": actor,
+            "actor_id": actor_id,
+            "data": data,
+            "created_at": at or utcnow(),
+        },
+    ).scalar_one()

@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import inspect, update
+from sqlalchemy import bindparam, inspect, update
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ClauseElement
 
 from server.models.event import record
 from server.platform.clock import utcnow
-from server.platform.db import db
+from server.platform.db import execute
 
 # What people see for each status.
 STATUS_LABELS = {
@@ -121,6 +122,19 @@ def allowed(name: str, status: str, actor: str) -> bool:
     return True
 
 
+_UPDATES: dict = {}
+
+
+def _conditional_update(table):
+    """UPDATE table SET ... WHERE id = :_id AND status = :_from (the move's only check)."""
+    statement = _UPDATES.get(table)
+    if statement is None:
+        statement = _UPDATES[table] = update(table).where(
+            table.c.id == bindparam("_id"), table.c.status == bindparam("_from")
+        )
+    return statement
+
+
 def move(
     message,
     name: str,
@@ -145,13 +159,18 @@ def move(
     target = found.target or message.status
     now = at or utcnow()
     columns = {"status": target, "updated_at": now, **(values or {})}
-    model = model or type(message)
-    result = db.session.execute(
-        update(model)
-        .where(model.id == message.id, model.status == message.status)
-        .values(**columns)
-        .execution_options(synchronize_session=False)
-    )
+    table = (model or type(message)).__table__
+    if any(isinstance(value, ClauseElement) for value in columns.values()):
+        statement = update(table).where(
+            table.c.id == bindparam("_id"), table.c.status == bindparam("_from")
+        )
+        result = execute(statement.values(**columns), {"_id": message.id, "_from": message.status})
+    else:
+        # The SET clause comes from the parameters' names: one statement per table, compiled
+        # once per set of columns.
+        result = execute(
+            _conditional_update(table), {"_id": message.id, "_from": message.status, **columns}
+        )
     if result.rowcount != 1:
         raise MoveConflict()
     # Keep the object in step without marking it dirty (no second UPDATE at flush).

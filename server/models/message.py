@@ -59,7 +59,8 @@ class Message(db.Model):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="received")
     # msg_sec_check outcome: pass | review; when WeChat was unreachable the local word list's:
-    # unavailable (nothing found) | local_review; skipped (CONTENT_CHECK=off)
+    # unavailable (nothing found) | local_review; with CONTENT_CHECK=local: local_pass |
+    # local_review; skipped (CONTENT_CHECK=off)
     content_check: Mapped[str] = mapped_column(String(16), default="pass")
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))

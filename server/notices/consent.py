@@ -7,17 +7,29 @@ templates (长期订阅, for public-service mini-programs): accepted until turne
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import case, update
+from sqlalchemy import bindparam, case, update
 
 from server.models import ConsentCredit
 from server.platform.clock import utcnow
-from server.platform.db import db, dialect_insert
+from server.platform.db import db, dialect_insert, execute
 
 # The most one-time credits kept per citizen and template. Each accept is one message; a person
 # has rarely more than a few items waiting for an answer, and beyond this many a report of taps
 # is not taps. A credit we do not count costs a notice at most (the reply is in the
 # mini-program), one we count that WeChat does not have costs nothing (43101, revoked).
 MAX_CREDITS = 10
+
+
+_credits = ConsentCredit.__table__
+_SPEND = (
+    update(_credits)
+    .where(
+        _credits.c.citizen_id == bindparam("_citizen"),
+        _credits.c.template_id == bindparam("_template"),
+        _credits.c.credits > 0,
+    )
+    .values(credits=_credits.c.credits - 1, updated_at=bindparam("_now"))
+)
 
 
 def known_templates() -> set[str]:
@@ -68,15 +80,7 @@ def spend(citizen_id: int, template_id: str) -> bool:
     """Take one credit before sending; False when there is none. Long-term: always True."""
     if current_app.config["WECHAT_TEMPLATES"].is_long_term(template_id):
         return True
-    result = db.session.execute(
-        update(ConsentCredit)
-        .where(
-            ConsentCredit.citizen_id == citizen_id,
-            ConsentCredit.template_id == template_id,
-            ConsentCredit.credits > 0,
-        )
-        .values(credits=ConsentCredit.credits - 1, updated_at=utcnow())
-    )
+    result = execute(_SPEND, {"_citizen": citizen_id, "_template": template_id, "_now": utcnow()})
     return result.rowcount == 1
 
 

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from server.models import Citizen, Notification
 from server.notices import consent
 from server.notices.outbox import record_outcome
 from server.platform.clock import utcnow
-from server.platform.db import db
+from server.platform.db import db, execute
 from server.platform.queue import enqueue_notice
 from server.wechat import api as wechat
 from server.wechat.client import WeChatError
@@ -38,45 +38,53 @@ class Claimed:
     attempts: int
 
 
+_notifications = Notification.__table__
+_CLAIM = (
+    update(_notifications)
+    .where(
+        _notifications.c.id == bindparam("_id"),
+        _notifications.c.status.in_(("pending", "retry")),
+        # a second of slack: RQ's scheduler may run a delayed job a moment early
+        _notifications.c.next_attempt_at.is_(None)
+        | (_notifications.c.next_attempt_at <= bindparam("_due")),
+    )
+    .values(status="sending", attempts=_notifications.c.attempts + 1, updated_at=bindparam("_now"))
+    .returning(
+        _notifications.c.id,
+        _notifications.c.kind,
+        _notifications.c.message_id,
+        _notifications.c.citizen_id,
+        _notifications.c.template_id,
+        _notifications.c.data,
+        _notifications.c.page,
+        _notifications.c.attempts,
+    )
+)
+# The SET clause comes from the parameters' names (status, errcode ... and sent_at or
+# next_attempt_at): compiled once per set.
+_FINISH = update(_notifications).where(_notifications.c.id == bindparam("_id"))
+
+
 def _claim(notification_id: int) -> Claimed | None:
     """pending/retry -> sending for exactly one worker: the check that makes a notice go once."""
     now = utcnow()
-    row = db.session.execute(
-        update(Notification)
-        .where(
-            Notification.id == notification_id,
-            Notification.status.in_(("pending", "retry")),
-            # a second of slack: RQ's scheduler may run a delayed job a moment early
-            (Notification.next_attempt_at.is_(None))
-            | (Notification.next_attempt_at <= now + timedelta(seconds=1)),
-        )
-        .values(status="sending", attempts=Notification.attempts + 1, updated_at=now)
-        .returning(
-            Notification.id,
-            Notification.kind,
-            Notification.message_id,
-            Notification.citizen_id,
-            Notification.template_id,
-            Notification.data,
-            Notification.page,
-            Notification.attempts,
-        )
-    ).one_or_none()
+    params = {"_id": notification_id, "_due": now + timedelta(seconds=1), "_now": now}
+    row = execute(_CLAIM, params).one_or_none()
     db.session.commit()
     return Claimed(*row) if row is not None else None
 
 
 def _finish(notice: Claimed, status: str, errcode=None, errmsg=None, **values) -> str:
-    db.session.execute(
-        update(Notification)
-        .where(Notification.id == notice.id)
-        .values(
-            status=status,
-            errcode=errcode,
-            errmsg=(errmsg or "")[:200] or None,
-            updated_at=utcnow(),
+    execute(
+        _FINISH,
+        {
+            "_id": notice.id,
+            "status": status,
+            "errcode": errcode,
+            "errmsg": (errmsg or "")[:200] or None,
+            "updated_at": utcnow(),
             **values,
-        )
+        },
     )
     record_outcome(Outcome(notice.id, notice.kind, notice.message_id, status, errcode))
     db.session.commit()

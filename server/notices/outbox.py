@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 
 from server.models import Message, Notification
 from server.models.event import record
 from server.notices import consent
 from server.notices.layouts import KINDS, build_data, message_values, template_attr
 from server.platform.clock import utcnow
-from server.platform.db import db, dialect_insert
+from server.platform.db import db, dialect_insert, execute
 from server.platform.queue import after_commit, enqueue_notice
 
 
@@ -33,6 +33,24 @@ class Written:
     page: str
     errcode: int | None = None
     openid: str | None = None  # the recipient's, when the writer knows it
+
+
+_notifications = Notification.__table__
+_INSERTS: dict = {}
+_NO_CONSENT = update(_notifications).where(_notifications.c.id == bindparam("_id"))
+
+
+def _insert_once():
+    """INSERT ... ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once per backend."""
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERTS.get(dialect)
+    if statement is None:
+        statement = _INSERTS[dialect] = (
+            dialect_insert(_notifications)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(_notifications.c.id)
+        )
+    return statement
 
 
 def queue_notice(
@@ -89,13 +107,7 @@ def write_notice(
         "created_at": now,
         "updated_at": now,
     }
-    statement = (
-        dialect_insert(Notification)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(Notification.id)
-    )
-    notice_id = db.session.execute(statement).scalar()
+    notice_id = execute(_insert_once(), row).scalar()
     if notice_id is None:
         return None  # written before (a job or a sweep running twice)
     notice = Written(
@@ -110,11 +122,7 @@ def write_notice(
     )
     if recipient_id is not None and not consent.spend(recipient_id, template_id):
         notice.status = "no_consent"
-        db.session.execute(
-            update(Notification)
-            .where(Notification.id == notice_id)
-            .values(status="no_consent", errmsg=NO_CREDIT)
-        )
+        execute(_NO_CONSENT, {"_id": notice_id, "status": "no_consent", "errmsg": NO_CREDIT})
     if notice.status == "pending":
         if not send_now:
             after_commit(db.session(), enqueue_notice, notice_id)

@@ -70,6 +70,17 @@ def init_database(app: Flask) -> None:
         _ENGINES.add(engine)
 
 
+def execute(statement, params: dict | None = None):
+    """Run a Core statement on the session's connection, in the session's transaction.
+
+    The per-message path (routing, the outbox, delivery, events) runs this at the rate citizens
+    write. A statement built once at import time with bound parameters and run here skips the
+    ORM's execution path and the rebuilding of the statement, which were most of the routing
+    job's CPU (a profile in docs/benchmarks.md); the ORM stays for everything else.
+    """
+    return db.session.connection().execute(statement, params or {})
+
+
 def dialect_insert(model):
     """INSERT with ON CONFLICT support for the backend in use (PostgreSQL or SQLite)."""
     from sqlalchemy.dialects import postgresql, sqlite

@@ -16,15 +16,30 @@ import re
 from datetime import timedelta
 
 from rapidfuzz.distance import Indel
+from sqlalchemy import bindparam, select
 
 from server.models import Message
-from server.platform.db import db
+from server.platform.db import execute
 
 SIMILARITY = 0.9
 WINDOW = timedelta(hours=24)
 LOOKBACK = 5
 COMPARED_CHARS = 2000
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+_messages = Message.__table__
+_EARLIER = (
+    select(_messages.c.id, _messages.c.content)
+    .where(
+        _messages.c.citizen_id == bindparam("_citizen"),
+        _messages.c.id != bindparam("_id"),
+        _messages.c.created_at >= bindparam("_since"),
+        _messages.c.created_at <= bindparam("_until"),
+    )
+    .order_by(_messages.c.created_at.desc())
+    .limit(LOOKBACK)
+)
 
 
 def normalize(text: str) -> str:
@@ -40,20 +55,16 @@ def similar(a: str, b: str) -> bool:
     return Indel.normalized_similarity(a, b, score_cutoff=SIMILARITY) >= SIMILARITY
 
 
-def near_duplicate_of(message: Message) -> int | None:
+def near_duplicate_of(message) -> int | None:
     """The id of an earlier message from the same citizen in the last day with nearly the same
     text, or None."""
     if message.citizen_id is None:
         return None
-    earlier = db.session.execute(
-        db.select(Message.id, Message.content)
-        .where(
-            Message.citizen_id == message.citizen_id,
-            Message.id != message.id,
-            Message.created_at >= message.created_at - WINDOW,
-            Message.created_at <= message.created_at,
-        )
-        .order_by(Message.created_at.desc())
-        .limit(LOOKBACK)
-    ).all()
+    params = {
+        "_citizen": message.citizen_id,
+        "_id": message.id,
+        "_since": message.created_at - WINDOW,
+        "_until": message.created_at,
+    }
+    earlier = execute(_EARLIER, params).all()
     return next((row.id for row in earlier if similar(row.content, message.content)), None)

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from server.models import AWAITING_DEPUTY, Assignment, Citizen, Deputy, Message, StationMember
 from server.models.event import record
 from server.models.lifecycle import MoveConflict, move
 from server.notices.outbox import Written, queue_notice, write_notice
 from server.platform.clock import local_today, utcnow
-from server.platform.db import db
+from server.platform.db import db, execute
 from server.routing import duty, rules
 from server.routing.duplicates import near_duplicate_of
 
@@ -40,17 +40,22 @@ class Routed:
     tracking_no: str
 
 
+_messages = Message.__table__
 _ROUTED = select(
-    Message.id,
-    Message.status,
-    Message.station_id,
-    Message.target_deputy_id,
-    Message.category_id,
-    Message.citizen_id,
-    Message.created_at,
-    Message.content,
-    Message.tracking_no,
-)
+    _messages.c.id,
+    _messages.c.status,
+    _messages.c.station_id,
+    _messages.c.target_deputy_id,
+    _messages.c.category_id,
+    _messages.c.citizen_id,
+    _messages.c.created_at,
+    _messages.c.content,
+    _messages.c.tracking_no,
+).where(_messages.c.id == bindparam("_id"))
+_FLAG = update(_messages).where(_messages.c.id == bindparam("_id")).values(flagged=True)
+_ASSIGN = insert(Assignment.__table__).returning(Assignment.__table__.c.id)
+_deputies = Deputy.__table__
+_LAST_ASSIGNED = update(_deputies).where(_deputies.c.id == bindparam("_id"))
 
 
 @dataclass(frozen=True)
@@ -67,31 +72,48 @@ def _open_items():
     """A deputy's load: the items still waiting for their answer (an index range)."""
     return (
         select(func.count())
-        .where(Message.assigned_deputy_id == Deputy.id, Message.status.in_(AWAITING_DEPUTY))
-        .correlate(Deputy)
+        .where(
+            _messages.c.assigned_deputy_id == _deputies.c.id,
+            _messages.c.status.in_(AWAITING_DEPUTY),
+        )
+        .correlate(_deputies)
         .scalar_subquery()
     )
 
 
-def candidates(where, people: dict[int, Person]) -> list[rules.Candidate]:
-    """Active deputies matching `where`, each with their load, in one statement; `people`
-    learns who they are for the notice."""
-    rows = db.session.execute(
-        select(
-            Deputy.id,
-            Deputy.name,
-            Deputy.expertise,
-            Deputy.last_assigned_at,
-            Deputy.citizen_id,
-            Citizen.openid,
-            _open_items(),
+_citizens = Citizen.__table__
+_CANDIDATES = (
+    select(
+        _deputies.c.id,
+        _deputies.c.name,
+        _deputies.c.expertise,
+        _deputies.c.last_assigned_at,
+        _deputies.c.citizen_id,
+        _citizens.c.openid,
+        _open_items(),
+    )
+    .select_from(_deputies.outerjoin(_citizens, _citizens.c.id == _deputies.c.citizen_id))
+    .where(_deputies.c.active.is_(True))
+    .order_by(_deputies.c.id)
+)
+# Who each rule asks about, as the WHERE of the one candidates statement.
+_WHO = {
+    "ids": _CANDIDATES.where(_deputies.c.id.in_(bindparam("_ids", expanding=True))),
+    "residents": _CANDIDATES.where(
+        _deputies.c.id.in_(
+            select(StationMember.deputy_id).where(StationMember.station_id == bindparam("_station"))
         )
-        .outerjoin(Citizen, Citizen.id == Deputy.citizen_id)
-        .where(Deputy.active.is_(True), where)
-        .order_by(Deputy.id)
-    ).all()
+    ),
+}
+
+
+def candidates(who: str, params: dict, people: dict[int, Person]) -> list[rules.Candidate]:
+    """Active deputies (`who`: "ids" or "residents"), each with their load, in one statement;
+    `people` learns who they are for the notice."""
     out = []
-    for deputy_id, name, expertise, last, citizen_id, openid, open_items in rows:
+    for deputy_id, name, expertise, last, citizen_id, openid, open_items in execute(
+        _WHO[who], params
+    ):
         people[deputy_id] = Person(deputy_id, name, citizen_id, openid)
         out.append(
             rules.Candidate(
@@ -104,27 +126,23 @@ def candidates(where, people: dict[int, Person]) -> list[rules.Candidate]:
     return out
 
 
-def residents(station_id: int):
-    return Deputy.id.in_(
-        select(StationMember.deputy_id).where(StationMember.station_id == station_id)
-    )
-
-
 def candidates_by_rule(message: Routed, people: dict[int, Person]) -> dict:
     """Each rule's candidates, as functions: rules.decide asks only as far as it needs to."""
     out: dict = {}
     if message.target_deputy_id is not None:
-        out["scanned_deputy"] = lambda: candidates(Deputy.id == message.target_deputy_id, people)
+        out["scanned_deputy"] = lambda: candidates(
+            "ids", {"_ids": [message.target_deputy_id]}, people
+        )
     if message.station_id is not None:
         # The roster of the day the citizen wrote (Asia/Shanghai), even if routing runs later.
         day = local_today(message.created_at)
 
         def on_duty():
             ids = duty.on_duty_ids(message.station_id, day)
-            return candidates(Deputy.id.in_(ids), people) if ids else []
+            return candidates("ids", {"_ids": ids}, people) if ids else []
 
         out["on_duty"] = on_duty
-        out["resident"] = lambda: candidates(residents(message.station_id), people)
+        out["resident"] = lambda: candidates("residents", {"_station": message.station_id}, people)
     return out
 
 
@@ -155,7 +173,7 @@ def route(message_id: int) -> tuple[str, Written | None]:
     write, so no write lock is held while texts are compared; the move itself is conditional
     on the status still being `received`, so of two runs exactly one routes.
     """
-    found = db.session.execute(_ROUTED.where(Message.id == message_id)).one_or_none()
+    found = execute(_ROUTED, {"_id": message_id}).one_or_none()
     if found is None or found.status != "received":
         db.session.rollback()
         return "already_routed", None
@@ -169,7 +187,7 @@ def route(message_id: int) -> tuple[str, Written | None]:
     db.session.commit()
     try:
         if duplicate_of is not None:
-            db.session.execute(update(Message).where(Message.id == message.id).values(flagged=True))
+            execute(_FLAG, {"_id": message.id})
             record("flagged", message.id, "system", None, reason="near_duplicate", of=duplicate_of)
         if decision is None:
             move(message, "no_deputy", "system", model=Message, reason="没有可交办的代表")
@@ -187,14 +205,14 @@ def route(message_id: int) -> tuple[str, Written | None]:
             deputy=deputy.name,
             rule=decision.rule,
         )
-        assignment_id = db.session.execute(
-            insert(Assignment)
-            .values(message_id=message.id, deputy_id=deputy.id, rule=decision.rule, created_at=now)
-            .returning(Assignment.id)
-        ).scalar_one()
-        db.session.execute(
-            update(Deputy).where(Deputy.id == deputy.id).values(last_assigned_at=now)
-        )
+        assignment = {
+            "message_id": message.id,
+            "deputy_id": deputy.id,
+            "rule": decision.rule,
+            "created_at": now,
+        }
+        assignment_id = execute(_ASSIGN, assignment).scalar_one()
+        execute(_LAST_ASSIGNED, {"_id": deputy.id, "last_assigned_at": now})
         notice = write_notice(
             "new_item",
             f"assign-{assignment_id}",

@@ -63,3 +63,30 @@ def test_disguised_review_words_are_flagged_and_full_width_letters_read_plain(
     with live.app.app_context():
         assert db.session.get(Message, flagged.json()["id"]).content_check == "local_review"
         assert db.session.get(Message, plain.json()["id"]).content_check == "unavailable"
+
+
+def test_content_check_local_decides_in_process_without_asking_wechat(live, world, tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("!本地禁词\n本地复核词\n", encoding="utf-8")
+    live.app.config["CONTENT_WORDLIST_FILE"] = str(words)
+    live.app.config["CONTENT_CHECK"] = "local"
+    _, token = live.citizen()
+    before = live.sandbox.stats()["calls"].get("/wxa/msg_sec_check", 0)
+    assert_error(_post(live, token, world["scene"], "这里有本地禁词"), 422, "content_risky")
+    flagged = _post(live, token, world["scene"], "这里有本地复核词")
+    plain = _post(live, token, world["scene"], "公园的长椅坏了，请加固")
+    assert flagged.status_code == plain.status_code == 201
+    with live.app.app_context():
+        assert db.session.get(Message, flagged.json()["id"]).content_check == "local_review"
+        assert db.session.get(Message, plain.json()["id"]).content_check == "local_pass"
+    assert live.sandbox.stats()["calls"].get("/wxa/msg_sec_check", 0) == before
+    live.app.config["CONTENT_CHECK"] = "wechat"  # the count above is the one WeChat would see
+    assert _post(live, token, world["scene"], "路灯不亮了").status_code == 201
+    assert live.sandbox.stats()["calls"].get("/wxa/msg_sec_check", 0) == before + 1
+
+
+def test_an_unknown_content_check_mode_refuses_to_start():
+    from server import settings
+
+    with pytest.raises(SystemExit, match="CONTENT_CHECK"):
+        settings.read({"CONTENT_CHECK": "maybe"})
