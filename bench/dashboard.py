@@ -80,8 +80,9 @@ def page_timings(stack: Stack) -> list[dict]:
 
 
 def routing_timings(stack: Stack, runs: int = 50) -> dict:
-    """The routing job in process, on a station of the big data set."""
-    from server.models import Category, Message
+    """The routing job in process (route only: its notice is not sent here), on stations spread
+    over the data set as it is now."""
+    from server.models import Category, Message, Station
     from server.platform.clock import utcnow
     from server.platform.db import db
     from server.routing.router import route
@@ -90,11 +91,13 @@ def routing_timings(stack: Stack, runs: int = 50) -> dict:
     times = []
     with app.app_context():
         category = db.session.scalar(db.select(Category).limit(1))
+        stations = db.session.scalars(db.select(Station.id).order_by(Station.id)).all()
+        taken = db.session.scalar(db.select(db.func.count()).where(Message.tracking_no.like("R%")))
         for i in range(runs):
             message = Message(
-                tracking_no=f"R{i:013d}",
+                tracking_no=f"R{taken + i:013d}",
                 channel="station_code",
-                station_id=1 + i * 37 % 3000,
+                station_id=stations[i * 37 % len(stations)],
                 category_id=category.id,
                 content="路灯坏了",
                 status="received",
@@ -103,7 +106,7 @@ def routing_timings(stack: Stack, runs: int = 50) -> dict:
             db.session.add(message)
             db.session.commit()
             start = time.perf_counter()
-            route(message.id)  # (rule, notice): the notice is not sent here
+            route(message.id)
             times.append(time.perf_counter() - start)
             db.session.remove()
     return {

@@ -76,11 +76,13 @@ class Stack:
             SWEEP_GRACE_SECONDS="30",
             # Limits stay on (their cost is part of intake) but high enough for the load.
             RATE_LIMIT_SUBMIT_CITIZEN="100000/minute",
+            RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN="100000/minute",
             RATE_LIMIT_UPLOAD_CITIZEN="100000/minute",
             RATE_LIMIT_SUBMIT_IP="1000000/minute",
             RATE_LIMIT_UPLOAD_IP="1000000/minute",
             RATE_LIMIT_LOGIN_IP="1000000/minute",
         )
+        env.update(getattr(self, "extra_env", {}))  # start_web's settings for this run of it
         return env
 
     def _spawn(self, name: str, args: list[str], **kwargs) -> subprocess.Popen:
@@ -156,6 +158,17 @@ class Stack:
             check=True,
             capture_output=True,
         )
+        self.start_web()
+        self.set_workers(workers)
+        return self
+
+    def start_web(self, **settings: str) -> None:
+        """gunicorn with the stack's environment plus `settings` (stopping the one running)."""
+        running = self.processes.pop("web", None)
+        if running is not None:
+            os.killpg(running.pid, signal.SIGTERM)
+            running.wait(timeout=30)
+        self.extra_env = dict(settings)
         self.processes["web"] = self._spawn(
             "web",
             [
@@ -174,8 +187,31 @@ class Stack:
             ],
         )
         wait_http(f"{self.web_url}/api/v1/openapi.json")
-        self.set_workers(workers)
-        return self
+
+    def rss_mb(self) -> dict:
+        """Resident memory of the web processes (gunicorn's master and its workers) and of each
+        RQ worker, from /proc."""
+
+        def tree(pid: int) -> list[int]:
+            out = [pid]
+            for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+                out += tree(int(child))
+            return out
+
+        def rss(pid: int) -> float:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+            return 0.0
+
+        web = tree(self.processes["web"].pid)
+        return {
+            "web_total": round(sum(rss(pid) for pid in web), 1),
+            "web_processes": len(web),
+            "workers": [
+                round(sum(rss(pid) for pid in tree(p.pid)), 1) for p in self.worker_processes
+            ],
+        }
 
     def set_workers(self, count: int) -> None:
         while len(self.worker_processes) > count:
