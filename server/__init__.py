@@ -9,14 +9,19 @@ from flask import Flask
 
 from server.api.errors import guard_api, register_error_handlers
 from server.platform.db import db, init_database, migrate
+from server.platform.safety import init_transport_security, refuse_unsafe_start
 from server.settings import load_config
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    config = load_config(overrides)
+    # Before anything connects or listens: a production start with a missing or sandbox
+    # setting exits here, naming each (web, `flask worker` and `flask scheduler` alike).
+    refuse_unsafe_start(config)
     app = Flask(__name__, instance_relative_config=False)
-    app.config.update(load_config(overrides))
+    app.config.update(config)
     app.instance_path = app.config["INSTANCE_PATH"]
     app.json.ensure_ascii = False  # Chinese as is in JSON answers
     os.makedirs(app.instance_path, exist_ok=True)
@@ -35,6 +40,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.platform.limits import init_limits
 
     init_limits(app)
+    init_transport_security(app)
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

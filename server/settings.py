@@ -83,6 +83,7 @@ def _sandboxed(env: dict) -> bool:
 S = Setting
 SETTINGS: tuple[Setting, ...] = (
     # -- where things are --------------------------------------------------------------------
+    S("ENV", "development", "`production` refuses to start with any setting left unset or at its development/sandbox value (as do real WeChat credentials)"),
     S("INSTANCE_PATH", lambda env: str(ROOT / "instance"), "SQLite file, embedded Redis, uploads, demo data", shown="`./instance`"),
     S("DATABASE_URL", None, "PostgreSQL in production: `postgresql://user:pass@host/db` (psycopg 3)", shown="SQLite file `instance/lianluozhan.db`"),
     S("REDIS_URL", None, "`redis://host:6379/0` in production", shown="embedded redis-server on `instance/redis.sock`"),
@@ -113,6 +114,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("WECHAT_LONG_TERM_TEMPLATES", lambda env: [SANDBOX["template_new_item"], SANDBOX["template_reminder"]] if _sandboxed(env) else [], "comma-separated template ids approved for long-term subscription (no credit counting)", _words, shown="new-item and reminder (sandbox)"),
     S("WECHAT_PUSH_TOKEN", lambda env: SANDBOX["push_token"] if _sandboxed(env) else None, "message push (消息推送) Token; with real credentials there is no default and every push is refused until it is set", shown="`sandboxpushtoken` (sandbox only)"),
     S("WECHAT_PUSH_AES_KEY", None, "message push EncodingAESKey (safe mode: plain pushes are then refused)", shown="unset"),
+    S("WECHAT_PUSH_MODE", lambda env: "safe" if env.get("WECHAT_PUSH_AES_KEY") else "plain", "the console's 消息加密方式: `plain` (明文) or `safe` (安全模式, needs WECHAT_PUSH_AES_KEY)", shown="`safe` with an AES key, else `plain`"),
     S("CONSENT_SOURCE", "client", "who counts one-time consents: the mini-program's report (`client`) or WeChat's push events (`push`)"),
     S("WECHAT_TIMEOUT", 5.0, "seconds per WeChat call", _float),
     S("WECHAT_MINIPROGRAM_STATE", "formal", "which mini-program version notices open (`developer`, `trial`, `formal`)"),
@@ -249,6 +251,8 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
             "SECRET_KEY": overrides.get("SECRET_KEY")
             or values["SECRET_KEY"]
             or _secret_key(instance),
+            # Generated into instance/: fine on one machine, never for production.
+            "SECRET_KEY_GENERATED": not (overrides.get("SECRET_KEY") or values["SECRET_KEY"]),
             "SQLALCHEMY_DATABASE_URI": _database_url(values["DATABASE_URL"], instance),
             "PUBLIC_URL": values["PUBLIC_URL"].rstrip("/"),
             "WECHAT_SANDBOX": _sandboxed(source),
@@ -264,6 +268,8 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
         }
     )
     config.update(overrides)
+    # Over https the browser must never send the dashboard's cookie in the clear.
+    config.setdefault("SESSION_COOKIE_SECURE", config["PUBLIC_URL"].startswith("https://"))
     config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"])
     )
