@@ -14,7 +14,7 @@ import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from server.models import Deputy, Message, StaffUser, Station
+from server.models import ROLES, Deputy, Message, StaffUser, Station
 from server.platform.db import db
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(phones_group)
     app.cli.add_command(redis_group)
+    app.cli.add_command(audit_group)
 
 
 @click.command("seed")
@@ -115,7 +116,7 @@ user_group = AppGroup("user", help="Dashboard accounts.")
 
 @user_group.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "station_staff"]), default="station_staff")
+@click.option("--role", type=click.Choice(list(ROLES)), default="station_staff")
 @click.option("--station", "station_codes", multiple=True, help="station code (repeatable)")
 @click.option("--name", default="", help="display name")
 @click.password_option()
@@ -131,8 +132,13 @@ def user_create(username: str, role: str, station_codes: tuple, name: str, passw
         stations.append(station)
     if role == "station_staff" and not stations:
         raise click.ClickException("联络站工作人员至少要指定一个联络站（--station）")
+    from server.identity import passwords
+
+    problem = passwords.problem(password, username)
+    if problem:
+        raise click.ClickException(f"{problem}（{passwords.rule_text()}）")
     user = StaffUser(username=username, display_name=name or username, role=role, stations=stations)
-    user.set_password(password)
+    passwords.set_password(user, password)
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {username}")
@@ -285,3 +291,20 @@ def redis_stop() -> None:
 
     stopped = stop_embedded_redis(Path(current_app.config["INSTANCE_PATH"]))
     click.echo("stopped" if stopped else "not running")
+
+
+audit_group = AppGroup("audit", help="The audit log (操作记录).")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 naming the first row that does not fit."""
+    from server.models.audit import verify_chain
+
+    check = verify_chain()
+    if not check.ok:
+        raise click.ClickException(
+            check.describe()
+            + f" / audit chain broken at row {check.broken_id or 'tail'} ({check.rows} checked)"
+        )
+    click.echo(check.describe() + f" / audit chain intact ({check.rows} rows)")

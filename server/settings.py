@@ -53,6 +53,19 @@ def _ints(raw: str) -> list[int]:
     return [int(part) for part in _words(raw)]
 
 
+def _audit_days(raw: str) -> int:
+    days = int(raw)
+    if 0 < days < MIN_AUDIT_RETENTION_DAYS:
+        # 网络安全法 第二十一条: network logs are kept for no less than six months.
+        raise ValueError(
+            f"至少 {MIN_AUDIT_RETENTION_DAYS} 天 / at least {MIN_AUDIT_RETENTION_DAYS} days"
+        )
+    return days
+
+
+MIN_AUDIT_RETENTION_DAYS = 180
+
+
 def _on(raw: str) -> bool:
     return raw.strip().lower() in ("on", "1", "true", "yes")
 
@@ -159,11 +172,18 @@ SETTINGS: tuple[Setting, ...] = (
     S("RATE_LIMIT_WRITE_CITIZEN", "30/minute", "follow-ups, ratings, replies, binding, consents per identity"),
     S("RATE_LIMIT_BIND_IP", "20/minute;200/day", "invite codes tried per address"),
     # -- the dashboard ---------------------------------------------------------------------------
-    S("ADMIN_IDLE_MINUTES", 120, "signed out after this long without a request (an open overview's polling counts)", _int),
+    S("ADMIN_IDLE_MINUTES", 20, "signed out after this long without a request (an open overview's polling counts; 等保: 15–30)", _int),
     S("ADMIN_SESSION_HOURS", 12, "signed out this long after signing in, whatever happens", _int),
     S("LOGIN_MAX_FAILURES", 5, "failed sign-ins per username and address before that pair waits", _int),
     S("LOGIN_MAX_FAILURES_PER_ADDRESS", 30, "failed sign-ins per address across all usernames", _int),
     S("LOGIN_LOCK_MINUTES", 15, "how long a locked sign-in waits", _int),
+    S("PASSWORD_MIN_LENGTH", 8, "the shortest staff password", _int),
+    S("PASSWORD_MIN_CLASSES", 3, "how many of the four kinds of character (lower case, upper case, digits, symbols) a password needs", _int),
+    S("PASSWORD_MAX_AGE_DAYS", 90, "days after which a staff password must be changed at the next sign-in (`0`: never)", _int),
+    S("PASSWORD_HISTORY", 5, "a new password may not be any of the account's last this many", _int),
+    S("TOTP_REQUIRED_ROLES", ["admin", "security_admin", "audit_admin"], "roles that must sign in with an authenticator app's code (TOTP) as well; others may enrol", _words, shown="`admin,security_admin,audit_admin`"),
+    S("TOTP_ISSUER", "码上联络站", "the name authenticator apps show for the dashboard's codes"),
+    S("AUDIT_RETENTION_DAYS", 0, "days the audit log is kept (`0` keeps it all; otherwise at least 180, as the Cybersecurity Law requires)", _audit_days),
     S("ADMIN_POLL_MS", 3000, "how often the open overview asks for news (milliseconds)", _int),
     S("REGISTER_MAX_ROWS", 20_000, "the most rows one .xlsx register export holds (beyond: a message asking for a shorter range or one station)", _int),
     S("POSTER_FONT", None, "a .ttf/.otf/.ttc Chinese font for posters", shown="Noto Sans CJK (`fonts-noto-cjk`)"),
@@ -226,9 +246,10 @@ def read(environ: dict[str, str] | None = None) -> dict[str, Any]:
         if raw not in (None, ""):
             try:
                 values[setting.name] = setting.parse(raw)
-            except ValueError:
+            except ValueError as exc:
+                why = f" ({exc})" if "/" in str(exc) else ""
                 sys.exit(
-                    f"设置 {setting.name} 的值无效 / invalid value for {setting.name}: {raw!r}"
+                    f"设置 {setting.name} 的值无效 / invalid value for {setting.name}: {raw!r}{why}"
                 )
         elif callable(setting.default):
             values[setting.name] = setting.default({**source, **values})

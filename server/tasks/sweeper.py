@@ -9,19 +9,31 @@ twice:
 - reminders after REMIND_AFTER_HOURS, overdue marks after OVERDUE_AFTER_HOURS
   (server/routing/deadlines.py);
 - photos, phone and place of items closed RETENTION_DAYS ago, and photos never submitted
-  (server/intake/retention.py).
+  (server/intake/retention.py);
+- audit rows older than AUDIT_RETENTION_DAYS (never under 180 days; `0` keeps them all),
+  from the start of the hash chain only (server/models/audit.py: prune).
 """
 
 from __future__ import annotations
 
 import logging
 
+from flask import current_app
+
 from server.intake import retention
+from server.models.audit import prune
 from server.notices import delivery
 from server.platform.clock import utcnow
+from server.platform.db import db
 from server.routing import deadlines, recovery
 
 log = logging.getLogger(__name__)
+
+
+def _prune_audit(now) -> int:
+    removed = prune(current_app.config["AUDIT_RETENTION_DAYS"], now)
+    db.session.commit()
+    return removed
 
 
 def run_sweep() -> dict:
@@ -33,6 +45,7 @@ def run_sweep() -> dict:
         "reminders": deadlines.remind(now),
         "overdue": deadlines.mark_overdue(now),
         "redacted": retention.apply_retention(now),
+        "audit_pruned": _prune_audit(now),
     }
     if any(summary.values()):
         log.info("sweep: %s", summary)
