@@ -239,9 +239,19 @@ def _action(row: AuditLog) -> str:
     return ACTION_LABELS.get(row.action, "其他操作")
 
 
+def _openable(target: Target) -> Target:
+    """A link only to pages the reader may open (the audit administrator opens no item)."""
+    if target.url is None:
+        return target
+    needed = "manage" if target.url.startswith("/admin/users/") else "dashboard"
+    return target if may(needed) else Target(target.text)
+
+
 def present(rows: list[AuditLog]) -> list[Line]:
     names = _names(rows)
-    return [Line(row, _action(row), _target(row, names), details(row, names)) for row in rows]
+    return [
+        Line(row, _action(row), _openable(_target(row, names)), details(row, names)) for row in rows
+    ]
 
 
 PER_PAGE = 100
