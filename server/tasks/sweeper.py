@@ -17,6 +17,9 @@ twice:
 from __future__ import annotations
 
 import logging
+import time
+
+import redis
 
 from flask import current_app
 
@@ -25,6 +28,7 @@ from server.models.audit import prune
 from server.notices import delivery
 from server.platform.clock import utcnow
 from server.platform.db import db
+from server.platform.redis import get_redis
 from server.routing import deadlines, recovery
 
 log = logging.getLogger(__name__)
@@ -49,4 +53,24 @@ def run_sweep() -> dict:
     }
     if any(summary.values()):
         log.info("sweep: %s", summary)
+    _record_run()
     return summary
+
+
+def last_run_key() -> str:
+    return f"{current_app.config['KEY_PREFIX']}:sweep:last"
+
+
+def _record_run() -> None:
+    """When the sweep last finished, for /readyz: a stopped scheduler shows as an old time."""
+    try:
+        get_redis().set(last_run_key(), f"{time.time():.3f}")
+    except redis.RedisError as exc:
+        log.warning("sweep: could not record its run in Redis (%s)", exc.__class__.__name__)
+
+
+def last_run() -> float | None:
+    """The Unix time of the last finished sweep, or None (never, or the record is gone).
+    Raises redis.RedisError when Redis is unreachable."""
+    value = get_redis().get(last_run_key())
+    return float(value) if value else None
