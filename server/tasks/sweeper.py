@@ -20,7 +20,6 @@ import logging
 import time
 
 import redis
-
 from flask import current_app
 
 from server.intake import retention
