@@ -33,6 +33,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(phones_group)
     app.cli.add_command(redis_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed")
@@ -308,3 +310,39 @@ def audit_verify() -> None:
             + f" / audit chain broken at row {check.broken_id or 'tail'} ({check.rows} checked)"
         )
     click.echo(check.describe() + f" / audit chain intact ({check.rows} rows)")
+
+
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False), default="backups")
+@with_appcontext
+def backup_command(directory: str) -> None:
+    """Write the database and the uploaded photos to DIRECTORY/lianluozhan-backup-<time>.tar.gz."""
+    from server.platform.backup import ESCROW_REMINDER, BackupError, create_backup
+
+    try:
+        archive = create_backup(current_app.config, directory)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"备份完成 / backup written: {archive}")
+    click.echo(ESCROW_REMINDER)
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask: the current data is replaced")
+@with_appcontext
+def restore_command(archive: str, yes: bool) -> None:
+    """Replace the database and the uploaded photos with a backup's (stop web and workers)."""
+    from server.platform.backup import ESCROW_REMINDER, BackupError, restore_backup
+
+    if not yes:
+        click.confirm("当前数据库和照片将被备份中的内容替换，确定继续吗？", abort=True)
+    try:
+        manifest = restore_backup(current_app.config, archive)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"恢复完成 / restored: {manifest['database']} database of {manifest['created_at']}, "
+        f"{manifest['uploads']} photos"
+    )
+    click.echo(ESCROW_REMINDER)
