@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
 
 from server.api.errors import guard_api, register_error_handlers
 from server.platform.db import db, init_database, migrate
+from server.platform.logs import configure as configure_logging
+from server.platform.logs import init_request_ids
 from server.platform.safety import init_transport_security, refuse_unsafe_start
 from server.settings import load_config
 
@@ -25,10 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.instance_path = app.config["INSTANCE_PATH"]
     app.json.ensure_ascii = False  # Chinese as is in JSON answers
     os.makedirs(app.instance_path, exist_ok=True)
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
 
     from server import models  # noqa: F401  (registers the tables)
 
@@ -41,6 +39,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     init_limits(app)
     init_transport_security(app)
+    init_request_ids(app)
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -197,9 +197,16 @@ def worker_command(burst: bool, fork: bool) -> None:
     """
     from rq import SimpleWorker, Worker
 
+    from server.platform.logs import JobContext
     from server.platform.queue import get_queue
 
-    worker_class = Worker if fork else SimpleWorker
+    base = Worker if fork else SimpleWorker
+
+    class worker_class(base):
+        def perform_job(self, job, queue, *args, **kwargs):
+            with JobContext(job):
+                return super().perform_job(job, queue, *args, **kwargs)
+
     stop = threading.Event()
     delay = WORKER_RETRY_FIRST
     while True:
@@ -208,7 +215,10 @@ def worker_command(burst: bool, fork: bool) -> None:
         try:
             queue = get_queue()
             worker = worker_class([queue], connection=queue.connection)
-            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+            # Our root handler (server/platform/logs.py) is found, so RQ adds none of its own.
+            worker.work(
+                burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"]
+            )
             if burst or _stop_asked(worker):
                 return
             log.warning("worker: the work loop ended on an error (Redis unreachable?)")

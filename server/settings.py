@@ -111,6 +111,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("KEY_PREFIX", "lz", "the namespace of our own Redis keys (token cache, push nonces, limits, scheduler slots)"),
     S("INSTANCE_ID", lambda env: secrets.token_hex(8), "what `GET /healthz` answers as `instance`; `./scripts/run` exports a fresh one and waits for it", shown="random per process start"),
     S("LOG_LEVEL", "INFO", "Python logging level"),
+    S("LOG_FORMAT", "text", "`json`: one JSON object a line (time, level, logger, message, request_id, job_id) for a log collector; `text`: readable lines"),
     S("WEB_CONCURRENCY", 2, "gunicorn worker processes (gunicorn.conf.py)", _int),
     S("GUNICORN_THREADS", 8, "threads per gunicorn worker", _int),
     S("GUNICORN_CLIENT_READ_TIMEOUT", 10.0, "seconds a client may take to send its request's headers and body to gunicorn", _float),
