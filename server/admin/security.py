@@ -14,6 +14,7 @@ from server.admin import bp, throttle
 from server.admin.audit_log import chain_status
 from server.admin.auth import requires
 from server.identity import passwords, totp
+from server.intake.retention import recent_runs
 from server.models import AuditLog, StaffUser
 from server.models.audit import audit
 from server.platform.clock import utcnow
@@ -71,7 +72,13 @@ def security():
         else "未设置（由 SECRET_KEY 派生，仅限开发）",
     }
     return render_template(
-        "admin/security.html", rows=rows, policy=policy, chain=chain_status(fresh=True)
+        "admin/security.html",
+        rows=rows,
+        policy=policy,
+        chain=chain_status(fresh=True),
+        retention_days=config["RETENTION_DAYS"],
+        unsubmitted_hours=config["UNSUBMITTED_PHOTO_HOURS"],
+        retention=recent_runs(utcnow()),
     )
 
 
