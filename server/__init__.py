@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 from flask import Flask
 
 from server.api.errors import guard_api, register_error_handlers
 from server.platform.db import db, init_database, migrate
+from server.platform.logs import configure as configure_logging
+from server.platform.logs import init_request_ids
+from server.platform.safety import init_transport_security, refuse_unsafe_start
 from server.settings import load_config
 
 MIGRATIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "migrations")
 
 
 def create_app(overrides: dict | None = None) -> Flask:
+    config = load_config(overrides)
+    # Before anything connects or listens: a production start with a missing or sandbox
+    # setting exits here, naming each (web, `flask worker` and `flask scheduler` alike).
+    refuse_unsafe_start(config)
     app = Flask(__name__, instance_relative_config=False)
-    app.config.update(load_config(overrides))
+    app.config.update(config)
     app.instance_path = app.config["INSTANCE_PATH"]
     app.json.ensure_ascii = False  # Chinese as is in JSON answers
     os.makedirs(app.instance_path, exist_ok=True)
-    logging.basicConfig(
-        level=app.config["LOG_LEVEL"],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
 
     from server import models  # noqa: F401  (registers the tables)
 
@@ -35,6 +38,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.platform.limits import init_limits
 
     init_limits(app)
+    init_transport_security(app)
+    init_request_ids(app)
     if app.config["PROXY_FIX"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

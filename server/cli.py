@@ -14,7 +14,7 @@ import redis
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from server.models import Deputy, Message, StaffUser, Station
+from server.models import ROLES, Deputy, Message, StaffUser, Station
 from server.platform.db import db
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(phones_group)
     app.cli.add_command(redis_group)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed")
@@ -115,7 +118,7 @@ user_group = AppGroup("user", help="Dashboard accounts.")
 
 @user_group.command("create")
 @click.argument("username")
-@click.option("--role", type=click.Choice(["admin", "station_staff"]), default="station_staff")
+@click.option("--role", type=click.Choice(list(ROLES)), default="station_staff")
 @click.option("--station", "station_codes", multiple=True, help="station code (repeatable)")
 @click.option("--name", default="", help="display name")
 @click.password_option()
@@ -131,8 +134,13 @@ def user_create(username: str, role: str, station_codes: tuple, name: str, passw
         stations.append(station)
     if role == "station_staff" and not stations:
         raise click.ClickException("联络站工作人员至少要指定一个联络站（--station）")
+    from server.identity import passwords
+
+    problem = passwords.problem(password, username)
+    if problem:
+        raise click.ClickException(f"{problem}（{passwords.rule_text()}）")
     user = StaffUser(username=username, display_name=name or username, role=role, stations=stations)
-    user.set_password(password)
+    passwords.set_password(user, password)
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {role} {username}")
@@ -189,9 +197,16 @@ def worker_command(burst: bool, fork: bool) -> None:
     """
     from rq import SimpleWorker, Worker
 
+    from server.platform.logs import JobContext
     from server.platform.queue import get_queue
 
-    worker_class = Worker if fork else SimpleWorker
+    base = Worker if fork else SimpleWorker
+
+    class worker_class(base):
+        def perform_job(self, job, queue, *args, **kwargs):
+            with JobContext(job):
+                return super().perform_job(job, queue, *args, **kwargs)
+
     stop = threading.Event()
     delay = WORKER_RETRY_FIRST
     while True:
@@ -200,7 +215,10 @@ def worker_command(burst: bool, fork: bool) -> None:
         try:
             queue = get_queue()
             worker = worker_class([queue], connection=queue.connection)
-            worker.work(burst=burst, with_scheduler=True, logging_level="INFO")
+            # Our root handler (server/platform/logs.py) is found, so RQ adds none of its own.
+            worker.work(
+                burst=burst, with_scheduler=True, logging_level=current_app.config["LOG_LEVEL"]
+            )
             if burst or _stop_asked(worker):
                 return
             log.warning("worker: the work loop ended on an error (Redis unreachable?)")
@@ -285,3 +303,56 @@ def redis_stop() -> None:
 
     stopped = stop_embedded_redis(Path(current_app.config["INSTANCE_PATH"]))
     click.echo("stopped" if stopped else "not running")
+
+
+audit_group = AppGroup("audit", help="The audit log (操作记录).")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 naming the first row that does not fit."""
+    from server.models.audit import verify_chain
+
+    check = verify_chain()
+    if not check.ok:
+        raise click.ClickException(
+            check.describe()
+            + f" / audit chain broken at row {check.broken_id or 'tail'} ({check.rows} checked)"
+        )
+    click.echo(check.describe() + f" / audit chain intact ({check.rows} rows)")
+
+
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False), default="backups")
+@with_appcontext
+def backup_command(directory: str) -> None:
+    """Write the database and the uploaded photos to DIRECTORY/lianluozhan-backup-<time>.tar.gz."""
+    from server.platform.backup import ESCROW_REMINDER, BackupError, create_backup
+
+    try:
+        archive = create_backup(current_app.config, directory)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"备份完成 / backup written: {archive}")
+    click.echo(ESCROW_REMINDER)
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="do not ask: the current data is replaced")
+@with_appcontext
+def restore_command(archive: str, yes: bool) -> None:
+    """Replace the database and the uploaded photos with a backup's (stop web and workers)."""
+    from server.platform.backup import ESCROW_REMINDER, BackupError, restore_backup
+
+    if not yes:
+        click.confirm("当前数据库和照片将被备份中的内容替换，确定继续吗？", abort=True)
+    try:
+        manifest = restore_backup(current_app.config, archive)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"恢复完成 / restored: {manifest['database']} database of {manifest['created_at']}, "
+        f"{manifest['uploads']} photos"
+    )
+    click.echo(ESCROW_REMINDER)

@@ -62,6 +62,19 @@ def _one_of(*choices: str) -> Callable[[str], str]:
     return parse
 
 
+def _audit_days(raw: str) -> int:
+    days = int(raw)
+    if 0 < days < MIN_AUDIT_RETENTION_DAYS:
+        # 网络安全法 第二十一条: network logs are kept for no less than six months.
+        raise ValueError(
+            f"至少 {MIN_AUDIT_RETENTION_DAYS} 天 / at least {MIN_AUDIT_RETENTION_DAYS} days"
+        )
+    return days
+
+
+MIN_AUDIT_RETENTION_DAYS = 180
+
+
 def _on(raw: str) -> bool:
     return raw.strip().lower() in ("on", "1", "true", "yes")
 
@@ -92,6 +105,7 @@ def _sandboxed(env: dict) -> bool:
 S = Setting
 SETTINGS: tuple[Setting, ...] = (
     # -- where things are --------------------------------------------------------------------
+    S("ENV", "development", "`production` refuses to start with any setting left unset or at its development/sandbox value (as do real WeChat credentials)"),
     S("INSTANCE_PATH", lambda env: str(ROOT / "instance"), "SQLite file, embedded Redis, uploads, demo data", shown="`./instance`"),
     S("DATABASE_URL", None, "PostgreSQL in production: `postgresql://user:pass@host/db` (psycopg 3)", shown="SQLite file `instance/lianluozhan.db`"),
     S("REDIS_URL", None, "`redis://host:6379/0` in production", shown="embedded redis-server on `instance/redis.sock`"),
@@ -106,6 +120,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("KEY_PREFIX", "lz", "the namespace of our own Redis keys (token cache, push nonces, limits, scheduler slots)"),
     S("INSTANCE_ID", lambda env: secrets.token_hex(8), "what `GET /healthz` answers as `instance`; `./scripts/run` exports a fresh one and waits for it", shown="random per process start"),
     S("LOG_LEVEL", "INFO", "Python logging level"),
+    S("LOG_FORMAT", "text", "`json`: one JSON object a line (time, level, logger, message, request_id, job_id) for a log collector; `text`: readable lines"),
     S("WEB_CONCURRENCY", 2, "gunicorn worker processes (gunicorn.conf.py)", _int),
     S("GUNICORN_THREADS", 8, "threads per gunicorn worker", _int),
     S("GUNICORN_CLIENT_READ_TIMEOUT", 10.0, "seconds a client may take to send its request's headers and body to gunicorn", _float),
@@ -122,6 +137,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("WECHAT_LONG_TERM_TEMPLATES", lambda env: [SANDBOX["template_new_item"], SANDBOX["template_reminder"]] if _sandboxed(env) else [], "comma-separated template ids approved for long-term subscription (no credit counting)", _words, shown="new-item and reminder (sandbox)"),
     S("WECHAT_PUSH_TOKEN", lambda env: SANDBOX["push_token"] if _sandboxed(env) else None, "message push (消息推送) Token; with real credentials there is no default and every push is refused until it is set", shown="`sandboxpushtoken` (sandbox only)"),
     S("WECHAT_PUSH_AES_KEY", None, "message push EncodingAESKey (safe mode: plain pushes are then refused)", shown="unset"),
+    S("WECHAT_PUSH_MODE", lambda env: "safe" if env.get("WECHAT_PUSH_AES_KEY") else "plain", "the console's 消息加密方式: `plain` (明文) or `safe` (安全模式, needs WECHAT_PUSH_AES_KEY)", shown="`safe` with an AES key, else `plain`"),
     S("CONSENT_SOURCE", "client", "who counts one-time consents: the mini-program's report (`client`) or WeChat's push events (`push`)"),
     S("WECHAT_TIMEOUT", 5.0, "seconds per WeChat call", _float),
     S("WECHAT_MINIPROGRAM_STATE", "formal", "which mini-program version notices open (`developer`, `trial`, `formal`)"),
@@ -166,11 +182,18 @@ SETTINGS: tuple[Setting, ...] = (
     S("RATE_LIMIT_WRITE_CITIZEN", "30/minute", "follow-ups, ratings, replies, binding, consents per identity"),
     S("RATE_LIMIT_BIND_IP", "20/minute;200/day", "invite codes tried per address"),
     # -- the dashboard ---------------------------------------------------------------------------
-    S("ADMIN_IDLE_MINUTES", 120, "signed out after this long without a request (an open overview's polling counts)", _int),
+    S("ADMIN_IDLE_MINUTES", 20, "signed out after this long without a request (an open overview's polling counts; 等保: 15–30)", _int),
     S("ADMIN_SESSION_HOURS", 12, "signed out this long after signing in, whatever happens", _int),
     S("LOGIN_MAX_FAILURES", 5, "failed sign-ins per username and address before that pair waits", _int),
     S("LOGIN_MAX_FAILURES_PER_ADDRESS", 30, "failed sign-ins per address across all usernames", _int),
     S("LOGIN_LOCK_MINUTES", 15, "how long a locked sign-in waits", _int),
+    S("PASSWORD_MIN_LENGTH", 8, "the shortest staff password", _int),
+    S("PASSWORD_MIN_CLASSES", 3, "how many of the four kinds of character (lower case, upper case, digits, symbols) a password needs", _int),
+    S("PASSWORD_MAX_AGE_DAYS", 90, "days after which a staff password must be changed at the next sign-in (`0`: never)", _int),
+    S("PASSWORD_HISTORY", 5, "a new password may not be any of the account's last this many", _int),
+    S("TOTP_REQUIRED_ROLES", ["admin", "security_admin", "audit_admin"], "roles that must sign in with an authenticator app's code (TOTP) as well; others may enrol", _words, shown="`admin,security_admin,audit_admin`"),
+    S("TOTP_ISSUER", "码上联络站", "the name authenticator apps show for the dashboard's codes"),
+    S("AUDIT_RETENTION_DAYS", 0, "days the audit log is kept (`0` keeps it all; otherwise at least 180, as the Cybersecurity Law requires)", _audit_days),
     S("ADMIN_POLL_MS", 3000, "how often the open overview asks for news (milliseconds)", _int),
     S("REGISTER_MAX_ROWS", 20_000, "the most rows one .xlsx register export holds (beyond: a message asking for a shorter range or one station)", _int),
     S("POSTER_FONT", None, "a .ttf/.otf/.ttc Chinese font for posters", shown="Noto Sans CJK (`fonts-noto-cjk`)"),
@@ -233,9 +256,10 @@ def read(environ: dict[str, str] | None = None) -> dict[str, Any]:
         if raw not in (None, ""):
             try:
                 values[setting.name] = setting.parse(raw)
-            except ValueError:
+            except ValueError as exc:
+                why = f" ({exc})" if "/" in str(exc) else ""
                 sys.exit(
-                    f"设置 {setting.name} 的值无效 / invalid value for {setting.name}: {raw!r}"
+                    f"设置 {setting.name} 的值无效 / invalid value for {setting.name}: {raw!r}{why}"
                 )
         elif callable(setting.default):
             values[setting.name] = setting.default({**source, **values})
@@ -258,6 +282,8 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
             "SECRET_KEY": overrides.get("SECRET_KEY")
             or values["SECRET_KEY"]
             or _secret_key(instance),
+            # Generated into instance/: fine on one machine, never for production.
+            "SECRET_KEY_GENERATED": not (overrides.get("SECRET_KEY") or values["SECRET_KEY"]),
             "SQLALCHEMY_DATABASE_URI": _database_url(values["DATABASE_URL"], instance),
             "PUBLIC_URL": values["PUBLIC_URL"].rstrip("/"),
             "WECHAT_SANDBOX": _sandboxed(source),
@@ -273,6 +299,8 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
         }
     )
     config.update(overrides)
+    # Over https the browser must never send the dashboard's cookie in the clear.
+    config.setdefault("SESSION_COOKIE_SECURE", config["PUBLIC_URL"].startswith("https://"))
     config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config["SQLALCHEMY_DATABASE_URI"])
     )

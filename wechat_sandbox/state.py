@@ -92,6 +92,13 @@ class Outcome:
     errcode: int | None = None
 
 
+# WeChat's token rules (developers.weixin.qq.com, 获取接口调用凭据 / 获取稳定版接口调用凭据).
+OLD_TOKEN_GRACE = 300.0  # a cgi-bin/token token works this long after a newer one is issued
+STABLE_RENEW_BEFORE = 300.0  # stable_token hands out a new token this close to expiry
+FORCE_REFRESH_INTERVAL = 30.0
+FORCE_REFRESH_PER_DAY = 20
+
+
 @dataclass
 class SandboxState:
     config: SandboxConfig
@@ -100,6 +107,10 @@ class SandboxState:
     login_codes: dict[str, Code] = field(default_factory=dict)
     phone_codes: dict[str, Code] = field(default_factory=dict)
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expires at
+    # cgi-bin/token and cgi-bin/stable_token keep apart: each retires only its own older token.
+    plain_token: str | None = None
+    stable_token: str | None = None
+    force_refreshes: list[float] = field(default_factory=list)  # when, this day
     consents: dict[tuple[str, str], Consent] = field(default_factory=dict)
     sent: list[dict] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
@@ -126,6 +137,8 @@ class SandboxState:
             self.login_codes.clear()
             self.phone_codes.clear()
             self.tokens.clear()
+            self.plain_token = self.stable_token = None
+            self.force_refreshes.clear()
             self.consents.clear()
             self.sent.clear()
             self.faults = Faults()
@@ -180,14 +193,58 @@ class SandboxState:
 
     # -- access tokens -----------------------------------------------------------------------
 
+    def _new_token(self) -> str:
+        # WeChat's tokens: a short numeric prefix, then 130-odd URL-safe characters.
+        return f"{secrets.randbelow(90) + 10}_{_random_text(_URLSAFE, 133)}"
+
+    def _retire(self, token: str | None, now: float, grace: float) -> None:
+        if token in self.tokens:
+            self.tokens[token] = min(self.tokens[token], now + grace)
+
     def issue_token(self, grant_type: str | None, appid: str | None, secret: str | None) -> dict:
+        """cgi-bin/token: every fetch issues a new token, and the previous one stops working
+        OLD_TOKEN_GRACE seconds later (so processes fetching their own evict each other)."""
         self._check_app(appid, secret, bad_secret=40001)
         if grant_type != "client_credential":
             raise WeChatError(40002)
-        # WeChat's tokens: a short numeric prefix, then 130-odd URL-safe characters.
-        token = f"{secrets.randbelow(90) + 10}_{_random_text(_URLSAFE, 133)}"
+        token, now = self._new_token(), time.time()
         with self.lock:
-            self.tokens[token] = time.time() + self.config.token_ttl
+            self._retire(self.plain_token, now, OLD_TOKEN_GRACE)
+            self.plain_token = token
+            self.tokens[token] = now + self.config.token_ttl
+        return {"access_token": token, "expires_in": int(self.config.token_ttl)}
+
+    def issue_stable_token(
+        self, grant_type: object, appid: object, secret: object, force_refresh: object
+    ) -> dict:
+        """cgi-bin/stable_token: in the normal mode the same token while more than
+        STABLE_RENEW_BEFORE seconds of it are left (then a new one, the old still valid until it
+        expires); force_refresh retires the old one at once, at most once per
+        FORCE_REFRESH_INTERVAL seconds and FORCE_REFRESH_PER_DAY times a day."""
+        if not isinstance(appid, str) or not isinstance(secret, str):
+            raise WeChatError(41002 if not appid else 40001)
+        self._check_app(appid, secret, bad_secret=40001)
+        if grant_type != "client_credential":
+            raise WeChatError(40002)
+        if force_refresh not in (None, True, False):
+            raise WeChatError(47001)
+        now = time.time()
+        with self.lock:
+            current = self.stable_token
+            left = self.tokens.get(current, 0.0) - now if current else 0.0
+            if not force_refresh and left > STABLE_RENEW_BEFORE:
+                return {"access_token": current, "expires_in": int(left)}
+            if force_refresh:
+                self.force_refreshes = [t for t in self.force_refreshes if now - t < 86400]
+                if self.force_refreshes and now - self.force_refreshes[-1] < FORCE_REFRESH_INTERVAL:
+                    raise WeChatError(45011)
+                if len(self.force_refreshes) >= FORCE_REFRESH_PER_DAY:
+                    raise WeChatError(45009)
+                self.force_refreshes.append(now)
+                self._retire(current, now, 0.0)
+            token = self._new_token()
+            self.stable_token = token
+            self.tokens[token] = now + self.config.token_ttl
         return {"access_token": token, "expires_in": int(self.config.token_ttl)}
 
     def check_token(self, token: str | None) -> None:

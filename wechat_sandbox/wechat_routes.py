@@ -17,7 +17,7 @@ bp = Blueprint("wechat", __name__)
 
 # Paths that authenticate with appid + secret instead of an access token. jscode2session does
 # not need a token; wechatpy sends one anyway and WeChat ignores it, so do we.
-_NO_TOKEN = frozenset({"/cgi-bin/token", "/sns/jscode2session"})
+_NO_TOKEN = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token", "/sns/jscode2session"})
 
 MINIPROGRAM_STATES = ("developer", "trial", "formal")
 LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
@@ -53,6 +53,15 @@ def _count_fault_and_authenticate() -> None:
 def token() -> Response:
     args = request.args
     answer = get_state().issue_token(args.get("grant_type"), args.get("appid"), args.get("secret"))
+    return jsonify(answer)
+
+
+@bp.post("/cgi-bin/stable_token")
+def stable_token() -> Response:
+    body = _json_body()
+    answer = get_state().issue_stable_token(
+        body.get("grant_type"), body.get("appid"), body.get("secret"), body.get("force_refresh")
+    )
     return jsonify(answer)
 
 

@@ -49,6 +49,7 @@ def init_admin(app: Flask) -> None:
 
     # The modules register their routes on `bp` when imported.
     from server.admin import (  # noqa: F401
+        account,
         audit_log,
         auth,
         calendar,
@@ -61,6 +62,7 @@ def init_admin(app: Flask) -> None:
         queue_health,
         registers,
         rosters,
+        security,
         stations,
         users,
         walkins,
@@ -68,6 +70,7 @@ def init_admin(app: Flask) -> None:
     from server.admin.present import register_template_helpers
 
     register_template_helpers(app)
+    app.jinja_env.globals["chain_banner"] = audit_log.chain_banner
     app.register_blueprint(bp)
     app.after_request(_security_headers)
 

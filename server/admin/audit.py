@@ -40,6 +40,12 @@ ACTION_LABELS = {
     "item_replied": "联络站答复",
     "notice_retried": "重新发送通知",
     "walk_in_created": "来访登记",
+    # 等保 2.0: one's own account, the security administrator's work, the audit log itself.
+    "password_changed": "修改本人密码",
+    "totp_enrolled": "绑定动态口令",
+    "totp_reset": "重置动态口令",
+    "login_unlocked": "解除登录锁定",
+    "audit_exported": "导出操作记录",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (

@@ -1,4 +1,5 @@
-"""操作记录: the audit log as a supervisor reads it, filtered by action and by person.
+"""操作记录: the audit log as the 审计管理员 reads it — searched by person, action, item (what it
+was done to) and date, exported as .xlsx or CSV — and the chain check's banner.
 
 Rows store codes (`message:12`, `session=…`, `old_code=…`) so they stay exact; this turns a page
 of them into Chinese: targets become names and links (looked up once per page), data keys
@@ -7,14 +8,20 @@ become words, ids and session tokens that mean nothing to a person are left out.
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
+from datetime import date, timedelta
 
-from flask import render_template, request, url_for
+from flask import Response, current_app, g, render_template, request, send_file, url_for
 
 from server.admin import bp
 from server.admin.audit import ACTION_LABELS, ITEM_ACTIONS
-from server.admin.auth import admin_only
+from server.admin.auth import requires
+from server.admin.filters import local_day_start
 from server.admin.present import NOTICE_KIND_LABELS
+from server.admin.scope import may
+from server.admin.xlsx import DATETIME_FORMAT, Column, excel_time, workbook
 from server.models import (
     CHANNEL_LABELS,
     ROLES,
@@ -26,6 +33,9 @@ from server.models import (
     StaffUser,
     Station,
 )
+from server.models.audit import ChainCheck, verify_chain
+from server.platform.cache import TTLCache
+from server.platform.clock import local_today, to_local
 from server.platform.db import db
 from server.platform.text import MAX_ID
 
@@ -57,6 +67,9 @@ DATA_LABELS = {
     "changed": "修改天数",
     "unchanged": "未变天数",
     "days": "日期",
+    "second_factor": "第二因素",
+    "step": "环节",
+    "unlocked": "解除锁定的地址数",
 }
 # Internal references: exact in the row, meaningless on the page.
 HIDDEN = {
@@ -188,6 +201,8 @@ def _value(key: str, value) -> str:
         return FORMATS.get(value, value)
     if key == "photo":
         return f"第 {value} 张"
+    if key in ("second_factor", "step"):
+        return "动态口令"
     return str(value)
 
 
@@ -224,9 +239,19 @@ def _action(row: AuditLog) -> str:
     return ACTION_LABELS.get(row.action, "其他操作")
 
 
+def _openable(target: Target) -> Target:
+    """A link only to pages the reader may open (the audit administrator opens no item)."""
+    if target.url is None:
+        return target
+    needed = "manage" if target.url.startswith("/admin/users/") else "dashboard"
+    return target if may(needed) else Target(target.text)
+
+
 def present(rows: list[AuditLog]) -> list[Line]:
     names = _names(rows)
-    return [Line(row, _action(row), _target(row, names), details(row, names)) for row in rows]
+    return [
+        Line(row, _action(row), _openable(_target(row, names)), details(row, names)) for row in rows
+    ]
 
 
 PER_PAGE = 100
@@ -240,20 +265,109 @@ def _number(value: str | None) -> int | None:
     return int(value)
 
 
+MAX_EXPORT_ROWS = 50_000
+
+
+@dataclass
+class Search:
+    action: str = ""
+    staff_id: int | None = None
+    item: str = ""  # what it was done to: "message:12", a tracking number, a username
+    date_from: date | None = None
+    date_to: date | None = None
+    errors: dict | None = None
+
+    @classmethod
+    def from_args(cls, args) -> Search:
+        out = cls(errors={})
+        action = args.get("action", "")
+        out.action = action if action in ACTION_LABELS or action == "items" else ""
+        out.staff_id = _number(args.get("staff"))
+        out.item = (args.get("item") or "").strip()[:64]
+        for name in ("date_from", "date_to"):
+            raw = (args.get(name) or "").strip()
+            if raw:
+                try:
+                    setattr(out, name, date.fromisoformat(raw))
+                except ValueError:
+                    out.errors[name] = "日期格式应为 2026-01-31"
+        if out.date_from and out.date_to and out.date_to < out.date_from:
+            out.errors["date_to"] = "结束日期不能早于开始日期"
+        return out
+
+    def args(self) -> dict:
+        values = {
+            "action": self.action,
+            "staff": self.staff_id,
+            "item": self.item,
+            "date_from": self.date_from.isoformat() if self.date_from else "",
+            "date_to": self.date_to.isoformat() if self.date_to else "",
+        }
+        return {k: v for k, v in values.items() if v}
+
+    def apply(self, query):
+        if self.action == "items":
+            query = query.where(AuditLog.action.in_(ITEM_ACTIONS))
+        elif self.action:
+            query = query.where(AuditLog.action == self.action)
+        if self.staff_id is not None:
+            query = query.where(AuditLog.staff_id == self.staff_id)
+        if self.item:
+            query = query.where(AuditLog.target.in_(self._targets()))
+        if self.date_from:
+            query = query.where(AuditLog.created_at >= local_day_start(self.date_from))
+        if self.date_to:
+            query = query.where(
+                AuditLog.created_at < local_day_start(self.date_to + timedelta(days=1))
+            )
+        return query
+
+    def _targets(self) -> list[str]:
+        """The item as typed (`message:12`), or what a tracking number, a station or deputy
+        name or a username stands for."""
+        item = self.item
+        out = [item, f"user:{item}"]
+        message_id = db.session.scalar(db.select(Message.id).where(Message.tracking_no == item))
+        if message_id:
+            out.append(f"message:{message_id}")
+        for kind, model in (("station", Station), ("deputy", Deputy)):
+            out += [
+                f"{kind}:{i}"
+                for i in db.session.scalars(db.select(model.id).where(model.name == item))
+            ]
+        user_id = db.session.scalar(db.select(StaffUser.id).where(StaffUser.username == item))
+        if user_id:
+            out.append(f"user:{user_id}")
+        return out
+
+
+# The chain is walked at most once a minute per process for the banner; `flask audit verify`
+# and the audit page's own check walk it at once.
+_chain_cache = TTLCache(ttl=60, max_entries=4)
+
+
+def chain_status(fresh: bool = False) -> ChainCheck:
+    key = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if fresh:
+        _chain_cache.clear()
+    return _chain_cache.get(key, verify_chain)
+
+
+def chain_banner() -> str | None:
+    """The red banner's text for audit and security administrators when the chain is broken."""
+    staff = getattr(g, "staff", None)
+    if staff is None or not (may("audit", staff) or may("security", staff)):
+        return None
+    check = chain_status()
+    return None if check.ok else check.describe() + "。请立即核查数据库访问记录。"
+
+
 @bp.get("/audit")
-@admin_only
+@requires("audit")
 def audit_log():
-    action = request.args.get("action", "")
-    action = action if action in ACTION_LABELS or action == "items" else ""
-    staff_id = _number(request.args.get("staff"))
+    search = Search.from_args(request.args)
     page = _number(request.args.get("page")) or 1
-    query = db.select(AuditLog)
-    if action == "items":
-        query = query.where(AuditLog.action.in_(ITEM_ACTIONS))
-    elif action:
-        query = query.where(AuditLog.action == action)
-    if staff_id is not None:
-        query = query.where(AuditLog.staff_id == staff_id)
+    query = search.apply(db.select(AuditLog)) if not search.errors else db.select(AuditLog)
     total = db.session.scalar(query.with_only_columns(db.func.count(AuditLog.id)))
     rows = list(
         db.session.scalars(
@@ -266,9 +380,97 @@ def audit_log():
         total=total,
         page=page,
         pages=max(1, -(-total // PER_PAGE)),
-        action=action,
-        staff_id=staff_id,
-        args={k: v for k, v in (("action", action), ("staff", staff_id)) if v},
+        search=search,
+        action=search.action,
+        staff_id=search.staff_id,
+        args=search.args(),
         actions=ACTION_LABELS,
+        chain=chain_status(fresh=page == 1),
         people=list(db.session.scalars(db.select(StaffUser).order_by(StaffUser.id))),
+    ), (422 if search.errors else 200)
+
+
+EXPORT_COLUMNS = [
+    Column("时间", 17, number_format=DATETIME_FORMAT),
+    Column("人员", 14),
+    Column("操作", 14),
+    Column("对象", 24, wrap=True),
+    Column("详情", 48, wrap=True),
+    Column("IP", 16),
+    Column("哈希", 20),
+]
+
+
+@bp.get("/audit/export")
+@requires("audit")
+def audit_export():
+    search = Search.from_args(request.args)
+    if search.errors:
+        return render_template(
+            "admin/error.html", code=422, message="；".join(search.errors.values())
+        ), 422
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        return render_template(
+            "admin/error.html", code=400, message="导出格式只能是 xlsx 或 csv"
+        ), 400
+    query = search.apply(db.select(AuditLog)).order_by(AuditLog.id).limit(MAX_EXPORT_ROWS + 1)
+    rows = list(db.session.scalars(query))
+    if len(rows) > MAX_EXPORT_ROWS:
+        message = f"符合条件的记录超过 {MAX_EXPORT_ROWS} 条，请缩短日期范围后分次导出"
+        return render_template("admin/error.html", code=422, message=message), 422
+    lines = present(rows)
+    table = [
+        [
+            line.row.created_at,
+            (line.row.staff.display_name or line.row.staff.username) if line.row.staff else "",
+            line.action,
+            line.target.text,
+            "；".join(line.details),
+            line.row.ip,
+            line.row.hash or "",
+        ]
+        for line in lines
+    ]
+    from server.models.audit import audit
+
+    audit("audit_exported", "audit", rows=len(rows), format=fmt, **search.args())
+    db.session.commit()
+    name = f"操作记录-{local_today().isoformat()}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([column.title for column in EXPORT_COLUMNS])
+        for row in table:
+            stamp = to_local(row[0]).strftime("%Y-%m-%d %H:%M:%S")
+            writer.writerow([stamp, *(_csv_safe(value) for value in row[1:])])
+        body = "\ufeff" + out.getvalue()  # a BOM: Excel on Windows opens UTF-8 as such
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}.csv"},
+        )
+    data = workbook(
+        "操作记录",
+        "码上联络站 操作记录（审计日志）",
+        EXPORT_COLUMNS,
+        [[excel_time(row[0]), *row[1:]] for row in table],
     )
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=f"{name}.xlsx",
+    )
+
+
+def _csv_safe(value) -> str:
+    """A cell starting with = + - @ would run as a formula in Excel: quote it."""
+    text = str(value or "")
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)

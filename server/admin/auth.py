@@ -1,4 +1,11 @@
-"""Signing in and out, who is signed in, and the checks every dashboard request passes."""
+"""Signing in and out, who is signed in, and the checks every dashboard request passes.
+
+Signing in: the password, then — when the account has a second factor — a code from its
+authenticator app (server/identity/totp.py) before the session is made. An account whose role
+requires a second factor and has none yet, or whose password has expired, is signed in to its
+own account pages only until it enrols or changes the password. Every other page needs the
+permission its view names (`requires`), looked up in server/admin/scope.py's table.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +28,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.admin import bp, throttle
 from server.admin.csrf import check_csrf, csrf_token
+from server.admin.scope import home_url, may
+from server.identity import passwords, totp
 from server.models import AuditLog, StaffUser
 from server.models.audit import audit
 from server.platform.clock import utcnow
@@ -28,7 +37,11 @@ from server.platform.db import db
 from server.platform.text import MAX_ID, UNWANTED_CHARS
 
 # Pages anyone may open; everything else needs a signed-in, active account.
-PUBLIC_ENDPOINTS = {"admin.login"}
+PUBLIC_ENDPOINTS = {"admin.login", "admin.login_code"}
+# What an account that must first enrol a second factor or change its password may open.
+RESTRICTED_ENDPOINTS = {"admin.account_password", "admin.account_totp", "admin.logout"}
+# How long the code step may follow the password step.
+CODE_STEP_SECONDS = 300
 # Checked against when the username is unknown, so both cases take as long (no user probing).
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
@@ -93,6 +106,24 @@ def load_staff():
         return _signed_out("已退出登录，请重新登录")
     session["seen_at"] = now
     g.staff = staff
+    return _gate(staff)
+
+
+def _gate(staff: StaffUser):
+    """The account's own pages first when it must act; then the view's permission."""
+    if request.endpoint not in RESTRICTED_ENDPOINTS:
+        if session.get("must_change"):
+            flash("密码已过期或需要更换，请先设置新密码", "warning")
+            return redirect(url_for("admin.account_password"))
+        if totp.required(staff) and not totp.enrolled(staff):
+            flash("您的角色必须使用动态口令登录，请先绑定身份验证器", "warning")
+            return redirect(url_for("admin.account_totp"))
+    view = current_app.view_functions.get(request.endpoint or "")
+    permission = getattr(view, "permission", "dashboard")
+    if not may(permission, staff):
+        if request.endpoint == "admin.overview":
+            return redirect(home_url(staff))
+        abort(403)
     return None
 
 
@@ -114,22 +145,46 @@ def _ended(staff_id: int, sid: str | None) -> bool:
     return ended is not None
 
 
-def admin_only(view):
-    """Pages for administrators; station staff get 403."""
+def requires(permission: str):
+    """The view needs this permission (server/admin/scope.py `ROLE_PERMISSIONS`); checked for
+    every request before the view runs (`_gate`), and here again."""
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if g.staff is None or g.staff.role != "admin":
-            abort(403)
-        return view(*args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not may(permission):
+                abort(403)
+            return view(*args, **kwargs)
 
-    return wrapper
+        wrapper.permission = permission
+        return wrapper
+
+    return decorate
 
 
-def _safe_next(target: str | None) -> str:
+# Pages for the system administrator: accounts, stations, deputies, settings.
+admin_only = requires("manage")
+
+
+def _safe_next(target: str | None, staff: StaffUser | None = None) -> str:
     if target and target.startswith("/admin") and not _BREAKS & set(target):
         return target
-    return url_for("admin.overview")
+    return home_url(staff)
+
+
+def _start_session(staff: StaffUser, via: str) -> str:
+    session.clear()  # a fresh session on sign-in: nothing carried over from before
+    now = utcnow().timestamp()
+    session.permanent = True
+    sid = secrets.token_urlsafe(12)  # names this session, so signing out can end it for good
+    session.update(
+        staff_id=staff.id, login_at=now, seen_at=now, pw=staff.password_hash[-12:], sid=sid
+    )
+    if passwords.expired(staff):
+        session["must_change"] = True
+    csrf_token()
+    audit("login", f"user:{staff.id}", staff_id=staff.id, session=sid, second_factor=via)
+    return sid
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -165,20 +220,58 @@ def login():
             error += f"（还可以再试 {left} 次）"
         return render_template("admin/login.html", username=username, error=error), 401
     throttle.succeeded(username, ip)
-    session.clear()  # a fresh session on sign-in: nothing carried over from before
-    now = utcnow().timestamp()
-    session.permanent = True
-    sid = secrets.token_urlsafe(12)  # names this session, so signing out can end it for good
-    session.update(
-        staff_id=staff.id, login_at=now, seen_at=now, pw=staff.password_hash[-12:], sid=sid
-    )
-    csrf_token()
-    audit("login", f"user:{staff.id}", staff_id=staff.id, session=sid)
+    next_target = request.args.get("next")
+    if totp.enrolled(staff):
+        # The password was right; the session is made only once the code is too.
+        session.clear()
+        session.update(code_for=staff.id, code_at=utcnow().timestamp(), next=next_target or "")
+        csrf_token()
+        return redirect(url_for("admin.login_code"))
+    _start_session(staff, "")
     db.session.commit()
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(_safe_next(next_target, staff))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def login_code():
+    """The second step: the authenticator app's code. Wrong and replayed codes count as failed
+    sign-ins (the same lockout as passwords)."""
+    csrf_token()
+    staff_id = session.get("code_for")
+    started = session.get("code_at", 0)
+    if staff_id is None:
+        return redirect(url_for("admin.login"))  # no password step (a signed-in session stays)
+    if utcnow().timestamp() - started > CODE_STEP_SECONDS:
+        session.clear()
+        flash("请重新输入用户名和密码", "warning")
+        return redirect(url_for("admin.login"))
+    staff = db.session.get(StaffUser, staff_id)
+    if staff is None or not staff.active:
+        session.clear()
+        return redirect(url_for("admin.login"))
+    if request.method == "GET":
+        return render_template("admin/login_code.html", error=None)
+    ip = request.remote_addr or ""
+    minutes = current_app.config["LOGIN_LOCK_MINUTES"]
+    attempt = throttle.begin(staff.username, ip)
+    if not attempt.allowed:
+        session.clear()
+        error = f"登录失败次数过多，请 {minutes} 分钟后再试，或联系安全管理员"
+        return render_template("admin/login.html", username=staff.username, error=error), 429
+    error = totp.check(staff, request.form.get("code") or "")
+    if error:
+        audit("login_failed", f"user:{staff.username[:50]}", staff_id=staff.id, step="code")
+        db.session.commit()
+        return render_template("admin/login_code.html", error=error), 401
+    throttle.succeeded(staff.username, ip)
+    next_target = session.get("next") or None
+    _start_session(staff, "totp")
+    db.session.commit()
+    return redirect(_safe_next(next_target, staff))
 
 
 @bp.post("/logout")
+@requires("self")
 def logout():
     audit("logout", f"session:{session.get('sid')}")
     db.session.commit()

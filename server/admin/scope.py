@@ -1,14 +1,42 @@
-"""What the signed-in account may see: administrators everything, station staff their stations.
+"""What the signed-in account may do and see.
 
-Anything outside an account's stations answers 404, as if it did not exist: ids reveal nothing.
+Which pages a role may open is one table, `ROLE_PERMISSIONS`: every dashboard view needs one
+permission (`server/admin/auth.py: requires`; a view that names none needs `dashboard`), and a
+role has the permissions of its row. 等保 2.0 separates three administrators, none of whom can
+do another's job: 系统管理员 `admin` (accounts, stations, deputies, settings), 安全管理员
+`security_admin` (password policy, second factors, unlocks, keys) and 审计管理员 `audit_admin`
+(reads, searches and exports the audit log). A new role is a row here (and in ROLES).
+
+Within the items: administrators see everything, station staff their stations. Anything outside
+an account's stations answers 404, as if it did not exist: ids reveal nothing.
 """
 
 from __future__ import annotations
 
-from flask import abort, g
+from flask import abort, g, url_for
 
 from server.models import Deputy, Message, Station, StationMember
 from server.platform.db import db
+
+# `self`: one's own account (password, second factor) — every role.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"self", "dashboard", "manage"}),
+    "station_staff": frozenset({"self", "dashboard"}),
+    "security_admin": frozenset({"self", "security"}),
+    "audit_admin": frozenset({"self", "audit"}),
+}
+# Where a role lands after signing in (and when it opens /admin/).
+HOME = {"security_admin": "admin.security", "audit_admin": "admin.audit_log"}
+
+
+def may(permission: str, staff=None) -> bool:
+    staff = staff if staff is not None else g.staff
+    return staff is not None and permission in ROLE_PERMISSIONS.get(staff.role, frozenset())
+
+
+def home_url(staff=None) -> str:
+    staff = staff if staff is not None else g.staff
+    return url_for(HOME.get(staff.role, "admin.overview") if staff else "admin.login")
 
 
 def is_admin() -> bool:

@@ -103,3 +103,17 @@ def succeeded(username: str, ip: str) -> None:
     except redis.RedisError:
         pass
     _add((_address_key(ip),), -1)
+
+
+def unlock(username: str, addresses: list[str]) -> None:
+    """A security administrator lets a locked username try again from these addresses (the
+    ones its recent failures came from: the audit log's login_failed rows)."""
+    keys = [_user_key(username, ip) for ip in addresses]
+    with _local_lock:
+        for key in keys:
+            _local.pop(key, None)
+    try:
+        if keys:
+            get_redis().delete(*keys)
+    except redis.RedisError:
+        pass

@@ -1,4 +1,5 @@
-"""Staff accounts (administrators only)."""
+"""Staff accounts (the system administrator's job; the password policy is
+server/identity/passwords.py, second factors and unlocks are the security administrator's)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 from server.admin import bp
 from server.admin.auth import admin_only
 from server.admin.forms import parse_ids, text
+from server.identity import passwords
 from server.models import ROLES, StaffUser, Station
 from server.models.audit import audit
 from server.platform.db import db
-
-MIN_PASSWORD = 8
 
 
 @bp.get("/users")
@@ -29,7 +29,7 @@ def _page(user: StaffUser | None, values: dict, errors: dict, status: int = 200)
         values=values,
         errors=errors,
         stations=list(stations),
-        min_password=MIN_PASSWORD,
+        password_rule=passwords.rule_text(),
     ), status
 
 
@@ -55,8 +55,11 @@ def _read(form, user: StaffUser | None) -> tuple[dict, dict]:
         )
         if taken:
             errors["username"] = f"用户名“{values['username']}”已存在"
-    if (user is None or values["password"]) and len(values["password"]) < MIN_PASSWORD:
-        errors["password"] = f"密码至少 {MIN_PASSWORD} 位"
+    if user is None or values["password"]:
+        username = user.username if user else (values["username"] or "")
+        problem = passwords.problem(values["password"], username, user)
+        if problem:
+            errors["password"] = problem
     if (
         user is not None
         and user.id == g.staff.id
@@ -74,7 +77,7 @@ def _apply(user: StaffUser, values: dict) -> None:
         db.session.scalars(db.select(Station).where(Station.id.in_(values["station_ids"])))
     )
     if values["password"]:
-        user.set_password(values["password"])
+        passwords.set_password(user, values["password"])
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -8,13 +8,16 @@ the app answers (./scripts/run waits for its own INSTANCE_ID, not whatever holds
 many jobs wait in the queue, and how long the oldest accepted message has waited to be routed.
 Routing is the worker's job, re-driven by the sweep every SWEEP_INTERVAL: a message still
 `received` several sweeps later means workers or the scheduler are not running (or cannot reach
-Redis), and nobody would notice until a citizen complains. 503 when any of it is wrong, so a
-monitor pages someone; the queue page shows the same alarm to administrators.
+Redis), and nobody would notice until a citizen complains. The sweep records when it last ran
+(`last_sweep_seconds`): older than the same alarm limit, the scheduler or the workers have
+stopped. 503 when any of it is wrong, so a monitor pages someone; the queue page shows the
+same alarm to administrators.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -102,12 +105,22 @@ def readyz():
         log.warning("readyz: database unavailable (%s)", exc.__class__.__name__)
         out["database"] = "unavailable"
         problems.append("数据库无法连接")
+    out["last_sweep_seconds"] = None
     try:
         from server.platform.queue import get_queue
+        from server.tasks.sweeper import last_run
 
         queue = get_queue()
         queue.connection.ping()
         out["queue_depth"] = queue.count
+        swept = last_run()
+        if swept is not None:
+            out["last_sweep_seconds"] = round(max(0.0, time.time() - swept), 1)
+            if out["last_sweep_seconds"] > alarm_after_seconds():
+                problems.append(
+                    f"定期巡检（sweep）已 {int(out['last_sweep_seconds'] // 60)} 分钟没有运行："
+                    "请检查 flask scheduler 与 flask worker 是否在运行"
+                )
     except redis.RedisError as exc:
         log.warning("readyz: redis unavailable (%s)", exc.__class__.__name__)
         out["redis"] = "unavailable"

@@ -7,6 +7,7 @@ import secrets
 from datetime import datetime
 
 from server.demo.history import seed_history
+from server.identity import passwords
 from server.identity.binding import issue_invite
 from server.models import (
     Deputy,
@@ -107,9 +108,13 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
     password = None
     admin = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
     if admin is None:
-        password = admin_password or secrets.token_urlsafe(9)
+        # Random letters and digits, then one of each kind: always passes the password policy.
+        password = admin_password or secrets.token_urlsafe(9) + "aA7-"
+        problem = passwords.problem(password, "admin")
+        if problem:
+            raise ValueError(f"演示管理员密码不符合密码策略：{problem}")
         admin = StaffUser(username="admin", display_name="系统管理员", role="admin")
-        admin.set_password(password)
+        passwords.set_password(admin, password)
         db.session.add(admin)
     db.session.flush()
     seed_history(now, admin)

@@ -5,16 +5,18 @@ stay), and photos uploaded but never sent are deleted after UNSUBMITTED_PHOTO_HO
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import update
 
 from server.intake.photos import photo_path
-from server.models import Message, Upload, WalkIn
+from server.models import Event, Message, Upload, WalkIn
 from server.models.event import record
 from server.models.lifecycle import FINISHED
+from server.platform.clock import local_today
 from server.platform.db import db
 
 log = logging.getLogger(__name__)
@@ -97,3 +99,28 @@ def apply_retention(now: datetime) -> int:
         for upload in uploads:
             Path(photo_path(upload)).unlink(missing_ok=True)
     return len(ids)
+
+
+@dataclass(frozen=True)
+class RetentionDay:
+    day: date  # Beijing date
+    items: int  # items whose phone, place, photos (and visitor's name) were deleted
+    photos: int
+
+
+def recent_runs(now: datetime, days: int = 30) -> list[RetentionDay]:
+    """What retention removed, per Beijing day, over the last `days` days (newest first): read
+    from the `redacted` events the sweep writes, so the dashboard shows what really happened."""
+    since = now - timedelta(days=days)
+    rows = db.session.execute(
+        db.select(Event.created_at, Event.data).where(
+            Event.kind == "redacted", Event.created_at >= since
+        )
+    ).all()
+    by_day: dict[date, list[int]] = {}
+    for created_at, data in rows:
+        day = local_today(created_at)
+        counts = by_day.setdefault(day, [0, 0])
+        counts[0] += 1
+        counts[1] += int((data or {}).get("photos") or 0)
+    return [RetentionDay(day, *by_day[day]) for day in sorted(by_day, reverse=True)]

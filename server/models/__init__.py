@@ -1,6 +1,6 @@
 """The domain model; importing this package registers every table."""
 
-from server.models.audit import AuditLog
+from server.models.audit import AuditChain, AuditLog
 from server.models.calendar import DAY_KINDS, CalendarDay
 from server.models.category import DEFAULT_CATEGORIES, Category
 from server.models.citizen import Citizen, ConsentCredit
@@ -19,7 +19,7 @@ from server.models.message import (
 )
 from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
-from server.models.staff import ROLES, StaffUser
+from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
 from server.models.walkin import WalkIn
 
@@ -34,6 +34,7 @@ __all__ = [
     "SHIFT_KINDS",
     "STATUS_LABELS",
     "Assignment",
+    "AuditChain",
     "AuditLog",
     "CalendarDay",
     "Category",
@@ -47,6 +48,7 @@ __all__ = [
     "Notification",
     "Rating",
     "Reply",
+    "PasswordHistory",
     "StaffUser",
     "Station",
     "StationMember",

@@ -1,10 +1,11 @@
-"""Dashboard accounts: admins see everything, station staff only their stations."""
+"""Dashboard accounts: the roles (what each may do: server/admin/scope.py `ROLE_PERMISSIONS`),
+passwords and their history, the second factor."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -12,7 +13,13 @@ from server.models.types import UTCDateTime
 from server.platform.clock import utcnow
 from server.platform.db import db
 
-ROLES = {"admin": "管理员", "station_staff": "联络站工作人员"}
+# 等保 2.0 separates three administrators: none can do another's job (server/admin/scope.py).
+ROLES = {
+    "admin": "系统管理员",
+    "security_admin": "安全管理员",
+    "audit_admin": "审计管理员",
+    "station_staff": "联络站工作人员",
+}
 
 staff_stations = Table(
     "staff_stations",
@@ -32,6 +39,12 @@ class StaffUser(db.Model):
     role: Mapped[str] = mapped_column(String(16), default="station_staff")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the password was last set (expiry counts from here; None: never set by policy).
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
+    # The TOTP secret, Fernet-encrypted like phones (server/identity/totp.py); None: not enrolled.
+    totp_secret: Mapped[str | None] = mapped_column(String(256))
+    # The last accepted time step: a code is good once (a replayed one is refused).
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     stations: Mapped[list[Station]] = relationship(secondary=staff_stations)  # noqa: F821
 
@@ -40,3 +53,14 @@ class StaffUser(db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+
+class PasswordHistory(db.Model):
+    """Earlier password hashes of an account: a new password may not repeat the last few."""
+
+    __tablename__ = "staff_password_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"), index=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,6 +14,7 @@ from rq import Queue
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from server.platform.logs import request_id
 from server.platform.redis import get_redis
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,12 @@ def get_queue() -> Queue:
 
 
 def _options(job_id: str) -> dict:
-    return {"job_id": job_id, "result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL}
+    options = {"job_id": job_id, "result_ttl": RESULT_TTL, "failure_ttl": FAILURE_TTL}
+    current = request_id.get()
+    if current:
+        # The worker logs it while running the job (server/platform/logs.py).
+        options["meta"] = {"request_id": current}
+    return options
 
 
 def job_id(kind: str, row_id: int) -> str:

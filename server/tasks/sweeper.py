@@ -9,19 +9,34 @@ twice:
 - reminders after REMIND_AFTER_HOURS, overdue marks after OVERDUE_AFTER_HOURS
   (server/routing/deadlines.py);
 - photos, phone and place of items closed RETENTION_DAYS ago, and photos never submitted
-  (server/intake/retention.py).
+  (server/intake/retention.py);
+- audit rows older than AUDIT_RETENTION_DAYS (never under 180 days; `0` keeps them all),
+  from the start of the hash chain only (server/models/audit.py: prune).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+
+import redis
+from flask import current_app
 
 from server.intake import retention
+from server.models.audit import prune
 from server.notices import delivery
 from server.platform.clock import utcnow
+from server.platform.db import db
+from server.platform.redis import get_redis
 from server.routing import deadlines, recovery
 
 log = logging.getLogger(__name__)
+
+
+def _prune_audit(now) -> int:
+    removed = prune(current_app.config["AUDIT_RETENTION_DAYS"], now)
+    db.session.commit()
+    return removed
 
 
 def run_sweep() -> dict:
@@ -33,7 +48,28 @@ def run_sweep() -> dict:
         "reminders": deadlines.remind(now),
         "overdue": deadlines.mark_overdue(now),
         "redacted": retention.apply_retention(now),
+        "audit_pruned": _prune_audit(now),
     }
     if any(summary.values()):
         log.info("sweep: %s", summary)
+    _record_run()
     return summary
+
+
+def last_run_key() -> str:
+    return f"{current_app.config['KEY_PREFIX']}:sweep:last"
+
+
+def _record_run() -> None:
+    """When the sweep last finished, for /readyz: a stopped scheduler shows as an old time."""
+    try:
+        get_redis().set(last_run_key(), f"{time.time():.3f}")
+    except redis.RedisError as exc:
+        log.warning("sweep: could not record its run in Redis (%s)", exc.__class__.__name__)
+
+
+def last_run() -> float | None:
+    """The Unix time of the last finished sweep, or None (never, or the record is gone).
+    Raises redis.RedisError when Redis is unreachable."""
+    value = get_redis().get(last_run_key())
+    return float(value) if value else None

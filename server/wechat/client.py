@@ -5,6 +5,10 @@
 - wechatpy refetches the token on 40001/40014/42001 with no cap; a server that keeps answering
   40001 would recurse until RecursionError. We allow one refetch per call.
 - Every call has a timeout, the token fetch included (wechatpy's has none).
+- The token comes from `cgi-bin/stable_token` (force_refresh false), not `cgi-bin/token`: each
+  cgi-bin/token fetch retires the previous token, so two processes (or two deployments sharing
+  an appid, or a developer's script) that fetch their own evict each other's. The stable token
+  is the same for every caller until it nears expiry.
 """
 
 from __future__ import annotations
@@ -106,13 +110,17 @@ class GuardedWeChatClient(WeChatClient):
         self._http.trust_env = False
 
     def fetch_access_token(self):
-        return self._fetch_access_token(
-            url=f"{self.base_url}/cgi-bin/token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        """wechatpy has no stable_token: POST it ourselves (JSON body, not a query)."""
+        res = self._http.post(
+            url=f"{self.base_url}/cgi-bin/stable_token",
+            json={
+                "grant_type": "client_credential",
+                "appid": self.appid,
+                "secret": self.secret,
+                "force_refresh": False,
+            },
+            timeout=self.timeout,
         )
-
-    def _fetch_access_token(self, url, params):
-        res = self._http.get(url=url, params=params, timeout=self.timeout)
         res.raise_for_status()
         result = res.json()
         if result.get("errcode"):

@@ -45,13 +45,13 @@ def test_token_expiry_is_refetched_once(live):
         client = get_client()
         openid = live.new_user()
         call(client.wxa.code_to_session, live.sandbox.login_code(openid))  # makes the user active
-        before = live.sandbox.stats()["calls"]["/cgi-bin/token"]
+        before = live.sandbox.stats()["calls"]["/cgi-bin/stable_token"]
         live.sandbox.control("POST", "expire_tokens")
         body = {"version": 2, "openid": openid, "scene": 2, "content": "路灯坏了"}
         result = call(client.wxa._post, "wxa/msg_sec_check", data=body)
         assert result["result"]["suggest"] == "pass"
         calls = live.sandbox.stats()["calls"]
-        assert calls["/cgi-bin/token"] == before + 1  # refetched exactly once
+        assert calls["/cgi-bin/stable_token"] == before + 1  # refetched exactly once
         assert calls["/wxa/msg_sec_check"] == 2  # 42001, then the retry
 
 
@@ -64,7 +64,7 @@ def test_token_rejected_forever_fails_cleanly(live):
         assert caught.value.errcode == 40001
         calls = live.sandbox.stats()["calls"]
         assert calls["/cgi-bin/message/subscribe/send"] == 2  # the call, and one retry
-        assert calls["/cgi-bin/token"] <= 2
+        assert calls["/cgi-bin/stable_token"] <= 2
 
 
 def test_token_cache_is_shared_through_redis(live):
@@ -79,10 +79,10 @@ def test_token_cache_is_shared_through_redis(live):
             session=first.session,
             timeout=2,
         )
-        fetched = live.sandbox.stats()["calls"]["/cgi-bin/token"]
+        fetched = live.sandbox.stats()["calls"]["/cgi-bin/stable_token"]
         openid = live.new_user()
         call(second.wxa.code_to_session, live.sandbox.login_code(openid))
-        assert live.sandbox.stats()["calls"]["/cgi-bin/token"] == fetched
+        assert live.sandbox.stats()["calls"]["/cgi-bin/stable_token"] == fetched
 
 
 def test_wechat_timeout_is_a_transient_error(live):
@@ -97,3 +97,27 @@ def test_wechat_timeout_is_a_transient_error(live):
         with pytest.raises(WeChatError) as caught:
             call(client.fetch_access_token)
         assert caught.value.errcode is None and caught.value.transient
+
+
+def test_processes_with_their_own_cache_never_evict_each_others_token(live):
+    """Two processes that do not share Redis (two deployments of one appid, a script) each
+    fetch a token: with stable_token both get the same one, and both keep working."""
+    with live.app.app_context():
+        config = live.app.config
+
+        def own_client() -> GuardedWeChatClient:
+            return GuardedWeChatClient(
+                config["WECHAT_APPID"],
+                config["WECHAT_SECRET"],
+                base_url=config["WECHAT_SANDBOX_URL"],
+                timeout=2,
+            )
+
+        first, second = own_client(), own_client()
+        one = first.fetch_access_token()["access_token"]
+        two = second.fetch_access_token()["access_token"]
+        assert one == two
+        openid = live.new_user()
+        for client in (first, second):
+            call(client.wxa.code_to_session, live.sandbox.login_code(openid))
+        assert live.sandbox.stats()["calls"].get("/cgi-bin/token", 0) == 0

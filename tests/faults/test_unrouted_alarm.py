@@ -5,6 +5,7 @@ dating the message back, as the sweep's own tests do."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from server.api.health import alarm_after_seconds
@@ -74,3 +75,34 @@ def test_readyz_says_when_redis_is_away(live, world, private_redis):
     assert body["redis"] == "unavailable" and body["database"] == "ok"
     assert body["queue_depth"] is None and body["healthy"] is False
     assert any("Redis" in p for p in body["problems"])
+
+
+def test_readyz_turns_unhealthy_when_redis_stops_and_healthy_again(live, world, private_redis):
+    assert readyz(live).status_code == 200
+    private_redis.stop()
+    answer = readyz(live)
+    assert answer.status_code == 503 and answer.json()["redis"] == "unavailable"
+    private_redis.start()
+    answer = readyz(live)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["redis"] == "ok" and answer.json()["healthy"] is True
+
+
+def test_readyz_reports_the_last_sweep_and_alarms_when_it_stops(live, world):
+    from server.platform.redis import get_redis
+    from server.tasks.sweeper import last_run_key, run_sweep
+
+    assert readyz(live).json()["last_sweep_seconds"] is None  # never swept: nothing to say yet
+    with live.app.app_context():
+        run_sweep()
+        limit = alarm_after_seconds()
+    body = readyz(live).json()
+    assert 0 <= body["last_sweep_seconds"] < 30 and body["healthy"] is True
+    with live.app.app_context():
+        get_redis().set(last_run_key(), f"{time.time() - limit - 120:.3f}")
+    answer = readyz(live)
+    assert answer.status_code == 503
+    assert any("sweep" in p and "flask scheduler" in p for p in answer.json()["problems"])
+    with live.app.app_context():
+        run_sweep()
+    assert readyz(live).status_code == 200

@@ -49,6 +49,7 @@ from server.platform.db import db
 from tests import factories
 from tests.security.world import (
     ADMIN,
+    AUDIT_ADMIN,
     CITIZEN,
     CJK,
     DEPUTY,
@@ -56,6 +57,7 @@ from tests.security.world import (
     OTHER_CITIZEN,
     OTHER_DEPUTY,
     OTHER_STAFF,
+    SECURITY_ADMIN,
     STAFF,
     STATION_A,
     STATION_B,
@@ -71,7 +73,9 @@ QR_CONTENT = "k3f9x2-verify"
 
 LOGIN = "login"  # a dashboard page sends the caller to /admin/login
 WECHAT_USERS = (CITIZEN, OTHER_CITIZEN, DEPUTY, OTHER_DEPUTY)
-DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN)
+DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
+# The separated administrators (等保 2.0): each only its own pages, and its own account.
+SEPARATED = (SECURITY_ADMIN, AUDIT_ADMIN)
 # What each side's staff may see of the items; `may` expands a prefix to all its secrets except
 # full phone numbers and visitors' names, which must be named one by one where they may appear.
 A_ITEMS = ("m1", "m2", "wa")
@@ -134,8 +138,28 @@ def bearer(wechat: Outcome, **by_who: Outcome) -> dict:
     return cases(401, **{**dict.fromkeys(WECHAT_USERS, wechat), **by_who})
 
 
-def dashboard(staff: Outcome, other_staff: Outcome, admin: Outcome, signed_out=LOGIN) -> dict:
-    return cases(signed_out, staff=staff, other_staff=other_staff, admin=admin)
+def dashboard(
+    staff: Outcome,
+    other_staff: Outcome,
+    admin: Outcome,
+    signed_out=LOGIN,
+    security_admin: Outcome = 403,
+    audit_admin: Outcome = 403,
+) -> dict:
+    """A dashboard page: the security and audit administrators are refused it unless named."""
+    return cases(
+        signed_out,
+        staff=staff,
+        other_staff=other_staff,
+        admin=admin,
+        security_admin=security_admin,
+        audit_admin=audit_admin,
+    )
+
+
+def everyone_signed_in(outcome: Outcome) -> dict:
+    """One's own account pages: every role, the same answer."""
+    return cases(LOGIN, **dict.fromkeys(DASHBOARD_USERS, outcome))
 
 
 def admin_only(admin: Outcome) -> dict:
@@ -447,6 +471,7 @@ PUBLIC_ROWS = [
 # -- the dashboard ------------------------------------------------------------------------------
 
 ALL_ITEMS = (*A_ITEMS, *B_ITEMS)
+AUDIT_MAY = tuple(f"{i}.tracking" for i in ALL_ITEMS)
 
 
 def signed_out_after(world: World, who: str, identity: Identity) -> None:
@@ -486,6 +511,9 @@ DASHBOARD_ROWS = [
                 lacks=(STATION_A,),
             ),
             Ok(see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS, has=(STATION_A, STATION_B)),
+            # Each lands on its own page instead.
+            security_admin=Ok(302, location=to("/admin/security")),
+            audit_admin=Ok(302, location=to("/admin/audit")),
         ),
     ),
     Row(
@@ -507,8 +535,60 @@ DASHBOARD_ROWS = [
     Row(
         "GET",
         "/admin/audit",
-        admin_only(Ok(has=("登录",), may=tuple(f"{i}.tracking" for i in ALL_ITEMS))),
+        dashboard(
+            403,
+            403,
+            403,
+            audit_admin=Ok(has=("登录",), may=tuple(f"{i}.tracking" for i in ALL_ITEMS)),
+        ),
     ),
+    Row(
+        "GET",
+        "/admin/audit/export",
+        dashboard(403, 403, 403, audit_admin=Ok(kind="text", has=("登录",), may=AUDIT_MAY)),
+        query="format=csv",
+    ),
+    Row(
+        "GET",
+        "/admin/audit/export",
+        dashboard(403, 403, 403, audit_admin=Ok(kind="xlsx", has=("登录",), may=AUDIT_MAY)),
+        query="format=xlsx",
+        variant="xlsx",
+    ),
+    Row(
+        "GET",
+        "/admin/security",
+        dashboard(403, 403, 403, security_admin=Ok(has=("安全管理", "jinzhu"))),
+    ),
+    Row(
+        "POST",
+        "/admin/security/users/<int:user_id>/totp-reset",
+        dashboard(403, 403, 403, security_admin=Ok(302, location=to("/admin/security"))),
+        args={"user_id": "spare_user"},
+    ),
+    Row(
+        "POST",
+        "/admin/security/users/<int:user_id>/unlock",
+        dashboard(403, 403, 403, security_admin=Ok(302, location=to("/admin/security"))),
+        args={"user_id": "spare_user"},
+    ),
+    Row("GET", "/admin/account/password", everyone_signed_in(Ok(has=("修改我的密码",)))),
+    Row(
+        "POST",
+        "/admin/account/password",
+        everyone_signed_in(Ok(422, has=("当前密码不正确",))),
+        body=form(current="wrong-password-1", password="Another-pass-9", again="Another-pass-9"),
+    ),
+    Row("GET", "/admin/account/totp", everyone_signed_in(Ok(has=("身份验证器",)))),
+    Row(
+        "POST",
+        "/admin/account/totp",
+        everyone_signed_in(Ok(422, has=("动态口令不正确",))),
+        body=form(code="000000"),
+    ),
+    # No password step in this session: back to the sign-in page, whoever asks.
+    Row("GET", "/admin/login/code", cases(LOGIN)),
+    Row("POST", "/admin/login/code", cases(LOGIN), body=form(code="123456")),
     Row(
         "GET",
         "/admin/deputies",
@@ -735,7 +815,7 @@ DASHBOARD_ROWS = [
     Row(
         "POST",
         "/admin/logout",
-        dashboard(*[Ok(302, location=to("/admin/login"))] * 3),
+        everyone_signed_in(Ok(302, location=to("/admin/login"))),
         fresh_session=True,
         after=signed_out_after,
     ),
@@ -1285,7 +1365,7 @@ def test_a_new_binding_takes_the_deputy_from_the_old_wechat(world):
         )
         assert row is not None and row.data["invite_id"] == invite_id
         db.session.remove()
-    log = world.who[ADMIN].request("GET", "/admin/audit").text
+    log = world.who[AUDIT_ADMIN].request("GET", "/admin/audit").text
     assert "代表更换绑定微信" in log
 
 

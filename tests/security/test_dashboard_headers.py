@@ -109,6 +109,24 @@ def test_every_dashboard_page_sends_the_security_headers(live, stations, signed_
         check_headers(anonymous.get(path), path)
 
 
+def test_the_separated_administrators_pages_send_the_security_headers(live, stations, signed_in):
+    """The security and audit administrators' own pages (and exports), crawled as them."""
+    for username, start, needed in (
+        ("security", "/admin/security", "/admin/account/totp"),
+        ("auditor", "/admin/audit", "/admin/account/password"),
+    ):
+        staff = signed_in(username)
+        pages = crawl(staff.client, start)
+        assert needed in pages and start in pages, sorted(pages)
+        assert set(pages.values()) <= {200, 302}, pages
+        check_headers(staff.get("/admin/items"), f"{username}: refused page")
+    auditor = signed_in("auditor")
+    for fmt in ("csv", "xlsx"):
+        check_headers(auditor.get(f"/admin/audit/export?format={fmt}"), f"export {fmt}")
+    code_step = live.app.test_client()
+    check_headers(code_step.get("/admin/login/code"), "code step")
+
+
 def test_the_session_cookie_is_samesite_lax(live, stations):
     assert live.app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     answer = live.http.get(f"{live.url}/admin/login")

@@ -23,7 +23,15 @@ from sqlalchemy import inspect
 from server.models import Message, Station
 from server.platform.clock import local_today
 from server.platform.db import db
-from tests.security.world import ADMIN, DEPUTY, STAFF, World, build_world, png_bytes
+from tests.security.world import (
+    ADMIN,
+    AUDIT_ADMIN,
+    DEPUTY,
+    STAFF,
+    World,
+    build_world,
+    png_bytes,
+)
 
 PAYLOADS = {
     "script": "<script>alert(1)</script>",
@@ -264,11 +272,13 @@ def test_stations_deputies_and_their_pages_show_names_escaped(world):
         "/admin/walk-ins/new": (STATION_NAME, DEPUTY_NAME),
         "/admin/registers": (STATION_NAME,),
         f"/admin/items?station={station}": (STATION_NAME,),
-        "/admin/audit": (STATION_NAME, DEPUTY_NAME),
         "/admin/users/new": (STATION_NAME,),
     }
     for path, shown in pages.items():
         assert_inert(get(world, ADMIN, path).text, path, shown)
+    # The audit log is the audit administrator's to read.
+    audit_page = get(world, AUDIT_ADMIN, "/admin/audit").text
+    assert_inert(audit_page, "/admin/audit", (STATION_NAME, DEPUTY_NAME))
 
 
 def test_the_public_pages_show_names_escaped(world):

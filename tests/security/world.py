@@ -44,11 +44,30 @@ DEPUTY = "deputy"  # the deputy it is routed to
 OTHER_DEPUTY = "other_deputy"  # resident at the same station, not assigned
 STAFF = "staff"  # station staff of the item's station (金竹)
 OTHER_STAFF = "other_staff"  # staff of 城东 only
-ADMIN = "admin"
-IDENTITIES = (ANON, CITIZEN, OTHER_CITIZEN, DEPUTY, OTHER_DEPUTY, STAFF, OTHER_STAFF, ADMIN)
+ADMIN = "admin"  # 系统管理员
+SECURITY_ADMIN = "security_admin"  # 安全管理员
+AUDIT_ADMIN = "audit_admin"  # 审计管理员
+IDENTITIES = (
+    ANON,
+    CITIZEN,
+    OTHER_CITIZEN,
+    DEPUTY,
+    OTHER_DEPUTY,
+    STAFF,
+    OTHER_STAFF,
+    ADMIN,
+    SECURITY_ADMIN,
+    AUDIT_ADMIN,
+)
 # Who may act on the dashboard's station-A objects; the spares below are one per each of them.
 STATION_A_STAFF = (STAFF, ADMIN)
-USERNAMES = {STAFF: "jinzhu", OTHER_STAFF: "chengdong", ADMIN: "admin"}
+USERNAMES = {
+    STAFF: "jinzhu",
+    OTHER_STAFF: "chengdong",
+    ADMIN: "admin",
+    SECURITY_ADMIN: "anquan",
+    AUDIT_ADMIN: "shenji",
+}
 
 STATION_A = "金竹社区人大代表联络站"
 STATION_B = "城东街道代表之家"
@@ -200,6 +219,8 @@ def _rows(live: Live) -> dict:
         make_staff(USERNAMES[ADMIN], "admin", name="系统管理员")
         make_staff(USERNAMES[STAFF], stations=[a], name="金竹联络员")
         make_staff(USERNAMES[OTHER_STAFF], stations=[b], name="城东联络员")
+        make_staff(USERNAMES[SECURITY_ADMIN], "security_admin", name="安全管理员")
+        make_staff(USERNAMES[AUDIT_ADMIN], "audit_admin", name="审计管理员")
         spare_user = make_staff("spare", stations=[b], name="备用账号")
         # A holiday far from today (the roster stays as it is): what "remove a day" removes.
         db.session.add(CalendarDay(day=date(2031, 5, 2), kind="holiday", name="劳动节"))
@@ -369,7 +390,7 @@ def build_world(live: Live) -> World:
     who[OTHER_CITIZEN] = Identity(OTHER_CITIZEN, url, other_token, other_openid)
     who[DEPUTY] = Identity(DEPUTY, url, d1_token, d1_openid)
     who[OTHER_DEPUTY] = Identity(OTHER_DEPUTY, url, d2_token, d2_openid)
-    for name in (STAFF, OTHER_STAFF, ADMIN):
+    for name in (STAFF, OTHER_STAFF, ADMIN, SECURITY_ADMIN, AUDIT_ADMIN):
         who[name] = Identity(name, url, username=USERNAMES[name]).sign_in()
 
     _walk_in(who[STAFF], ids["station_a"], "丙来访：楼道灯不亮", "钱多多", "13700001111")

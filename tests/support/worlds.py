@@ -35,7 +35,8 @@ def world(live):
 
 @pytest.fixture
 def stations(live):
-    """Two stations (王建国 on duty today at 金竹; 赵丽华 at 城东), an admin, a clerk each."""
+    """Two stations (王建国 on duty today at 金竹; 赵丽华 at 城东), a clerk each, and the three
+    separated administrators: `admin` (系统), `security` (安全), `auditor` (审计)."""
     with live.app.app_context():
         jinzhu = factories.station("金竹社区人大代表联络站", reception_note="每月逢六上午接待")
         chengdong = factories.station("城东街道代表之家", address="城东街道办事处一楼")
@@ -49,6 +50,8 @@ def stations(live):
         make_staff("admin", "admin", name="系统管理员")
         make_staff("jinzhu", stations=[jinzhu], name="金竹联络员")
         make_staff("chengdong", stations=[chengdong], name="城东联络员")
+        make_staff("security", "security_admin", name="安全管理员")
+        make_staff("auditor", "audit_admin", name="审计管理员")
         db.session.commit()
         info = {
             "stations": {"金竹": jinzhu.id, "城东": chengdong.id},

@@ -25,6 +25,7 @@ from wechatpy.utils import check_signature
 
 from wechat_sandbox import defaults, sandbox_code_text
 from wechat_sandbox.datatypes import EMPTY, EXCEEDS, INVALID, check_value
+from wechat_sandbox.errors import WeChatError as SandboxError
 
 REPLY = defaults.TEMPLATE_REPLY  # one_time
 NEW_ITEM = defaults.TEMPLATE_NEW_ITEM  # long_term
@@ -758,3 +759,51 @@ def test_module_runs_and_logs_its_address():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# -- cgi-bin/stable_token and cgi-bin/token's eviction -----------------------------------------
+
+
+def _stable(sandbox, **body) -> dict:
+    payload = {
+        "grant_type": "client_credential",
+        "appid": defaults.APPID,
+        "secret": defaults.SECRET,
+    }
+    return requests.post(
+        f"{sandbox.url}/cgi-bin/stable_token", json={**payload, **body}, timeout=5
+    ).json()
+
+
+def _plain(sandbox) -> str:
+    query = {"grant_type": "client_credential", "appid": defaults.APPID, "secret": defaults.SECRET}
+    return requests.get(f"{sandbox.url}/cgi-bin/token", params=query, timeout=5).json()[
+        "access_token"
+    ]
+
+
+def test_stable_token_is_the_same_until_forced(sandbox):
+    first = _stable(sandbox)
+    again = _stable(sandbox, force_refresh=False)
+    assert first["access_token"] == again["access_token"] and again["expires_in"] > 7000
+    forced = _stable(sandbox, force_refresh=True)
+    assert forced["access_token"] != first["access_token"]
+    with pytest.raises(SandboxError) as caught:
+        sandbox.state.check_token(first["access_token"])  # a forced refresh retires it at once
+    assert caught.value.errcode == 42001
+    assert _stable(sandbox, force_refresh=True)["errcode"] == 45011  # twice within 30 s
+
+
+def test_stable_token_refuses_bad_credentials(sandbox):
+    assert _stable(sandbox, secret="wrong")["errcode"] == 40001
+    assert _stable(sandbox, appid="wx0000000000000000")["errcode"] == 40013
+    assert _stable(sandbox, grant_type="password")["errcode"] == 40002
+
+
+def test_plain_token_retires_the_previous_one_after_five_minutes(sandbox):
+    state = sandbox.state
+    old = _plain(sandbox)
+    stable = _stable(sandbox)["access_token"]
+    _plain(sandbox)
+    assert 0 < state.tokens[old] - time.time() <= 300  # still valid, for five minutes at most
+    assert state.tokens[stable] - time.time() > 7000  # the two kinds of token keep apart
