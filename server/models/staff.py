@@ -12,7 +12,7 @@ from server.models.types import UTCDateTime
 from server.platform.clock import utcnow
 from server.platform.db import db
 
-ROLES = {"admin": "管理员", "station_staff": "联络站工作人员"}
+ROLES = {"admin": "管理员", "station_staff": "联络站工作人员", "unit_staff": "承办单位工作人员"}
 
 staff_stations = Table(
     "staff_stations",
@@ -31,9 +31,12 @@ class StaffUser(db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="station_staff")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # unit_staff only: the one unit whose transfers this account sees (and nothing else).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stations: Mapped[list[Station]] = relationship(secondary=staff_stations)  # noqa: F821
+    unit: Mapped[Unit | None] = relationship()  # noqa: F821
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
