@@ -7,7 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.db import db
 
-
 KINDS = ("咨询", "求助", "建议", "投诉")
 
 
