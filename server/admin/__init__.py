@@ -62,6 +62,7 @@ def init_admin(app: Flask) -> None:
         registers,
         rosters,
         stations,
+        units,
         users,
         walkins,
     )

@@ -40,6 +40,14 @@ ACTION_LABELS = {
     "item_replied": "联络站答复",
     "notice_retried": "重新发送通知",
     "walk_in_created": "来访登记",
+    "unit_created": "新建承办单位",
+    "unit_updated": "修改承办单位",
+    "unit_key_issued": "签发单位接口密钥",
+    "unit_key_revoked": "停用单位接口密钥",
+    "item_transferred": "转交承办单位",
+    "unit_signed": "承办单位签收",
+    "unit_answered": "承办单位答复",
+    "unit_returned": "承办单位退回",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (
@@ -49,4 +57,8 @@ ITEM_ACTIONS = (
     "item_replied",
     "notice_retried",
     "walk_in_created",
+    "item_transferred",
+    "unit_signed",
+    "unit_answered",
+    "unit_returned",
 )

@@ -29,6 +29,16 @@ from server.platform.text import MAX_ID, UNWANTED_CHARS
 
 # Pages anyone may open; everything else needs a signed-in, active account.
 PUBLIC_ENDPOINTS = {"admin.login"}
+# All a handling unit's account may open: its own inbox (server/admin/units.py); every other
+# page is 403 for it, whatever its stations (it has none) would allow.
+UNIT_STAFF_ENDPOINTS = {
+    "admin.unit_inbox",
+    "admin.unit_transfer",
+    "admin.unit_sign",
+    "admin.unit_answer",
+    "admin.unit_return",
+    "admin.logout",
+}
 # Checked against when the username is unknown, so both cases take as long (no user probing).
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
@@ -93,6 +103,10 @@ def load_staff():
         return _signed_out("已退出登录，请重新登录")
     session["seen_at"] = now
     g.staff = staff
+    if staff.role == "unit_staff" and request.endpoint not in UNIT_STAFF_ENDPOINTS:
+        if request.endpoint == "admin.overview":
+            return redirect(url_for("admin.unit_inbox"))
+        abort(403)
     return None
 
 
