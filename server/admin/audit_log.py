@@ -57,6 +57,10 @@ DATA_LABELS = {
     "changed": "修改天数",
     "unchanged": "未变天数",
     "days": "日期",
+    # Handling units.
+    "answer_days": "答复时限（工作日）",
+    "label": "密钥用途",
+    "unit": "承办单位",
 }
 # Internal references: exact in the row, meaningless on the page.
 HIDDEN = {
@@ -66,6 +70,9 @@ HIDDEN = {
     "invite_id",
     "notification_id",
     "reply_id",
+    "key_id",
+    "transfer_id",
+    "message_id",
     "previous",  # the WeChat identity a deputy was bound to before
 }
 # The register export's filters (ItemFilter.args()).

@@ -56,9 +56,15 @@ from tests.security.world import (
     OTHER_CITIZEN,
     OTHER_DEPUTY,
     OTHER_STAFF,
+    OTHER_UNIT,
+    OTHER_UNIT_STAFF,
     STAFF,
     STATION_A,
     STATION_B,
+    UNIT,
+    UNIT_A,
+    UNIT_B,
+    UNIT_STAFF,
     USERNAMES,
     Identity,
     World,
@@ -71,10 +77,11 @@ QR_CONTENT = "k3f9x2-verify"
 
 LOGIN = "login"  # a dashboard page sends the caller to /admin/login
 WECHAT_USERS = (CITIZEN, OTHER_CITIZEN, DEPUTY, OTHER_DEPUTY)
-DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN)
+DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN, UNIT_STAFF, OTHER_UNIT_STAFF)
+UNIT_DESKS = (UNIT_STAFF, OTHER_UNIT_STAFF)
 # What each side's staff may see of the items; `may` expands a prefix to all its secrets except
 # full phone numbers and visitors' names, which must be named one by one where they may appear.
-A_ITEMS = ("m1", "m2", "wa")
+A_ITEMS = ("m1", "m2", "m4", "wa")
 B_ITEMS = ("m3", "wb")
 NAMED_ONLY = (".phone", ".visitor")
 
@@ -134,8 +141,30 @@ def bearer(wechat: Outcome, **by_who: Outcome) -> dict:
     return cases(401, **{**dict.fromkeys(WECHAT_USERS, wechat), **by_who})
 
 
-def dashboard(staff: Outcome, other_staff: Outcome, admin: Outcome, signed_out=LOGIN) -> dict:
-    return cases(signed_out, staff=staff, other_staff=other_staff, admin=admin)
+def dashboard(
+    staff: Outcome, other_staff: Outcome, admin: Outcome, signed_out=LOGIN, unit_staff=403
+) -> dict:
+    """A station page: a unit's account opens none of them (403), whatever the others may."""
+    return cases(
+        signed_out,
+        staff=staff,
+        other_staff=other_staff,
+        admin=admin,
+        **dict.fromkeys(UNIT_DESKS, unit_staff),
+    )
+
+
+def unit_api(own: Outcome, other: Outcome = 404) -> dict:
+    """The integration API: 城管局's key may, 住建局's gets 404 for 城管局's transfers; every other
+    caller (a mini-program token, a staff cookie, nothing) is 401."""
+    return cases(401, **{UNIT: own, OTHER_UNIT: other})
+
+
+def unit_desk(own: Outcome, other: Outcome = 404) -> dict:
+    """A unit's dashboard inbox: only unit accounts, each its own unit's (other units: 404);
+    station staff and administrators are no unit (403)."""
+    return cases(LOGIN, **{STAFF: 403, OTHER_STAFF: 403, ADMIN: 403, UNIT_STAFF: own,
+                           OTHER_UNIT_STAFF: other})  # fmt: skip
 
 
 def admin_only(admin: Outcome) -> dict:
@@ -151,6 +180,11 @@ def spare(kind: str, real: str) -> Callable:
     """An allowed identity changes (or deletes) a spare of its own, so what it does cannot make
     another identity's answer a foregone 404; everyone else tries the real object."""
     return lambda world, who: world.ids[kind].get(who, world.ids[real])
+
+
+def spare_transfer(action: str) -> Callable:
+    """城管局's hands act on a spare transfer of their own; anyone else tries the real one."""
+    return lambda world, who: world.ids["spare_transfers"].get((who, action), world.ids["t1"])
 
 
 def spare_item(action: str) -> Callable:
@@ -247,7 +281,7 @@ API_ROWS = [
         "/api/v1/deputy/inbox",
         bearer(
             403,
-            deputy=Ok(see=("m1.tracking", "m1.content", "m2.tracking"), may=("m1", "m2")),
+            deputy=Ok(see=("m1.tracking", "m1.content", "m2.tracking"), may=("m1", "m2", "m4")),
             other_deputy=Ok(json={"total": 0}),
         ),
     ),
@@ -282,10 +316,49 @@ API_ROWS = [
     Row(
         "POST",
         "/api/v1/deputy/messages/<int:message_id>/transfer",
-        # Not open yet (501) for the assigned deputy; who may try is decided all the same.
-        bearer(403, deputy=Ok(501, json={"error.code": "not_implemented"}), other_deputy=404),
-        args={"message_id": "m1"},
-        body=lambda world, who: {"json": {"unit_id": 1, "note": "请住建局处理"}},
+        # The accountable deputy hands his spare on; everyone else tries that same item.
+        bearer(403, deputy=Ok(201, json={"transfer.status": "handed"}), other_deputy=404),
+        args={"message_id": "m5"},
+        body=lambda world, who: {"json": {"unit_id": world.ids["u2"], "note": "请住建局处理"}},
+    ),
+    Row(
+        "GET",
+        "/api/v1/deputy/units",
+        bearer(403, deputy=Ok(has=(UNIT_A, UNIT_B)), other_deputy=Ok(has=(UNIT_A, UNIT_B))),
+    ),
+    Row(
+        "GET",
+        "/api/v1/unit/transfers",
+        unit_api(
+            Ok(see=("m4.content", "m4.tracking", "m4.note"), may=("m4",)),
+            Ok(json={"transfers": []}, lacks=("戊",)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/api/v1/unit/transfers/<int:transfer_id>",
+        unit_api(Ok(see=("m4.content", "m4.tracking"), may=("m4",))),
+        args={"transfer_id": "t1"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/unit/transfers/<int:transfer_id>/sign",
+        unit_api(Ok(json={"transfer.status": "signed"})),
+        args={"transfer_id": spare_transfer("sign")},
+    ),
+    Row(
+        "POST",
+        "/api/v1/unit/transfers/<int:transfer_id>/answer",
+        unit_api(Ok(json={"transfer.status": "answered"})),
+        args={"transfer_id": spare_transfer("answer")},
+        body=lambda world, who: {"json": {"content": f"{who} 的答复", "result": "solved"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/unit/transfers/<int:transfer_id>/return",
+        unit_api(Ok(json={"transfer.status": "returned"})),
+        args={"transfer_id": spare_transfer("return")},
+        body=lambda world, who: {"json": {"reason": f"{who} 退回"}},
     ),
     Row("GET", "/api/v1/docs", cases(Ok(has=("码上联络站",)))),
     Row("GET", "/healthz", cases(Ok(json={"status": "ok"}))),
@@ -473,6 +546,8 @@ STATION_FORM = form(
     name=STATION_A, address="金竹西路 18 号", reception_note="每月逢六上午接待", active="1"
 )
 
+UNIT_FORM = form(name=UNIT_A, contact_person="刘科长", answer_days="7", active="1")
+
 DASHBOARD_ROWS = [
     Row(
         "GET",
@@ -486,6 +561,7 @@ DASHBOARD_ROWS = [
                 lacks=(STATION_A,),
             ),
             Ok(see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS, has=(STATION_A, STATION_B)),
+            unit_staff=Ok(302, location=to("/admin/unit/")),
         ),
     ),
     Row(
@@ -735,7 +811,10 @@ DASHBOARD_ROWS = [
     Row(
         "POST",
         "/admin/logout",
-        dashboard(*[Ok(302, location=to("/admin/login"))] * 3),
+        dashboard(
+            *[Ok(302, location=to("/admin/login"))] * 3,
+            unit_staff=Ok(302, location=to("/admin/login")),
+        ),
         fresh_session=True,
         after=signed_out_after,
     ),
@@ -1006,6 +1085,78 @@ DASHBOARD_ROWS = [
         station_a(Ok(302, location=to("/admin/items/"))),
         body=form(station_id=ids("station_a"), category_id="1", content="来访：登记到金竹"),
         variant="into station A",
+    ),
+    # Handling units: administrators keep them; a unit's account sees its own inbox only.
+    Row("GET", "/admin/units", admin_only(Ok(has=(UNIT_A, UNIT_B)))),
+    Row("GET", "/admin/units/new", admin_only(Ok())),
+    Row(
+        "POST",
+        "/admin/units/new",
+        admin_only(Ok(302, location=to("/admin/units/"))),
+        body=form(name="区交通运输局", answer_days="5", active="1"),
+    ),
+    Row("GET", "/admin/units/<int:unit_id>", admin_only(Ok(has=(UNIT_A,))), args={"unit_id": "u1"}),
+    Row(
+        "POST",
+        "/admin/units/<int:unit_id>",
+        admin_only(Ok(302, location=to("/admin/units/{u1}"))),
+        args={"unit_id": "u1"},
+        body=UNIT_FORM,
+    ),
+    Row(
+        "POST",
+        "/admin/units/<int:unit_id>/keys",
+        # The new key is on this one answer (not a secret of the world: it is made here).
+        admin_only(Ok(has=("只显示这一次",))),
+        args={"unit_id": "u1"},
+        body=form(label="新系统"),
+    ),
+    Row(
+        "POST",
+        "/admin/units/<int:unit_id>/keys/<int:key_id>/revoke",
+        admin_only(Ok(302, location=to("/admin/units/{u1}"))),
+        args={"unit_id": "u1", "key_id": "spare_key"},
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/transfer",
+        station_a(Ok(302, location=item_page_of("transfer"))),
+        args={"message_id": spare_item("transfer")},
+        body=form(unit_id=ids("u2"), note="请住建局办理"),
+    ),
+    Row(
+        "GET",
+        "/admin/unit/",
+        unit_desk(
+            Ok(see=("m4.content", "m4.tracking"), may=("m4",)),
+            Ok(lacks=("戊内容",)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/unit/transfers/<int:transfer_id>",
+        unit_desk(Ok(see=("m4.content", "m4.tracking", "m4.note"), may=("m4",))),
+        args={"transfer_id": "t1"},
+    ),
+    Row(
+        "POST",
+        "/admin/unit/transfers/<int:transfer_id>/sign",
+        unit_desk(Ok(302, location=lambda world, who: "/admin/unit/transfers/")),
+        args={"transfer_id": spare_transfer("sign")},
+    ),
+    Row(
+        "POST",
+        "/admin/unit/transfers/<int:transfer_id>/answer",
+        unit_desk(Ok(302, location=lambda world, who: "/admin/unit/transfers/")),
+        args={"transfer_id": spare_transfer("answer")},
+        body=form(content="城管局已处理", result="solved"),
+    ),
+    Row(
+        "POST",
+        "/admin/unit/transfers/<int:transfer_id>/return",
+        unit_desk(Ok(302, location=lambda world, who: "/admin/unit/transfers/")),
+        args={"transfer_id": spare_transfer("return")},
+        body=form(reason="不属于本单位"),
     ),
 ]
 
