@@ -19,6 +19,7 @@ from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.platform.errors import ApiError
 from server.platform.limits import per_citizen, per_ip
+from server.platform.text import MAX_ID
 from server.units import transfers
 from server.units.progress import latest_transfer, open_stage
 
@@ -38,11 +39,16 @@ class TransferIn(RequestSchema):
     unit_id = fields.Integer(
         required=True,
         strict=True,
+        validate=validate.Range(min=1, max=MAX_ID, error="承办单位无效"),
         error_messages={"required": "请选择承办单位", "invalid": "承办单位无效"},
     )
     note = text(500, "转交说明", required=False, load_default="")
     co_unit_ids = fields.List(
-        fields.Integer(strict=True, error_messages={"invalid": "协办单位无效"}),
+        fields.Integer(
+            strict=True,
+            validate=validate.Range(min=1, max=MAX_ID, error="协办单位无效"),
+            error_messages={"invalid": "协办单位无效"},
+        ),
         load_default=list,
         validate=validate.Length(max=5, error="协办单位最多 5 个"),
     )

@@ -17,6 +17,7 @@ from server.notices.outbox import Written, queue_notice
 from server.platform.clock import iso, utcnow
 from server.platform.db import db
 from server.platform.errors import ApiError, not_found, validation_error
+from server.platform.text import MAX_ID
 from server.routing import workdays
 from server.routing.stages import stage_due
 from server.units.progress import open_transfer, rules
@@ -25,7 +26,8 @@ PRIORITY_DAYS_MAX = 60
 
 
 def _unit(unit_id, field: str = "unit_id") -> Unit:
-    unit = db.session.get(Unit, unit_id) if isinstance(unit_id, int) else None
+    usable = isinstance(unit_id, int) and not isinstance(unit_id, bool) and 1 <= unit_id <= MAX_ID
+    unit = db.session.get(Unit, unit_id) if usable else None
     if unit is None or not unit.active:
         raise validation_error({field: "承办单位不存在或已停用"}, "请选择有效的承办单位")
     return unit

@@ -225,6 +225,10 @@ def test_bad_transfers_are_refused_in_chinese_and_write_nothing(live, world, uni
     _, (_, deputy_token), mid = routed_item(live, world)
     assert_error(hand(live, deputy_token, mid, 999999), 422, field="unit_id")
     assert_error(hand(live, deputy_token, mid, "一"), 422, field="unit_id")
+    assert_error(hand(live, deputy_token, mid, 18216320639646480384), 422, field="unit_id")
+    assert_error(hand(live, deputy_token, mid, True), 422, field="unit_id")
+    too_big = hand(live, deputy_token, mid, units["ids"]["城管局"], co_unit_ids=[2**40])
+    assert_error(too_big, 422, field="co_unit_ids")
     assert_error(
         live.api("POST", f"/deputy/messages/{mid}/transfer", deputy_token, json={"note": "x"}),
         422,
