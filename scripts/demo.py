@@ -1,8 +1,12 @@
 """The loop, played over HTTP against a running system (./scripts/run), step by step with timings.
 
-A deputy binds their WeChat with an invite code and allows notices; a citizen scans the station
-code, allows the reply notice, submits; the worker routes it and the deputy's notice arrives in
-the WeChat sandbox; the deputy replies; the citizen's notice arrives; the citizen rates it.
+Act 1: a deputy binds their WeChat with an invite code and allows notices; a citizen scans the
+station code, allows the reply notice, submits; the worker routes it and the deputy's notice
+arrives in the WeChat sandbox; the deputy replies; the citizen's notice arrives; they rate it.
+
+Act 2: another item; the deputy hands it to a handling unit (交办); the unit's own system signs
+for it and answers through the integration API with its bearer key (from demo.json); the
+citizen is told at each step in the sandbox, sees the whole path, and rates the unit's answer.
 """
 
 from __future__ import annotations
@@ -58,7 +62,8 @@ def main(argv: list[str] | None = None) -> None:
         prog="./scripts/demo",
         add_help=False,
         description="在 ./scripts/run 启动的系统上，通过 HTTP 演示一遍闭环："
-        "代表绑定微信，群众扫码提交，系统交办并通知代表，代表答复，群众收到通知并评价。",
+        "代表绑定微信，群众扫码提交，系统交办并通知代表，代表答复，群众收到通知并评价；"
+        "第二幕：代表转交承办单位，单位用接口密钥签收、答复，群众收到通知并评价。",
         epilog=f"演示数据读自 {DEMO}（由 ./scripts/run 生成；INSTANCE_PATH 可改目录）。",
     )
     parser.add_argument("-h", "--help", action="help", help="显示本说明，不运行演示")
@@ -172,7 +177,92 @@ def main(argv: list[str] | None = None) -> None:
         "POST", f"{api}/messages/{created['id']}/rating", token, json={"score": "satisfied"}
     )
     step(f"群众评价“满意”，状态：{rated['status_label']}")
+    print(f"\n第一幕完成，用时 {time.monotonic() - START:.2f} 秒。")
+
+    act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, templates)
     print(f"\n闭环完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
+
+
+def act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, templates) -> None:
+    """交办: the deputy hands an item to a unit, the unit answers through its own system."""
+    print("\n第二幕：代表转交承办单位，单位通过接口签收、答复", flush=True)
+    units = demo.get("units") or []
+    if not units:
+        fail("demo.json 里没有承办单位：请重新运行 ./scripts/run")
+    unit = units[0]
+    for _ in range(2):  # one notice for the hand-over, one for the unit's answer
+        sandbox_call(
+            "POST",
+            "consent",
+            json={"openid": citizen, "template_id": templates["reply"], "decision": "accept"},
+        )
+    seen = len(sandbox_call("GET", "sent", params={"openid": citizen})["sent"])
+    created = call(
+        "POST",
+        f"{api}/messages",
+        token,
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={
+            "scene": station["scene"],
+            "category": "城乡建设",
+            "content": "金竹南路人行道有一块地砖塌陷，下雨积水，已经有老人绊倒，请尽快维修。",
+            "subscribed": [templates["reply"], templates["reply"]],
+        },
+    )
+    step(f"群众又提交一件：{created['tracking_no']}，并允许接收两次通知")
+    wait_for(
+        "交办代表",
+        lambda: call("GET", f"{api}/messages/{created['id']}", token)["status"] == "routed",
+    )
+    listed = call("GET", f"{api}/deputy/units", deputy_token)["units"]
+    step(f"代表打开「转交单位」：可选 {'、'.join(u['name'] for u in listed)}")
+    handed = call(
+        "POST",
+        f"{api}/deputy/messages/{created['id']}/transfer",
+        deputy_token,
+        json={"unit_id": unit["id"], "note": "人行道塌陷，请核实后尽快维修并答复群众"},
+    )["transfer"]
+    step(f"代表转交 {handed['unit']['name']}，应于 {handed['due_at'][:10]} 前答复")
+    told = wait_for(
+        "群众的转交通知",
+        lambda: sandbox_call("GET", "sent", params={"openid": citizen})["sent"][seen:],
+    )
+    step(
+        f"群众收到通知：{told[0]['data']['thing3']['value']}（{told[0]['data']['name4']['value']}）"
+    )
+
+    key = unit["key"]
+    inbox = call("GET", f"{api}/unit/transfers", key, params={"status": "handed"})["transfers"]
+    mine = next((t for t in inbox if t["message"]["tracking_no"] == created["tracking_no"]), None)
+    if mine is None:
+        fail("单位的接口里没有这件事项")
+    step(f"{unit['name']}的系统用接口密钥读到它：{mine['message']['content'][:16]}…")
+    call("POST", f"{api}/unit/transfers/{mine['id']}/sign", key)
+    step(f"{unit['name']}签收")
+    call(
+        "POST",
+        f"{api}/unit/transfers/{mine['id']}/answer",
+        key,
+        json={
+            "content": "已派维修班组更换塌陷地砖并疏通排水，12月5日前完工。感谢您的反映！",
+            "result": "solved",
+        },
+    )
+    step(f"{unit['name']}答复（已解决）")
+    answered = wait_for(
+        "群众的答复通知",
+        lambda: sandbox_call("GET", "sent", params={"openid": citizen})["sent"][seen + 1 :],
+    )
+    step(f"群众收到答复通知：{answered[0]['data']['thing3']['value']}")
+    detail = call("GET", f"{api}/messages/{created['id']}", token)
+    for stage in detail["stages"]:
+        step(
+            f"  办理过程：{stage['stage']}（{stage['by']}，{stage['at'][5:16].replace('T', ' ')}）"
+        )
+    rated = call(
+        "POST", f"{api}/messages/{created['id']}/rating", token, json={"score": "satisfied"}
+    )
+    step(f"群众对单位的答复评价“满意”，状态：{rated['status_label']}")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,17 @@ def _audit_days(raw: str) -> int:
 MIN_AUDIT_RETENTION_DAYS = 180
 
 
+def _days_by_kind(raw: str) -> dict[str, int]:
+    """`咨询:2,投诉:15`: working days per category kind."""
+    out = {}
+    for part in _words(raw):
+        kind, sep, days = part.partition(":")
+        if not sep or not kind.strip() or int(days) < 1:
+            raise ValueError(part)
+        out[kind.strip()] = int(days)
+    return out
+
+
 def _on(raw: str) -> bool:
     return raw.strip().lower() in ("on", "1", "true", "yes")
 
@@ -164,6 +175,14 @@ SETTINGS: tuple[Setting, ...] = (
     S("NOTICE_RETRY_DELAYS", [10, 60, 300], "seconds between attempts after a transient WeChat error; then `failed`", _ints, shown="`10,60,300`"),
     S("REMIND_AFTER_HOURS", 48.0, "hours before a deputy is reminded of an unanswered item", _float),
     S("OVERDUE_AFTER_HOURS", 72.0, "hours before an unanswered item is marked overdue for staff", _float),
+    # -- deadlines of each stage (working days: the working-day calendar; see docs/architecture.md)
+    S("DEPUTY_ANSWER_HOURS", 24.0, "hours the accountable deputy has to take up or answer an item (its `due_at`)", _float),
+    S("TRIAGE_WORKDAYS", 1, "working days staff have to hand on an item nobody could take, or one a unit returned", _int),
+    S("UNIT_SIGN_WORKDAYS", 1, "working days a unit has to sign for (签收) an item handed to it", _int),
+    S("UNIT_ANSWER_WORKDAYS", 7, "working days a new unit has to answer by default (each unit's own `answer_days` is editable)", _int),
+    S("UNIT_ANSWER_WORKDAYS_BY_KIND", {"咨询": 2, "求助": 10, "建议": 10, "投诉": 15}, "working days to answer per category kind (12345-style), over the unit's own", _days_by_kind, shown="`咨询:2,求助:10,建议:10,投诉:15`"),
+    S("UNIT_PRIORITY_WORKDAYS", 3, "working days to answer a 重点督办 item when staff give no shorter deadline", _int),
+    S("SECOND_ANSWER_WORKDAYS", 5, "working days for the second answer after the citizen's 不满意 (deputy or unit)", _int),
     S("SWEEP_INTERVAL", 60, "seconds between sweeps", _int),
     S("SWEEP_GRACE_SECONDS", 30, "how old a lost row must be before the sweep picks it up again", _int),
     S("NOTICE_STUCK_SECONDS", 600, "seconds after which a notice stuck in `sending` is marked failed", _int),

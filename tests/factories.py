@@ -12,6 +12,7 @@ from server.models import (
     StaffUser,
     Station,
     StationMember,
+    Unit,
 )
 from server.platform.clock import utcnow
 from server.platform.db import db
@@ -56,9 +57,22 @@ def category(name: str) -> Category:
 PASSWORD = "correct-horse-42"
 
 
-def make_staff(username: str, role: str = "station_staff", stations=(), name: str = "") -> int:
+def unit(name: str, answer_days: int = 7, **kwargs) -> Unit:
+    row = Unit(name=name, answer_days=answer_days, **kwargs)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def make_staff(
+    username: str, role: str = "station_staff", stations=(), name: str = "", unit_id=None
+) -> int:
     user = StaffUser(
-        username=username, display_name=name or username, role=role, stations=list(stations)
+        username=username,
+        display_name=name or username,
+        role=role,
+        stations=list(stations),
+        unit_id=unit_id,
     )
     user.set_password(PASSWORD)
     db.session.add(user)

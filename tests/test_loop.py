@@ -196,10 +196,10 @@ def test_replying_to_someone_elses_item_is_404(live, world):
     transfer = live.api(
         "POST",
         f"/deputy/messages/{created['id']}/transfer",
-        wang_token,
+        li_token,
         json={"unit_id": 1, "note": "请办理"},
     )
-    assert_error(transfer, 501, "not_implemented")
+    assert_error(transfer, 404, "not_found")  # only the accountable deputy hands it on
 
 
 def test_invite_codes_are_single_use_and_expire(live, world):

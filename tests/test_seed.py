@@ -149,6 +149,14 @@ def test_seed_demo_is_repeatable(live, tmp_path):
     assert again["stations"] == demo["stations"]
     assert again["admin"]["password"] == demo["admin"]["password"]
     assert again["deputies"][0]["invite_code"] != demo["deputies"][0]["invite_code"]
+    # At least two handling units, each with a working key; a second run issues fresh keys and
+    # the earlier ones stop working (only their hashes were kept).
+    assert len(again["units"]) >= 2
+    assert [u["name"] for u in again["units"]] == [u["name"] for u in demo["units"]]
+    for old, new in zip(demo["units"], again["units"], strict=True):
+        assert old["key"] != new["key"]
+        assert live.api("GET", "/unit/transfers", new["key"]).status_code == 200
+        assert live.api("GET", "/unit/transfers", old["key"]).status_code == 401
     scan = live.api("GET", f"/scan/{demo['stations'][0]['scene']}").json()
     with live.app.app_context():
         holiday = workdays.current().is_holiday(local_today())

@@ -139,7 +139,7 @@ LAYERS = (
              "server.wsgi", "server.demo")),
     ("jobs", ("server.tasks",)),
     ("domain", ("server.intake", "server.routing", "server.handling", "server.identity",
-                "server.notices", "server.seed")),
+                "server.notices", "server.seed", "server.units")),
     ("adapter", ("server.wechat",)),
     ("model", ("server.models",)),
     ("platform", ("server.platform", "server.settings")),

@@ -487,6 +487,18 @@ const api = {
       data: { content },
     })
   },
+
+  /** The handling units the deputy may hand an item to (承办单位). */
+  deputyUnits() {
+    return request('GET', '/deputy/units')
+  },
+
+  /** 转交: hand the item to a unit with a note; the citizen is told who handles it by when. */
+  transfer(id, unitId, note) {
+    return request('POST', '/deputy/messages/' + encodeURIComponent(id) + '/transfer', {
+      data: { unit_id: unitId, note: note || '' },
+    })
+  },
 }
 
 module.exports = api

@@ -64,6 +64,7 @@ def init_admin(app: Flask) -> None:
         rosters,
         security,
         stations,
+        units,
         users,
         walkins,
     )

@@ -46,6 +46,14 @@ ACTION_LABELS = {
     "totp_reset": "重置动态口令",
     "login_unlocked": "解除登录锁定",
     "audit_exported": "导出操作记录",
+    "unit_created": "新建承办单位",
+    "unit_updated": "修改承办单位",
+    "unit_key_issued": "签发单位接口密钥",
+    "unit_key_revoked": "停用单位接口密钥",
+    "item_transferred": "转交承办单位",
+    "unit_signed": "承办单位签收",
+    "unit_answered": "承办单位答复",
+    "unit_returned": "承办单位退回",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (
@@ -55,4 +63,8 @@ ITEM_ACTIONS = (
     "item_replied",
     "notice_retried",
     "walk_in_created",
+    "item_transferred",
+    "unit_signed",
+    "unit_answered",
+    "unit_returned",
 )

@@ -70,6 +70,10 @@ DATA_LABELS = {
     "second_factor": "第二因素",
     "step": "环节",
     "unlocked": "解除锁定的地址数",
+    # Handling units.
+    "answer_days": "答复时限（工作日）",
+    "label": "密钥用途",
+    "unit": "承办单位",
 }
 # Internal references: exact in the row, meaningless on the page.
 HIDDEN = {
@@ -79,6 +83,9 @@ HIDDEN = {
     "invite_id",
     "notification_id",
     "reply_id",
+    "key_id",
+    "transfer_id",
+    "message_id",
     "previous",  # the WeChat identity a deputy was bound to before
 }
 # The register export's filters (ItemFilter.args()).

@@ -17,7 +17,11 @@ from server.platform.clock import LOCAL, utcnow
 from server.platform.db import db
 
 # Beyond the statuses themselves: every item still waiting for someone (the overview's 待答复).
-STATUS_GROUPS = {"open": "待答复（尚未办完的全部事项）"}
+STATUS_GROUPS = {
+    "open": "待答复（尚未办完的全部事项）",
+    "triage": "待分拣（无人承办或承办单位退回）",
+}
+TRIAGE_STATUSES = ("unassigned", "returned")
 # Items by what became of their WeChat notices (the queue page's counts link here).
 NOTICE_CHOICES = {"not_notified": "未通知到（任一）", **NOTICE_STATUS_LABELS}
 NOTICE_GROUPS = {"not_notified": NOT_NOTIFIED}
@@ -101,7 +105,9 @@ class ItemFilter:
             query = query.where(Message.station_id == self.station_id)
         if self.deputy_id is not None:
             query = query.where(Message.assigned_deputy_id == self.deputy_id)
-        if self.status in STATUS_GROUPS:
+        if self.status == "triage":
+            query = query.where(Message.status.in_(TRIAGE_STATUSES))
+        elif self.status in STATUS_GROUPS:
             query = query.where(Message.status.in_(OPEN_STATUSES))
         elif self.status:
             query = query.where(Message.status == self.status)

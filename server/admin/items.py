@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from server.admin import actions, bp, filters, scope, timeline
 from server.admin.filters import ItemFilter
-from server.admin.forms import parse_int, text
+from server.admin.forms import parse_id, parse_ids, parse_int, text
 from server.models import (
     Assignment,
     Category,
@@ -16,12 +16,16 @@ from server.models import (
     Notification,
     Station,
     StationMember,
+    Unit,
     WalkIn,
 )
 from server.models.audit import audit
 from server.notices.outbox import reachable as notice_reachable
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
+from server.platform.errors import ApiError
+from server.units import transfers
+from server.units.progress import latest_transfer
 
 PER_PAGE = 20
 # A province has ten thousand deputies: a list that long is no use to anyone (and weighs half a
@@ -117,6 +121,10 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
         phone=phone,
         errors=errors or {},
         values=values or {},
+        units=list(
+            db.session.scalars(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.id))
+        ),
+        transfer=latest_transfer(message.id),
     ), status
 
 
@@ -198,6 +206,42 @@ def notice_outcome(notice: Notification | None, who: str) -> str:
     if notice.status == "no_consent":
         return f"；{who}没有剩余的微信订阅次数，不会收到微信通知，可在小程序中查看"
     return f"，将通过微信通知{who}"
+
+
+@bp.post("/items/<int:message_id>/transfer")
+def item_transfer(message_id: int):
+    """交办 (or 分拣 from triage): hand the item to a unit, with 协办 units and a 重点督办 time."""
+    message = scope.message_or_404(message_id)
+    errors: dict[str, str] = {}
+    note = text(request.form, "note", "交办说明", 500, errors=errors)
+    unit_id, error = parse_id(request.form.get("unit_id"))
+    if error or unit_id is None:
+        errors["unit_id"] = "请选择承办单位"
+    co_ids, error = parse_ids(request.form.getlist("co_unit_ids"))
+    if error:
+        errors["co_unit_ids"] = error
+    priority = request.form.get("priority") == "1"
+    days = None
+    if priority and (request.form.get("priority_days") or "").strip():
+        days = parse_int(request.form.get("priority_days"))
+        if days is None:
+            errors["priority_days"] = "办理时限应为工作日天数，例如 3"
+    if errors:
+        return _item_page(message, errors, request.form, status=422)
+    try:
+        row, notice = transfers.transfer(
+            message, unit_id, note, "staff", g.staff.id, co_unit_ids=co_ids, priority=priority,
+            priority_days=days, by=g.staff.display_name or g.staff.username,
+        )  # fmt: skip
+    except ApiError as exc:
+        db.session.rollback()
+        field = next(iter(exc.fields or {}), "unit_id")
+        return _item_page(message, {field: exc.fields[field] if exc.fields else exc.message},
+                          request.form, status=exc.status)  # fmt: skip
+    audit("item_transferred", f"message:{message.id}", unit=row.unit.name, transfer_id=row.id)
+    db.session.commit()
+    flash(f"已转交{row.unit.name}办理" + notice_outcome(notice, "群众"), "success")
+    return redirect(url_for("admin.item", message_id=message.id))
 
 
 @bp.post("/items/<int:message_id>/phone")

@@ -28,6 +28,7 @@ ACTOR_LABELS = {
     "staff": "工作人员",
     "system": "系统",
     "wechat": "微信",
+    "unit": "承办单位",
 }
 # Statuses that still wait for someone to act.
 OPEN_STATUSES = OPEN
@@ -39,6 +40,8 @@ NOTICE_KIND_LABELS = {
     "followup": "群众追问提醒",
     "reply": "答复通知",
     "rejected": "不予受理通知",
+    "transferred": "转交单位通知",
+    "unit_answered": "单位答复提醒",
 }
 # The jobs the queue page may list as failed (server/tasks/).
 JOB_LABELS = {

@@ -24,9 +24,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "station_staff": frozenset({"self", "dashboard"}),
     "security_admin": frozenset({"self", "security"}),
     "audit_admin": frozenset({"self", "audit"}),
+    # A handling unit's account: its own unit's inbox (server/admin/units.py), nothing else.
+    "unit_staff": frozenset({"self", "unit"}),
 }
 # Where a role lands after signing in (and when it opens /admin/).
-HOME = {"security_admin": "admin.security", "audit_admin": "admin.audit_log"}
+HOME = {
+    "security_admin": "admin.security",
+    "audit_admin": "admin.audit_log",
+    "unit_staff": "admin.unit_inbox",
+}
 
 
 def may(permission: str, staff=None) -> bool:

@@ -16,7 +16,7 @@ from flask import url_for
 from server.admin import scope
 from server.admin.present import ADMIN_EVENT_LABELS, NOTICE_KIND_LABELS, RULE_LABELS
 from server.admin.wechat_errors import explain
-from server.models import RATING_LABELS, Event, Message, Reply, WalkIn
+from server.models import RATING_LABELS, RESULTS, Event, Message, Reply, WalkIn
 from server.models.notification import NOTICE_STATUS_LABELS
 from server.platform.db import db
 
@@ -25,7 +25,7 @@ FLAG_REASONS = {
     "local word list": "微信内容检查暂时不可用，本地敏感词表有命中，请人工复核",
 }
 CLOSE_REASONS = {"rated": "群众评价后办结", "on_the_spot": "当场答复办结", "staff": "工作人员办结"}
-POST_EVENTS = ("replied", "followup")
+POST_EVENTS = ("replied", "followup", "unit_answered")
 
 
 @dataclass
@@ -97,6 +97,21 @@ def _detail(event: Event, message: Message) -> str:
         return score + (f"：{data['comment']}" if data.get("comment") else "")
     if event.kind in ("rejected", "unassigned"):
         return data.get("reason", "")
+    if event.kind == "transferred":
+        text = f"转交 {data.get('unit', '')}"
+        if data.get("co_units"):
+            text += f"（协办：{'、'.join(data['co_units'])}）"
+        if data.get("priority"):
+            text += "，重点督办"
+        text += f"，应于 {str(data.get('due_at', ''))[:10]} 前答复"
+        return text + (f"：{data['note']}" if data.get("note") else "")
+    if event.kind in ("unit_signed", "unit_answered"):
+        text = data.get("unit", "")
+        return text + (f"（{RESULTS.get(data['result'], '')}）" if data.get("result") else "")
+    if event.kind == "unit_returned":
+        return f"{data.get('unit', '')} 退回：{data.get('reason', '')}"
+    if event.kind == "reopened" and data.get("unit"):
+        return f"退回 {data['unit']} 重新办理，应于 {str(data.get('due_at', ''))[:10]} 前答复"
     if event.kind == "closed":
         text = CLOSE_REASONS.get(data.get("reason"), "")
         return text + (f"：{data['note']}" if data.get("note") else "")
@@ -108,6 +123,8 @@ def _post_title(post: Reply, on_the_spot: bool) -> str:
         return "群众追问"
     if post.author_kind == "deputy":
         return f"{post.deputy.name} 代表答复" if post.deputy else "代表答复"
+    if post.author_kind == "unit":
+        return f"{post.unit.name} 答复" if post.unit else "承办单位答复"
     return "来访当场答复" if on_the_spot else "联络站答复"
 
 

@@ -7,9 +7,9 @@ from flask import abort, flash, g, redirect, render_template, request, session, 
 
 from server.admin import bp
 from server.admin.auth import admin_only
-from server.admin.forms import parse_ids, text
+from server.admin.forms import parse_id, parse_ids, text
 from server.identity import passwords
-from server.models import ROLES, StaffUser, Station
+from server.models import ROLES, StaffUser, Station, Unit
 from server.models.audit import audit
 from server.platform.db import db
 
@@ -30,6 +30,7 @@ def _page(user: StaffUser | None, values: dict, errors: dict, status: int = 200)
         errors=errors,
         stations=list(stations),
         password_rule=passwords.rule_text(),
+        units=list(db.session.scalars(db.select(Unit).order_by(Unit.id))),
     ), status
 
 
@@ -49,6 +50,17 @@ def _read(form, user: StaffUser | None) -> tuple[dict, dict]:
         errors["role"] = "请选择角色"
     if values["role"] == "station_staff" and not values["station_ids"] and not error:
         errors["station_ids"] = "联络站工作人员至少要负责一个联络站"
+    values["unit_id"], unit_error = parse_id(form.get("unit_id"))
+    if values["role"] == "unit_staff":
+        if (
+            unit_error
+            or values["unit_id"] is None
+            or db.session.get(Unit, values["unit_id"]) is None
+        ):
+            errors["unit_id"] = "承办单位工作人员要选择所属的承办单位"
+        values["station_ids"] = []  # a unit's account sees its unit's items, no station's
+    else:
+        values["unit_id"] = None
     if user is None:
         taken = db.session.scalar(
             db.select(StaffUser.id).where(StaffUser.username == values["username"])
@@ -73,6 +85,7 @@ def _apply(user: StaffUser, values: dict) -> None:
     user.display_name = values["display_name"]
     user.role = values["role"]
     user.active = values["active"]
+    user.unit_id = values["unit_id"]
     user.stations = list(
         db.session.scalars(db.select(Station).where(Station.id.in_(values["station_ids"])))
     )
@@ -110,6 +123,7 @@ def user_edit(user_id: int):
             "display_name": user.display_name,
             "role": user.role,
             "station_ids": [s.id for s in user.stations],
+            "unit_id": user.unit_id,
             "active": user.active,
         }
         return _page(user, values, {})

@@ -16,6 +16,7 @@ from server.identity.login import Caller
 from server.models import Citizen, Deputy
 from server.platform.db import db
 from server.platform.errors import ApiError
+from server.units.keys import unit_for_key
 
 TOKEN_SALT = "api-token-v1"
 
@@ -105,6 +106,23 @@ def require_deputy(view):
         g.deputy = bound_deputy(g.citizen)
         if g.deputy is None:
             raise ApiError(403, "not_a_deputy", "此功能仅限已绑定的代表使用")
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def require_unit(view):
+    """A handling unit's own system, by its bearer key (issued in the dashboard); sets g.unit.
+    A missing, unknown or revoked key is 401; a mini-program token is not a unit key."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        scheme, _, key = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise _unauthorized("unauthorized", "请提供承办单位的接口密钥")
+        g.unit = unit_for_key(key.strip())
+        if g.unit is None:
+            raise _unauthorized("invalid_key", "接口密钥无效或已停用，请联系联络站重新签发")
         return view(*args, **kwargs)
 
     return wrapper

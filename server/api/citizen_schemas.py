@@ -104,6 +104,15 @@ class MessagePage(Schema):
     total = fields.Integer()
 
 
+class StageItem(Schema):
+    stage = fields.String(metadata={"description": "这一步，用中文说明"})
+    kind = fields.String()
+    at = fields.String()
+    by = fields.String(
+        metadata={"description": "谁做的：群众、某某代表、承办单位名称、联络站、系统"}
+    )
+
+
 class MessageDetail(MessageSummary):
     photos = fields.List(fields.Nested(PhotoOut))
     location = fields.Dict(allow_none=True)
@@ -124,6 +133,21 @@ class MessageDetail(MessageSummary):
     )
     thread = fields.List(fields.Nested(ThreadItem))
     timeline = fields.List(fields.Dict())
+    stages = fields.List(
+        fields.Nested(StageItem),
+        metadata={"description": "办理过程的每一步（收到、代表受理、转交单位、签收、答复、评价）"},
+    )
+    stage = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "正在进行的环节：deputy、triage、unit_sign、unit_answer、second_answer"
+        },
+    )
+    due_at = fields.String(allow_none=True, metadata={"description": "当前环节的办理期限"})
+    colour = fields.String(
+        allow_none=True,
+        metadata={"description": "green 正常、yellow 临期（不超过1个工作日）、red 超期"},
+    )
 
 
 class FollowupIn(RequestSchema):

@@ -13,12 +13,15 @@ from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.api.schemas import PageQuery, RequestSchema, text
 from server.handling import answers, assigned
 from server.identity import binding
-from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message
+from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message, Unit
 from server.platform.clock import iso
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.platform.errors import ApiError
 from server.platform.limits import per_citizen, per_ip
+from server.platform.text import MAX_ID
+from server.units import transfers
+from server.units.progress import latest_transfer, open_stage
 
 blp = Blueprint("deputy", __name__, description="代表：绑定、收件箱与答复")
 BEARER = [{"bearer": []}]
@@ -33,8 +36,31 @@ class ReplyIn(RequestSchema):
 
 
 class TransferIn(RequestSchema):
-    unit_id = fields.Integer(required=True)
+    unit_id = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_ID, error="承办单位无效"),
+        error_messages={"required": "请选择承办单位", "invalid": "承办单位无效"},
+    )
     note = text(500, "转交说明", required=False, load_default="")
+    co_unit_ids = fields.List(
+        fields.Integer(
+            strict=True,
+            validate=validate.Range(min=1, max=MAX_ID, error="协办单位无效"),
+            error_messages={"invalid": "协办单位无效"},
+        ),
+        load_default=list,
+        validate=validate.Length(max=5, error="协办单位最多 5 个"),
+    )
+
+
+class UnitsOut(Schema):
+    units = fields.List(fields.Dict())
+
+
+class TransferOut(Schema):
+    transfer = fields.Dict()
+    notice = fields.String(allow_none=True)
 
 
 class InboxQuery(PageQuery):
@@ -54,6 +80,7 @@ class InboxOut(Schema):
 
 class DeputyMessageDetail(MessageDetail):
     overdue = fields.Boolean()
+    transfer = fields.Dict(allow_none=True, metadata={"description": "最近一次转交承办单位的情况"})
     can_call = fields.Boolean(
         metadata={"description": "群众留了电话且未匿名：可用「回电」取得完整号码"}
     )
@@ -97,6 +124,8 @@ def deputy_view(message: Message) -> dict:
     phone masked (the full number only on 「回电」, which is on record: deputy_phone)."""
     out = present.detail(message, viewer="deputy")
     out["overdue"] = message.overdue_at is not None
+    handed = latest_transfer(message.id)
+    out["transfer"] = present.transfer_view(handed, with_message=False) if handed else None
     phone = None if message.anonymous else decrypt_phone(message.contact_phone_enc)
     out["contact_phone"] = mask_phone(phone) or None
     out["can_call"] = bool(phone)
@@ -129,6 +158,9 @@ def inbox(query: dict):
     for message in rows:
         item = present.summary(message)
         item["overdue"] = message.overdue_at is not None
+        stage = open_stage(message)
+        item["due_at"] = iso(stage.due_at) if stage else None
+        item["colour"] = stage.colour if stage else None
         items.append(item)
     return {
         "items": items,
@@ -182,15 +214,39 @@ def post_reply(body: dict, message_id: int):
     }
 
 
+@blp.get("/deputy/units")
+@require_deputy
+@blp.response(200, UnitsOut)
+@blp.doc(security=BEARER, responses=error_responses(401, 403))
+def units():
+    """可以转交的承办单位"""
+    rows = db.session.scalars(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.id))
+    return {"units": [u.public() for u in rows]}
+
+
 @blp.post(f"/deputy/messages/{MESSAGE_ID}/transfer")
 @require_deputy
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(TransferIn)
+@blp.response(201, TransferOut)
 @blp.doc(
     security=BEARER,
-    responses=error_responses(400, 401, 403, 404, 413, 415, 422, 429, 501),
+    responses=error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
 )
 def transfer(body: dict, message_id: int):
-    """转交承办单位（尚未开放）"""
-    assigned.assigned_message(g.deputy, message_id)
-    raise ApiError(501, "not_implemented", "转交承办单位的功能尚未开放，请先直接答复或联系联络站")
+    """转交承办单位：群众会收到“已转交、预计何时答复”的通知"""
+    message = assigned.assigned_message(g.deputy, message_id)
+    row, notice = transfers.transfer(
+        message,
+        body["unit_id"],
+        body["note"].strip(),
+        "deputy",
+        g.deputy.id,
+        co_unit_ids=body["co_unit_ids"],
+        by=g.deputy.name,
+    )
+    db.session.commit()
+    return {
+        "transfer": present.transfer_view(row, with_message=False),
+        "notice": notice.status if notice else None,
+    }

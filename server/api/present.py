@@ -8,18 +8,32 @@ from server.handling.decisions import rejection
 from server.handling.ratings import ratable
 from server.intake.photos import photo_url
 from server.intake.scenes import Scan, active_categories
-from server.models import RATING_LABELS, Event, Message
+from server.models import RATING_LABELS, Event, Message, Unit
 from server.models.event import EVENT_LABELS
 from server.models.lifecycle import FINISHED
 from server.notices.outbox import reachable
-from server.platform.clock import iso, local_today
+from server.platform.clock import iso, local_today, utcnow
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.routing import roster, workdays
 from server.routing.duty import on_duty_deputies, station_shifts
+from server.routing.stages import colour
+from server.units.progress import open_stage, transfer_stage
 
 # Events a citizen sees in their thread; internal ones (consent, flags) stay on the dashboard.
-CITIZEN_EVENTS = ("received", "routed", "reassigned", "rejected", "closed", "reopened", "rated")
+CITIZEN_EVENTS = (
+    "received",
+    "routed",
+    "reassigned",
+    "rejected",
+    "closed",
+    "reopened",
+    "rated",
+    "transferred",
+    "unit_signed",
+    "unit_answered",
+    "unit_returned",
+)
 
 
 def deputy_label(deputy) -> str:
@@ -55,11 +69,135 @@ def event_text(event: Event, viewer: str = "citizen") -> str:
     return EVENT_LABELS.get(event.kind, event.kind)
 
 
+def _day(value: str | None) -> str:
+    return value[:10] if value else ""
+
+
+def stage_text(event: Event) -> str | None:
+    """One step of the citizen's path in plain Chinese, or None for steps not shown there."""
+    data = event.data or {}
+    kind = event.kind
+    if kind == "received":
+        return "已收到您的反映"
+    if kind in ("routed", "reassigned"):
+        name = data.get("deputy") or data.get("to_deputy")
+        return f"由{name}代表受理" if name else "已交代表办理"
+    if kind == "transferred":
+        due = _day(data.get("due_at"))
+        return f"转交{data.get('unit', '承办单位')}办理" + (f"（应于{due}前答复）" if due else "")
+    if kind == "unit_signed":
+        return f"{data.get('unit', '承办单位')}已签收"
+    if kind == "unit_answered":
+        return f"{data.get('unit', '承办单位')}已答复"
+    if kind == "unit_returned":
+        return "承办单位退回，联络站重新分派"
+    if kind == "replied":
+        return "已答复"
+    if kind == "rated":
+        return f"已评价：{RATING_LABELS.get(data.get('score'), '')}"
+    if kind == "reopened":
+        due = _day(data.get("due_at"))
+        if data.get("unit"):
+            return f"重新交{data['unit']}办理" + (f"（应于{due}前答复）" if due else "")
+        return "重新办理"
+    if kind == "closed":
+        return "已办结"
+    if kind == "rejected":
+        return "不予受理"
+    return None
+
+
+def _stage_by(event: Event) -> str:
+    data = event.data or {}
+    if event.actor == "citizen":
+        return "群众"
+    if event.actor == "unit":
+        return data.get("unit") or "承办单位"
+    if event.actor == "deputy":
+        return f"{data['deputy']}代表" if data.get("deputy") else "代表"
+    if event.actor == "staff":
+        return "联络站"
+    return "系统"
+
+
+def stages(events: list[Event]) -> list[dict]:
+    """The whole path, step by step (received, taken by deputy X, handed to unit Y with its
+    due date, signed, answered, rated): what the citizen's thread shows above the posts."""
+    out = []
+    for event in events:
+        text = stage_text(event)
+        if text is not None:
+            out.append({"stage": text, "kind": event.kind, "at": iso(event.created_at),
+                        "by": _stage_by(event)})  # fmt: skip
+    return out
+
+
+def transfer_view(row, with_message: bool = True) -> dict:
+    """A transfer as the API shows it: to the unit (with the item) and to the deputy."""
+    open_ = row.status in ("handed", "signed")
+    stage, due = transfer_stage(row) if open_ else (None, row.due_at)
+    out = {
+        "id": row.id,
+        "status": row.status,
+        "status_label": row.status_label,
+        "unit": {"id": row.unit.id, "name": row.unit.name},
+        "co_units": [u.name for u in _units(row.co_unit_ids)],
+        "note": row.note,
+        "priority": row.priority,
+        "round": row.round,
+        "handed_at": iso(row.handed_at),
+        "sign_due_at": iso(row.sign_due_at),
+        "due_at": iso(due),
+        "stage": stage,
+        "colour": _colour(due) if open_ else None,
+        "signed_at": iso(row.signed_at),
+        "answered_at": iso(row.answered_at),
+        "returned_at": iso(row.returned_at),
+        "result": row.result,
+        "answer": row.answer,
+        "return_reason": row.return_reason,
+    }
+    if with_message:
+        message = row.message
+        assignment = message.active_assignment
+        out["message"] = {
+            "tracking_no": message.tracking_no,
+            "category": message.category.name,
+            "content": message.content,
+            "photos": [{"id": p.id, "url": photo_url(p)} for p in message.photos],
+            "location": (
+                {
+                    "lat": message.location_lat,
+                    "lng": message.location_lng,
+                    "address": message.location_address,
+                }
+                if message.location_lat is not None
+                else None
+            ),
+            "station": message.station.name if message.station else None,
+            "created_at": iso(message.created_at),
+        }
+        out["deputy"] = assignment.deputy.name if assignment else None
+    return out
+
+
+def _units(ids):
+    if not ids:
+        return []
+    return list(db.session.scalars(db.select(Unit).where(Unit.id.in_(ids)).order_by(Unit.id)))
+
+
+def _colour(due):
+    return colour(due, utcnow(), workdays.current())
+
+
 def thread(message: Message, events: list[Event], viewer: str = "citizen") -> list[dict]:
     items = []
     for reply in message.replies:
         if reply.author_kind == "deputy" and reply.deputy:
             author = deputy_label(reply.deputy)
+        elif reply.author_kind == "unit" and reply.unit:
+            author = reply.unit.name
         elif reply.author_kind == "citizen":
             author = "我" if viewer == "citizen" else "群众"
         else:
@@ -96,6 +234,7 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
         )
     )
     assignment = message.active_assignment
+    stage = open_stage(message)
     out = summary(message)
     out.update(
         {
@@ -134,6 +273,10 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
             # when not, the mini-program offers the subscribe prompt and says so.
             "notice_reachable": reachable(message.citizen_id) if viewer == "citizen" else None,
             "thread": thread(message, events, viewer),
+            "stages": stages(events),
+            "stage": stage.stage if stage else None,
+            "due_at": iso(stage.due_at) if stage else None,
+            "colour": stage.colour if stage else None,
             "timeline": [
                 {"kind": e.kind, "label": event_text(e, viewer), "created_at": iso(e.created_at)}
                 for e in events

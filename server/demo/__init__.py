@@ -1,5 +1,6 @@
 """The demo ./scripts/run shows: two stations, four deputies, a roster that matches the station's
-notice, an admin, fresh invite codes, and four weeks of history (history.py)."""
+notice, an admin, fresh invite codes, three handling units with fresh integration keys, and four
+weeks of history (history.py)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,26 @@ from server.models import (
     StaffUser,
     Station,
     StationMember,
+    Unit,
+    UnitKey,
 )
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 from server.routing import roster
 from server.seed import seed_calendar, seed_categories
+from server.units.keys import issue_key, revoke_key
 
 JINZHU = "金竹社区人大代表联络站"
 CHENGDONG = "城东街道代表之家"
 # 逢六 at 金竹: the three resident deputies take one of the 6th, 16th and 26th each.
 JINZHU_ROSTER = {"王建国": [6], "李秀兰": [16], "陈志强": [26]}
+# The handling units an item can be handed to, with contacts and answer times (working days).
+DEMO_UNITS = (
+    ("区城市管理局", "刘科长", "0851-86001234", 7),
+    ("区住房和城乡建设局", "陈主任", "0851-86005678", 10),
+    ("区交通运输局", "周科长", "0851-86009012", 5),
+)
+DEMO_KEY_LABEL = "演示：单位自己的系统（./scripts/demo）"
 DEMO_SHIFT_NOTE = "演示数据：今天不是逢六接待日，临时安排王建国代表值班，方便体验扫码留言"
 
 
@@ -118,6 +129,7 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
         db.session.add(admin)
     db.session.flush()
     seed_history(now, admin)
+    unit_keys = _demo_units()
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
     # The operator's invites, like `flask invite create`: good for moving a bound deputy too
     # (the demo binds again whenever the sandbox was restarted with its users).
@@ -130,5 +142,27 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
             {"name": d.name, "level": d.level, "scene": d.scene, "invite_code": invites[d.id].code}
             for d in deputies
         ],
+        "units": [
+            {"id": u.id, "name": u.name, "answer_days": u.answer_days, "key": key}
+            for u, key in unit_keys
+        ],
         "admin": {"username": "admin", "password": password},
     }
+
+
+def _demo_units() -> list[tuple[Unit, str]]:
+    """The demo's units, and a fresh integration key for each (the demo's earlier keys are
+    revoked: a key is kept only as its hash, so it cannot be printed again)."""
+    out = []
+    for name, person, phone, days in DEMO_UNITS:
+        unit = db.session.scalar(db.select(Unit).where(Unit.name == name))
+        if unit is None:
+            unit = Unit(name=name, contact_person=person, contact_phone=phone, answer_days=days)
+            db.session.add(unit)
+            db.session.flush()
+        for old in db.session.scalars(
+            db.select(UnitKey).where(UnitKey.unit_id == unit.id, UnitKey.label == DEMO_KEY_LABEL)
+        ):
+            revoke_key(old)
+        out.append((unit, issue_key(unit, DEMO_KEY_LABEL)[1]))
+    return out

@@ -21,6 +21,7 @@ from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
+from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
 
 __all__ = [
@@ -30,9 +31,11 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "LEVELS",
     "RATING_LABELS",
+    "RESULTS",
     "ROLES",
     "SHIFT_KINDS",
     "STATUS_LABELS",
+    "TRANSFER_STATUSES",
     "Assignment",
     "AuditChain",
     "AuditLog",
@@ -52,6 +55,9 @@ __all__ = [
     "StaffUser",
     "Station",
     "StationMember",
+    "Transfer",
+    "Unit",
+    "UnitKey",
     "Upload",
     "WalkIn",
 ]

@@ -7,6 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.platform.db import db
 
+KINDS = ("咨询", "求助", "建议", "投诉")
+
 
 class Category(db.Model):
     __tablename__ = "categories"
@@ -15,6 +17,9 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(32), unique=True)
     # Deputies whose expertise overlaps these tags are preferred when routing.
     expertise: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # 咨询 | 求助 | 建议 | 投诉 (12345's kinds): picks the unit's answer time from
+    # UNIT_ANSWER_WORKDAYS_BY_KIND; empty: the unit's own answer_days.
+    kind: Mapped[str] = mapped_column(String(8), default="")
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 

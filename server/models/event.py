@@ -29,6 +29,10 @@ EVENT_LABELS = {
     "deputy_bound": "代表绑定微信",
     "consent": "订阅授权",
     "redacted": "个人信息已按保存期限删除",
+    "transferred": "转交承办单位",
+    "unit_signed": "承办单位签收",
+    "unit_answered": "承办单位答复",
+    "unit_returned": "承办单位退回",
 }
 
 

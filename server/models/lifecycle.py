@@ -28,13 +28,22 @@ STATUS_LABELS = {
     "followed_up": "追问待答复",  # the citizen asked again after an answer
     "replied": "已答复",
     "reopened": "重新办理",  # the citizen was not satisfied with the answer
-    "transferred": "已转交",
+    "transferred": "承办单位办理中",  # handed to a unit, which signs and answers
+    "returned": "退回待分拣",  # the unit returned it: staff re-hand or answer
     "closed": "已办结",
     "rejected": "不予受理",
 }
 
 # Waiting for someone on our side to act (staff, a deputy, a unit): open work.
-OPEN = ("received", "unassigned", "routed", "followed_up", "reopened", "transferred")
+OPEN = (
+    "received",
+    "unassigned",
+    "routed",
+    "followed_up",
+    "reopened",
+    "transferred",
+    "returned",
+)
 # Waiting for the accountable person's answer: a deputy's load, the 待办 of their inbox.
 AWAITING_REPLY = ("routed", "followed_up", "reopened", "transferred")
 # Nothing more happens unless the citizen comes back (a rating may still reopen a closed item).
@@ -42,7 +51,9 @@ FINISHED = ("closed", "rejected")
 # Not finished: open work, or answered and waiting for the citizen.
 LIVE = (*OPEN, "replied")
 
-CITIZEN, DEPUTY, STAFF, SYSTEM = "citizen", "deputy", "staff", "system"
+CITIZEN, DEPUTY, STAFF, SYSTEM, UNIT = "citizen", "deputy", "staff", "system", "unit"
+# Who may hand an item to a unit: from the deputy's stage, or from staff triage.
+TRANSFERABLE = ("unassigned", "routed", "followed_up", "reopened", "returned")
 
 
 @dataclass(frozen=True)
@@ -66,7 +77,13 @@ MOVES: tuple[Move, ...] = (
     *_rows("route", ["received"], "routed", [SYSTEM], "routed"),
     *_rows("no_deputy", ["received"], "unassigned", [SYSTEM], "unassigned"),
     # Staff hand it to another deputy: an answered item goes back to work; open work stays.
-    *_rows("reassign", ["received", "unassigned", "replied"], "routed", [STAFF], "reassigned"),
+    *_rows(
+        "reassign",
+        ["received", "unassigned", "replied", "returned"],
+        "routed",
+        [STAFF],
+        "reassigned",
+    ),
     *_rows("reassign", AWAITING_REPLY, None, [STAFF], "reassigned"),
     # An answer, by the accountable deputy or by the station itself; a second answer is fine.
     *_rows("answer", LIVE, "replied", [DEPUTY, STAFF], "replied"),
@@ -76,6 +93,16 @@ MOVES: tuple[Move, ...] = (
     # 不满意: the latest answer is judged, whoever closed the item and whether or not the
     # citizen asked something after it.
     *_rows("reopen", ["replied", "followed_up", "closed"], "reopened", [CITIZEN], "reopened"),
+    # 交办: the accountable deputy or staff hand it to a unit; the unit signs (the status
+    # stays), answers (the citizen may rate it) or returns it to staff triage (分拣).
+    *_rows("transfer", TRANSFERABLE, "transferred", [DEPUTY, STAFF], "transferred"),
+    *_rows("unit_sign", ["transferred"], None, [UNIT], "unit_signed"),
+    *_rows("unit_answer", ["transferred"], "replied", [UNIT], "unit_answered"),
+    *_rows("unit_return", ["transferred"], "returned", [UNIT], "unit_returned"),
+    # 不满意 with a unit's answer: back to that unit, with a new deadline.
+    *_rows(
+        "unit_reopen", ["replied", "followed_up", "closed"], "transferred", [CITIZEN], "reopened"
+    ),
     *_rows("close", LIVE, "closed", [CITIZEN, STAFF, SYSTEM], "closed"),
     *_rows("reject", LIVE, "rejected", [STAFF], "rejected"),
 )

@@ -157,12 +157,14 @@ class Reply(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), index=True)
-    author_kind: Mapped[str] = mapped_column(String(16))  # deputy | citizen | staff
+    author_kind: Mapped[str] = mapped_column(String(16))  # deputy | citizen | staff | unit
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # a unit's answer
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     deputy: Mapped[Deputy | None] = relationship()  # noqa: F821
+    unit: Mapped[Unit | None] = relationship()  # noqa: F821
 
 
 class Rating(db.Model):

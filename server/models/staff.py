@@ -19,6 +19,7 @@ ROLES = {
     "security_admin": "安全管理员",
     "audit_admin": "审计管理员",
     "station_staff": "联络站工作人员",
+    "unit_staff": "承办单位工作人员",
 }
 
 staff_stations = Table(
@@ -38,6 +39,8 @@ class StaffUser(db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="station_staff")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # unit_staff only: the one unit whose transfers this account sees (and nothing else).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the password was last set (expiry counts from here; None: never set by policy).
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
@@ -47,6 +50,7 @@ class StaffUser(db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     stations: Mapped[list[Station]] = relationship(secondary=staff_stations)  # noqa: F821
+    unit: Mapped[Unit | None] = relationship()  # noqa: F821
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

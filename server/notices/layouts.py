@@ -57,6 +57,10 @@ KINDS = {
     "reply": ("reply", "pages/detail/detail?id={id}"),
     # A refusal reaches the citizen like an answer: what happened, and where to go instead.
     "rejected": ("reply", "pages/detail/detail?id={id}"),
+    # Handed to a unit: the citizen learns who handles it and by when (name4: the unit).
+    "transferred": ("reply", "pages/detail/detail?id={id}"),
+    # The unit answered: the accountable deputy sees what the unit told the citizen.
+    "unit_answered": ("reminder", "pages/deputy/item/item?id={id}"),
 }
 
 # WeChat's limits per data type (characters); see docs/wechat.md.
@@ -88,6 +92,12 @@ def shorten(value, kind: str) -> str:
     if limit and len(text) > limit:
         text = text[:17] + "…" if kind == "thing" else text[:limit]
     return text or ("无" if kind in ("thing", "phrase") else "-")
+
+
+def transfer_text(due: datetime) -> str:
+    """The citizen's notice when a unit takes over, within a `thing` (20 characters): the unit's
+    name goes in the name field, so this says only what happens and by when."""
+    return local_text(due, "已转交承办单位，预计%m月%d日前答复")
 
 
 def build_data(layout: str, values: dict) -> dict[str, str]:

@@ -57,10 +57,16 @@ from tests.security.world import (
     OTHER_CITIZEN,
     OTHER_DEPUTY,
     OTHER_STAFF,
+    OTHER_UNIT,
+    OTHER_UNIT_STAFF,
     SECURITY_ADMIN,
     STAFF,
     STATION_A,
     STATION_B,
+    UNIT,
+    UNIT_A,
+    UNIT_B,
+    UNIT_STAFF,
     USERNAMES,
     Identity,
     World,
@@ -73,12 +79,21 @@ QR_CONTENT = "k3f9x2-verify"
 
 LOGIN = "login"  # a dashboard page sends the caller to /admin/login
 WECHAT_USERS = (CITIZEN, OTHER_CITIZEN, DEPUTY, OTHER_DEPUTY)
-DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN, SECURITY_ADMIN, AUDIT_ADMIN)
+DASHBOARD_USERS = (
+    STAFF,
+    OTHER_STAFF,
+    ADMIN,
+    SECURITY_ADMIN,
+    AUDIT_ADMIN,
+    UNIT_STAFF,
+    OTHER_UNIT_STAFF,
+)
 # The separated administrators (等保 2.0): each only its own pages, and its own account.
 SEPARATED = (SECURITY_ADMIN, AUDIT_ADMIN)
+UNIT_DESKS = (UNIT_STAFF, OTHER_UNIT_STAFF)
 # What each side's staff may see of the items; `may` expands a prefix to all its secrets except
 # full phone numbers and visitors' names, which must be named one by one where they may appear.
-A_ITEMS = ("m1", "m2", "wa")
+A_ITEMS = ("m1", "m2", "m4", "wa")
 B_ITEMS = ("m3", "wb")
 NAMED_ONLY = (".phone", ".visitor")
 
@@ -145,8 +160,10 @@ def dashboard(
     signed_out=LOGIN,
     security_admin: Outcome = 403,
     audit_admin: Outcome = 403,
+    unit_staff: Outcome = 403,
 ) -> dict:
-    """A dashboard page: the security and audit administrators are refused it unless named."""
+    """A dashboard page: the security and audit administrators are refused it unless named,
+    and a unit's account opens none of them (403)."""
     return cases(
         signed_out,
         staff=staff,
@@ -154,12 +171,26 @@ def dashboard(
         admin=admin,
         security_admin=security_admin,
         audit_admin=audit_admin,
+        **dict.fromkeys(UNIT_DESKS, unit_staff),
     )
 
 
 def everyone_signed_in(outcome: Outcome) -> dict:
     """One's own account pages: every role, the same answer."""
     return cases(LOGIN, **dict.fromkeys(DASHBOARD_USERS, outcome))
+
+
+def unit_api(own: Outcome, other: Outcome = 404) -> dict:
+    """The integration API: 城管局's key may, 住建局's gets 404 for 城管局's transfers; every other
+    caller (a mini-program token, a staff cookie, nothing) is 401."""
+    return cases(401, **{UNIT: own, OTHER_UNIT: other})
+
+
+def unit_desk(own: Outcome, other: Outcome = 404) -> dict:
+    """A unit's dashboard inbox: only unit accounts, each its own unit's (other units: 404);
+    station staff and administrators are no unit (403)."""
+    others = dict.fromkeys((STAFF, OTHER_STAFF, ADMIN, SECURITY_ADMIN, AUDIT_ADMIN), 403)
+    return cases(LOGIN, **others, **{UNIT_STAFF: own, OTHER_UNIT_STAFF: other})
 
 
 def admin_only(admin: Outcome) -> dict:
@@ -175,6 +206,11 @@ def spare(kind: str, real: str) -> Callable:
     """An allowed identity changes (or deletes) a spare of its own, so what it does cannot make
     another identity's answer a foregone 404; everyone else tries the real object."""
     return lambda world, who: world.ids[kind].get(who, world.ids[real])
+
+
+def spare_transfer(action: str) -> Callable:
+    """城管局's hands act on a spare transfer of their own; anyone else tries the real one."""
+    return lambda world, who: world.ids["spare_transfers"].get((who, action), world.ids["t1"])
 
 
 def spare_item(action: str) -> Callable:
@@ -271,7 +307,7 @@ API_ROWS = [
         "/api/v1/deputy/inbox",
         bearer(
             403,
-            deputy=Ok(see=("m1.tracking", "m1.content", "m2.tracking"), may=("m1", "m2")),
+            deputy=Ok(see=("m1.tracking", "m1.content", "m2.tracking"), may=("m1", "m2", "m4")),
             other_deputy=Ok(json={"total": 0}),
         ),
     ),
@@ -306,10 +342,49 @@ API_ROWS = [
     Row(
         "POST",
         "/api/v1/deputy/messages/<int:message_id>/transfer",
-        # Not open yet (501) for the assigned deputy; who may try is decided all the same.
-        bearer(403, deputy=Ok(501, json={"error.code": "not_implemented"}), other_deputy=404),
-        args={"message_id": "m1"},
-        body=lambda world, who: {"json": {"unit_id": 1, "note": "请住建局处理"}},
+        # The accountable deputy hands his spare on; everyone else tries that same item.
+        bearer(403, deputy=Ok(201, json={"transfer.status": "handed"}), other_deputy=404),
+        args={"message_id": "m5"},
+        body=lambda world, who: {"json": {"unit_id": world.ids["u2"], "note": "请住建局处理"}},
+    ),
+    Row(
+        "GET",
+        "/api/v1/deputy/units",
+        bearer(403, deputy=Ok(has=(UNIT_A, UNIT_B)), other_deputy=Ok(has=(UNIT_A, UNIT_B))),
+    ),
+    Row(
+        "GET",
+        "/api/v1/unit/transfers",
+        unit_api(
+            Ok(see=("m4.content", "m4.tracking", "m4.note"), may=("m4",)),
+            Ok(json={"transfers": []}, lacks=("戊",)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/api/v1/unit/transfers/<int:transfer_id>",
+        unit_api(Ok(see=("m4.content", "m4.tracking"), may=("m4",))),
+        args={"transfer_id": "t1"},
+    ),
+    Row(
+        "POST",
+        "/api/v1/unit/transfers/<int:transfer_id>/sign",
+        unit_api(Ok(json={"transfer.status": "signed"})),
+        args={"transfer_id": spare_transfer("sign")},
+    ),
+    Row(
+        "POST",
+        "/api/v1/unit/transfers/<int:transfer_id>/answer",
+        unit_api(Ok(json={"transfer.status": "answered"})),
+        args={"transfer_id": spare_transfer("answer")},
+        body=lambda world, who: {"json": {"content": f"{who} 的答复", "result": "solved"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/unit/transfers/<int:transfer_id>/return",
+        unit_api(Ok(json={"transfer.status": "returned"})),
+        args={"transfer_id": spare_transfer("return")},
+        body=lambda world, who: {"json": {"reason": f"{who} 退回"}},
     ),
     Row("GET", "/api/v1/docs", cases(Ok(has=("码上联络站",)))),
     Row("GET", "/healthz", cases(Ok(json={"status": "ok"}))),
@@ -498,6 +573,8 @@ STATION_FORM = form(
     name=STATION_A, address="金竹西路 18 号", reception_note="每月逢六上午接待", active="1"
 )
 
+UNIT_FORM = form(name=UNIT_A, contact_person="刘科长", answer_days="7", active="1")
+
 DASHBOARD_ROWS = [
     Row(
         "GET",
@@ -514,6 +591,7 @@ DASHBOARD_ROWS = [
             # Each lands on its own page instead.
             security_admin=Ok(302, location=to("/admin/security")),
             audit_admin=Ok(302, location=to("/admin/audit")),
+            unit_staff=Ok(302, location=to("/admin/unit/")),
         ),
     ),
     Row(
@@ -1086,6 +1164,78 @@ DASHBOARD_ROWS = [
         station_a(Ok(302, location=to("/admin/items/"))),
         body=form(station_id=ids("station_a"), category_id="1", content="来访：登记到金竹"),
         variant="into station A",
+    ),
+    # Handling units: administrators keep them; a unit's account sees its own inbox only.
+    Row("GET", "/admin/units", admin_only(Ok(has=(UNIT_A, UNIT_B)))),
+    Row("GET", "/admin/units/new", admin_only(Ok())),
+    Row(
+        "POST",
+        "/admin/units/new",
+        admin_only(Ok(302, location=to("/admin/units/"))),
+        body=form(name="区交通运输局", answer_days="5", active="1"),
+    ),
+    Row("GET", "/admin/units/<int:unit_id>", admin_only(Ok(has=(UNIT_A,))), args={"unit_id": "u1"}),
+    Row(
+        "POST",
+        "/admin/units/<int:unit_id>",
+        admin_only(Ok(302, location=to("/admin/units/{u1}"))),
+        args={"unit_id": "u1"},
+        body=UNIT_FORM,
+    ),
+    Row(
+        "POST",
+        "/admin/units/<int:unit_id>/keys",
+        # The new key is on this one answer (not a secret of the world: it is made here).
+        admin_only(Ok(has=("只显示这一次",))),
+        args={"unit_id": "u1"},
+        body=form(label="新系统"),
+    ),
+    Row(
+        "POST",
+        "/admin/units/<int:unit_id>/keys/<int:key_id>/revoke",
+        admin_only(Ok(302, location=to("/admin/units/{u1}"))),
+        args={"unit_id": "u1", "key_id": "spare_key"},
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/transfer",
+        station_a(Ok(302, location=item_page_of("transfer"))),
+        args={"message_id": spare_item("transfer")},
+        body=form(unit_id=ids("u2"), note="请住建局办理"),
+    ),
+    Row(
+        "GET",
+        "/admin/unit/",
+        unit_desk(
+            Ok(see=("m4.content", "m4.tracking"), may=("m4",)),
+            Ok(lacks=("戊内容",)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/unit/transfers/<int:transfer_id>",
+        unit_desk(Ok(see=("m4.content", "m4.tracking", "m4.note"), may=("m4",))),
+        args={"transfer_id": "t1"},
+    ),
+    Row(
+        "POST",
+        "/admin/unit/transfers/<int:transfer_id>/sign",
+        unit_desk(Ok(302, location=lambda world, who: "/admin/unit/transfers/")),
+        args={"transfer_id": spare_transfer("sign")},
+    ),
+    Row(
+        "POST",
+        "/admin/unit/transfers/<int:transfer_id>/answer",
+        unit_desk(Ok(302, location=lambda world, who: "/admin/unit/transfers/")),
+        args={"transfer_id": spare_transfer("answer")},
+        body=form(content="城管局已处理", result="solved"),
+    ),
+    Row(
+        "POST",
+        "/admin/unit/transfers/<int:transfer_id>/return",
+        unit_desk(Ok(302, location=lambda world, who: "/admin/unit/transfers/")),
+        args={"transfer_id": spare_transfer("return")},
+        body=form(reason="不属于本单位"),
     ),
 ]
 

@@ -16,7 +16,7 @@ import io
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import requests
 from PIL import Image
@@ -31,8 +31,10 @@ from server.models import (
     Station,
     WalkIn,
 )
+from server.models.lifecycle import move
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
+from server.units import keys, transfers
 from tests import factories
 from tests.factories import PASSWORD, make_staff
 from tests.support.stack import Live
@@ -47,6 +49,10 @@ OTHER_STAFF = "other_staff"  # staff of 城东 only
 ADMIN = "admin"  # 系统管理员
 SECURITY_ADMIN = "security_admin"  # 安全管理员
 AUDIT_ADMIN = "audit_admin"  # 审计管理员
+UNIT = "unit"  # the system of the unit the item was handed to (城管局), by its bearer key
+OTHER_UNIT = "other_unit"  # another unit's system (住建局)
+UNIT_STAFF = "unit_staff"  # 城管局's dashboard account
+OTHER_UNIT_STAFF = "other_unit_staff"  # 住建局's
 IDENTITIES = (
     ANON,
     CITIZEN,
@@ -58,16 +64,27 @@ IDENTITIES = (
     ADMIN,
     SECURITY_ADMIN,
     AUDIT_ADMIN,
+    UNIT,
+    OTHER_UNIT,
+    UNIT_STAFF,
+    OTHER_UNIT_STAFF,
 )
 # Who may act on the dashboard's station-A objects; the spares below are one per each of them.
 STATION_A_STAFF = (STAFF, ADMIN)
+# Who may sign, answer or return 城管局's transfers: a spare transfer per (identity, action).
+UNIT_A_HANDS = (UNIT, UNIT_STAFF)
+UNIT_ACTIONS = ("sign", "answer", "return")
 USERNAMES = {
     STAFF: "jinzhu",
     OTHER_STAFF: "chengdong",
     ADMIN: "admin",
     SECURITY_ADMIN: "anquan",
     AUDIT_ADMIN: "shenji",
+    UNIT_STAFF: "chengguan",
+    OTHER_UNIT_STAFF: "zhujian",
 }
+UNIT_A = "区城市管理局"
+UNIT_B = "区住房和城乡建设局"
 
 STATION_A = "金竹社区人大代表联络站"
 STATION_B = "城东街道代表之家"
@@ -222,6 +239,13 @@ def _rows(live: Live) -> dict:
         make_staff(USERNAMES[SECURITY_ADMIN], "security_admin", name="安全管理员")
         make_staff(USERNAMES[AUDIT_ADMIN], "audit_admin", name="审计管理员")
         spare_user = make_staff("spare", stations=[b], name="备用账号")
+        u1 = factories.unit(UNIT_A, contact_person="刘科长")
+        u2 = factories.unit(UNIT_B, answer_days=10)
+        unit_keys = {UNIT: keys.issue_key(u1, "城管局 12345")[1]}
+        unit_keys[OTHER_UNIT] = keys.issue_key(u2, "住建局 OA")[1]
+        spare_key = keys.issue_key(u1, "备用密钥")[0].id
+        make_staff(USERNAMES[UNIT_STAFF], "unit_staff", name="城管局办理员", unit_id=u1.id)
+        make_staff(USERNAMES[OTHER_UNIT_STAFF], "unit_staff", name="住建局办理员", unit_id=u2.id)
         # A holiday far from today (the roster stays as it is): what "remove a day" removes.
         db.session.add(CalendarDay(day=date(2031, 5, 2), kind="holiday", name="劳动节"))
         db.session.commit()
@@ -241,6 +265,10 @@ def _rows(live: Live) -> dict:
             "invite_code": invite.code,
             "invites": invites,
             "spare_user": spare_user,
+            "u1": u1.id,
+            "u2": u2.id,
+            "unit_keys": unit_keys,
+            "spare_key": spare_key,
         }
         db.session.remove()
     return ids
@@ -273,27 +301,65 @@ def _message_id(live: Live, content: str) -> tuple[int, str]:
     return row.id, row.tracking_no
 
 
+def _visit(ids: dict, staff: StaffUser, content: str) -> Message:
+    return actions.create_walk_in(
+        actions.Visit(
+            station_id=ids["station_a"],
+            category_id=1,
+            content=content,
+            visitor_name="",
+            visitor_phone="",
+            visitor_count=1,
+            received_by_id=None,
+            visited_at=utcnow(),
+            address="",
+            answer="",
+        ),
+        staff,
+    )
+
+
+def _waiting(ids: dict, staff: StaffUser, content: str) -> Message:
+    """A visit nobody could take (分拣): what staff hand to a unit."""
+    message = _visit(ids, staff, content)
+    # Two days old: behind the world's own items on the item list's first page.
+    message.created_at = utcnow() - timedelta(days=2)
+    move(message, "no_deputy", "system", reason="没有可交办的代表")
+    db.session.commit()
+    return message
+
+
+def _unit_spares(live: Live, ids: dict) -> None:
+    """Items nobody could take, made before the world's walk-ins (the overview lists the newest
+    ids, which must be the world's own): one per station-A hand to give to a unit, and a
+    transfer of 城管局's per (hand, action) to sign, answer or return."""
+    with live.app.app_context():
+        staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
+        ids["waiting_items"] = {
+            (who, "transfer"): _waiting(ids, staff, f"备用事项：{who} transfer").id
+            for who in STATION_A_STAFF
+        }
+        spare_transfers = {}
+        for who in UNIT_A_HANDS:
+            for action in UNIT_ACTIONS:
+                message = _waiting(ids, staff, f"备用交办：{who} {action}")
+                row, _ = transfers.transfer(message, ids["u1"], "备用", "staff", staff.id)
+                db.session.commit()
+                spare_transfers[(who, action)] = row.id
+        ids["spare_transfers"] = spare_transfers
+        db.session.remove()
+
+
 def _spares(live: Live, ids: dict, m1: int, d1_citizen: int) -> None:
     """Objects that one allowed identity may change or destroy without changing what the
     others are asked about: an item per (identity, action), a failed notice per identity."""
     with live.app.app_context():
         staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
-        items = {}
+
+        items = {**ids.pop("waiting_items")}
         for who in STATION_A_STAFF:
             for action in ("reassign", "reject", "close", "reply"):
-                visit = actions.Visit(
-                    station_id=ids["station_a"],
-                    category_id=1,
-                    content=f"备用事项：{who} {action}",
-                    visitor_name="",
-                    visitor_phone="",
-                    visitor_count=1,
-                    received_by_id=None,
-                    visited_at=utcnow(),
-                    address="",
-                    answer="",
-                )
-                items[(who, action)] = actions.create_walk_in(visit, staff).id
+                items[(who, action)] = _visit(ids, staff, f"备用事项：{who} {action}").id
         notices = {}
         for who in STATION_A_STAFF:
             notice = Notification(
@@ -324,7 +390,11 @@ def _spares(live: Live, ids: dict, m1: int, d1_citizen: int) -> None:
         )
         db.session.add(orphan)
         db.session.commit()
-        ids.update(spare_items=items, spare_notices=notices, orphan_notice=orphan.id)
+        ids.update(
+            spare_items=items,
+            spare_notices=notices,
+            orphan_notice=orphan.id,
+        )
         db.session.remove()
 
 
@@ -374,6 +444,10 @@ def build_world(live: Live) -> World:
         contact_phone="13987654321",
         location={"lat": 26.5, "lng": 106.7, "address": "城东菜市场南门"},
     )
+    # A third citizen's items at station A: m4 the deputy hands to 城管局, m5 his spare to hand.
+    _, third_token = live.citizen("赵大叔")
+    m4 = submit(live, third_token, scene_a, "戊内容：金竹南路人行道塌陷")
+    m5 = submit(live, third_token, scene_a, "备用：金竹北路树枝挡路")
     live.work()
     for message, text in ((m1, "甲答复：已联系路灯所三日内修复"), (m2, "甲答复：已派人疏通")):
         answer = live.api(
@@ -381,6 +455,15 @@ def build_world(live: Live) -> World:
         )
         assert answer.status_code == 201, answer.text
     live.work()
+    handed = live.api(
+        "POST",
+        f"/deputy/messages/{m4['id']}/transfer",
+        d1_token,
+        json={"unit_id": ids["u1"], "note": "戊说明：请尽快修复人行道"},
+    )
+    assert handed.status_code == 201, handed.text
+    ids["t1"] = handed.json()["transfer"]["id"]
+    _unit_spares(live, ids)
     detail = live.api("GET", f"/messages/{m1['id']}", owner_token).json()
     photo_url = detail["photos"][0]["url"]
 
@@ -390,8 +473,18 @@ def build_world(live: Live) -> World:
     who[OTHER_CITIZEN] = Identity(OTHER_CITIZEN, url, other_token, other_openid)
     who[DEPUTY] = Identity(DEPUTY, url, d1_token, d1_openid)
     who[OTHER_DEPUTY] = Identity(OTHER_DEPUTY, url, d2_token, d2_openid)
-    for name in (STAFF, OTHER_STAFF, ADMIN, SECURITY_ADMIN, AUDIT_ADMIN):
+    for name in (
+        STAFF,
+        OTHER_STAFF,
+        ADMIN,
+        SECURITY_ADMIN,
+        AUDIT_ADMIN,
+        UNIT_STAFF,
+        OTHER_UNIT_STAFF,
+    ):
         who[name] = Identity(name, url, username=USERNAMES[name]).sign_in()
+    for name in (UNIT, OTHER_UNIT):
+        who[name] = Identity(name, url, ids["unit_keys"][name])
 
     _walk_in(who[STAFF], ids["station_a"], "丙来访：楼道灯不亮", "钱多多", "13700001111")
     _walk_in(who[OTHER_STAFF], ids["station_b"], "丁来访：公交站牌破损", "周大福", "13600002222")
@@ -417,6 +510,8 @@ def build_world(live: Live) -> World:
         m1=m1["id"],
         m2=m2["id"],
         m3=m3["id"],
+        m4=m4["id"],
+        m5=m5["id"],
         wa=wa_id,
         wb=wb_id,
         photo=photo,
@@ -440,6 +535,11 @@ def build_world(live: Live) -> World:
         "m3.phone_masked": "139****4321",
         "m3.address": "城东菜市场南门",
         "m3.photo": other_photo,
+        "m4.content": "戊内容：金竹南路人行道塌陷",
+        "m4.tracking": m4["tracking_no"],
+        "m4.note": "戊说明：请尽快修复人行道",
+        "key.unit": ids["unit_keys"][UNIT],
+        "key.other_unit": ids["unit_keys"][OTHER_UNIT],
         "wa.content": "丙来访：楼道灯不亮",
         "wa.tracking": wa_tracking,
         "wa.visitor": "钱多多",  # shown masked (钱**) everywhere, never in full

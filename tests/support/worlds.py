@@ -6,6 +6,7 @@ import pytest
 
 from server.platform.clock import local_today
 from server.platform.db import db
+from server.units.keys import issue_key
 from tests import factories
 from tests.factories import make_staff
 from tests.support.helpers import Staff
@@ -67,6 +68,25 @@ def stations(live):
 def signed_in(live, stations):
     """A dashboard client signed in as one of the `stations` world's accounts."""
     return lambda username="admin": Staff(live.app, username)
+
+
+@pytest.fixture
+def units(live, world):
+    """On top of `world`: two handling units (城管局 answers in 7 working days, 住建局 in 10),
+    each with an integration key."""
+    with live.app.app_context():
+        chengguan = factories.unit(
+            "区城市管理局", contact_person="刘科长", contact_phone="0851-1234567"
+        )
+        zhujian = factories.unit("区住房和城乡建设局", answer_days=10)
+        keys = {u.name: issue_key(u, "测试系统")[1] for u in (chengguan, zhujian)}
+        db.session.commit()
+        info = {
+            "ids": {"城管局": chengguan.id, "住建局": zhujian.id},
+            "keys": {"城管局": keys[chengguan.name], "住建局": keys[zhujian.name]},
+        }
+        db.session.remove()
+    return info
 
 
 @pytest.fixture

@@ -33,6 +33,10 @@ function present(m) {
     // The next answer would not reach WeChat: say so, and offer the prompt (a tap is needed).
     unreachable: m.notice_reachable === false && !!m.can_follow_up,
     thread: m.thread || [],
+    // The whole path in plain Chinese: received, taken by deputy X, handed to unit Y (due), ...
+    stages: (m.stages || []).map((s) => ({ text: s.stage, by: s.by, time: formatTime(s.at) })),
+    due: m.due_at ? formatTime(m.due_at) : '',
+    overdue: m.colour === 'red',
   }
 }
 

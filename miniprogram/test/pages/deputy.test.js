@@ -1,5 +1,5 @@
 /** Deputy mode: bind (typed or scanned), notice consent at a tap, inbox with counts, reply. */
-const { render, mod, server, settle, text, allText, tap, type, find, detail, summary, error, TEMPLATES, shownMessages } =
+const { render, mod, server, settle, text, allText, tap, type, fire, find, detail, summary, error, TEMPLATES, shownMessages } =
   require('../helpers')
 
 const WANG = { id: 7, name: '王建国', level: '县', title: '' }
@@ -217,5 +217,66 @@ describe('item', () => {
     page.instance.onLoad({ id: '5' })
     await settle()
     expect(allText(page)).toContain('找不到这条留言，或它已不由您负责')
+  })
+})
+
+describe('转交承办单位', () => {
+  const UNITS = { units: [{ id: 3, name: '区城市管理局', answer_days: 7 }, { id: 4, name: '区住房和城乡建设局', answer_days: 10 }] }
+
+  function item(answer) {
+    server.on('GET', '/deputy/messages/5', () => ({ statusCode: 200, data: answer }))
+    server.on('GET', '/deputy/units', () => ({ statusCode: 200, data: UNITS }))
+    const page = render('pages/deputy/item/item')
+    page.instance.onLoad({ id: '5' })
+    return page
+  }
+
+  test('pick a unit, add a note, hand it on: the page shows the unit and its due date', async () => {
+    let handed = false
+    const transfer = { id: 9, status: 'handed', status_label: '已交办', unit: { id: 3, name: '区城市管理局' }, due_at: '2026-12-10T15:59:59+00:00' }
+    server.on('POST', '/deputy/messages/5/transfer', () => {
+      handed = true
+      return { statusCode: 201, data: { transfer, notice: 'pending' } }
+    })
+    const page = item(detail({ id: 5, status: 'routed', status_label: '办理中' }))
+    server.on('GET', '/deputy/messages/5', () => ({
+      statusCode: 200,
+      data: handed
+        ? detail({ id: 5, status: 'transferred', status_label: '承办单位办理中', transfer })
+        : detail({ id: 5, status: 'routed', status_label: '办理中' }),
+    }))
+    await settle()
+    expect(find(page, '#transfer')).toBeFalsy()
+    await tap(page, '#open-transfer', 20)
+    expect(server.callsTo('GET', '/deputy/units')).toHaveLength(1)
+    await tap(page, '#send-transfer')
+    expect(text(page, '#transfer-error')).toBe('请选择承办单位')
+    expect(server.callsTo('POST', '/deputy/messages/5/transfer')).toHaveLength(0)
+    await fire(page, '#unit-picker', 'change', { value: '0' })
+    expect(text(page, '#unit-chosen')).toBe('区城市管理局')
+    await type(page, '#transfer-note', '请核实路灯')
+    await tap(page, '#send-transfer', 40)
+    expect(server.callsTo('POST', '/deputy/messages/5/transfer')[0].data).toEqual({ unit_id: 3, note: '请核实路灯' })
+    expect(shownMessages()).toContain('已转交区城市管理局')
+    expect(text(page, '#transfer-unit')).toBe('区城市管理局 · 已交办')
+    expect(find(page, '#open-transfer')).toBeFalsy() // handed on: no second hand-over
+  })
+
+  test("the server's refusal (a second open transfer) is shown as it says", async () => {
+    server.on('POST', '/deputy/messages/5/transfer', () =>
+      error(409, 'already_transferred', '该事项已转交承办单位办理，不能重复转交')
+    )
+    const page = item(detail({ id: 5, status: 'routed', status_label: '办理中' }))
+    await settle()
+    await tap(page, '#open-transfer', 20)
+    await fire(page, '#unit-picker', 'change', { value: '1' })
+    await tap(page, '#send-transfer', 40)
+    expect(text(page, '#transfer-error')).toBe('该事项已转交承办单位办理，不能重复转交')
+  })
+
+  test('an answered or closed item cannot be handed on', async () => {
+    const page = item(detail({ id: 5, status: 'replied', status_label: '已答复' }))
+    await settle()
+    expect(find(page, '#open-transfer')).toBeFalsy()
   })
 })

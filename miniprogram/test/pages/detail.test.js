@@ -145,3 +145,31 @@ test('a refused prompt keeps the hint: nothing is pretended', async () => {
   expect(server.callsTo('POST', '/subscriptions')).toEqual([])
   expect(text(page, '#notice-hint')).toContain('下一次答复不会通过微信通知您')
 })
+
+test('the whole path: each stage in plain Chinese, and the due date of the open one', async () => {
+  const stages = [
+    { stage: '已收到您的反映', kind: 'received', at: '2026-11-16T01:05:00+00:00', by: '群众' },
+    { stage: '由王建国代表受理', kind: 'routed', at: '2026-11-16T01:06:00+00:00', by: '系统' },
+    { stage: '转交区城市管理局办理（应于2026-11-25前答复）', kind: 'transferred', at: '2026-11-16T02:00:00+00:00', by: '王建国代表' },
+    { stage: '区城市管理局已签收', kind: 'unit_signed', at: '2026-11-16T03:00:00+00:00', by: '区城市管理局' },
+  ]
+  const page = open(detail({ status: 'transferred', status_label: '承办单位办理中', stages, due_at: '2026-11-25T15:59:59+00:00', colour: 'green' }))
+  await settle()
+  const shown = text(page, '#stages')
+  stages.forEach((s) => expect(shown).toContain(s.stage))
+  expect(shown).toContain('区城市管理局')
+  expect(text(page, '#due')).toContain('前办理完')
+})
+
+test('past its due date the page says so', async () => {
+  const stages = [{ stage: '转交区城市管理局办理（应于2026-11-25前答复）', kind: 'transferred', at: '2026-11-16T02:00:00+00:00', by: '王建国代表' }]
+  const page = open(detail({ status: 'transferred', stages, due_at: '2026-11-25T15:59:59+00:00', colour: 'red' }))
+  await settle()
+  expect(text(page, '#due')).toContain('已超过办理期限')
+})
+
+test('no stages yet (an older server): no progress card', async () => {
+  const page = open(detail({}))
+  await settle()
+  expect(find(page, '#stages')).toBeFalsy()
+})

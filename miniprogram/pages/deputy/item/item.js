@@ -10,6 +10,20 @@ const notify = require('../../../utils/notify')
 const { formatTime } = require('../../../utils/format')
 
 const REPLY_MAX = 1000 // server/api/deputy.py ReplyIn
+const NOTE_MAX = 500 // server/api/deputy.py TransferIn
+// Statuses from which the accountable deputy may hand the item on (server lifecycle TRANSFERABLE).
+const TRANSFERABLE = ['routed', 'followed_up', 'reopened']
+
+function presentTransfer(t) {
+  if (!t) return null
+  return {
+    unit: t.unit.name,
+    status: t.status_label,
+    due: t.due_at ? formatTime(t.due_at) : '',
+    answer: t.answer || '',
+    reason: t.return_reason || '',
+  }
+}
 
 function present(m) {
   return {
@@ -28,6 +42,8 @@ function present(m) {
     anonymous: !!m.anonymous,
     overdue: !!m.overdue,
     canReply: ['closed', 'rejected'].indexOf(m.status) < 0,
+    canTransfer: TRANSFERABLE.indexOf(m.status) >= 0,
+    transfer: presentTransfer(m.transfer),
     thread: m.thread || [],
   }
 }
@@ -44,6 +60,13 @@ Component({
     sending: false,
     calling: false,
     error: '',
+    // 转交承办单位
+    picking: false,
+    units: [],
+    unitIndex: -1,
+    note: '',
+    transferring: false,
+    transferError: '',
   },
   methods: {
     onLoad(options) {
@@ -113,6 +136,53 @@ Component({
       } catch (err) {
         this.setData({ sending: false, error: (err.fields && err.fields.content) || err.message })
         if (!(err.fields && err.fields.content)) notify.showError(err)
+      }
+    },
+
+    /** 「转交单位」: load the units the first time, then show the picker and the note. */
+    async openTransfer() {
+      try {
+        const answer = await api.deputyUnits()
+        const units = answer.units || []
+        if (!units.length) {
+          notify.showError(null, '还没有可转交的承办单位，请联系联络站')
+          return
+        }
+        this.setData({ picking: true, units, unitIndex: -1, transferError: '' })
+      } catch (err) {
+        notify.showError(err)
+      }
+    },
+
+    onUnitChange(e) {
+      this.setData({ unitIndex: Number(e.detail.value), transferError: '' })
+    },
+
+    onNote(e) {
+      this.setData({ note: e.detail.value })
+    },
+
+    async sendTransfer() {
+      const unit = this.data.units[this.data.unitIndex]
+      if (!unit) {
+        this.setData({ transferError: '请选择承办单位' })
+        return
+      }
+      const note = this.data.note.trim()
+      if (Array.from(note).length > NOTE_MAX) {
+        this.setData({ transferError: '转交说明不能超过' + NOTE_MAX + '字' })
+        return
+      }
+      if (this.data.transferring) return
+      this.setData({ transferring: true, transferError: '' })
+      try {
+        await api.transfer(this.id, unit.id, note)
+        this.setData({ transferring: false, picking: false, note: '' })
+        wx.showToast({ title: '已转交' + unit.name, icon: 'success' })
+        await this.load(true)
+      } catch (err) {
+        const fields = err.fields || {}
+        this.setData({ transferring: false, transferError: fields.unit_id || fields.note || err.message })
       }
     },
 

@@ -1,0 +1,175 @@
+"""Handling units on the dashboard: administrators keep units and their keys (a key is shown
+once), staff hand items on from the item page and triage returned ones, and a unit's account
+sees only its own unit's items — nothing else of the dashboard."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from server.models import Message, StaffUser, Transfer, Unit
+from server.platform.db import db
+from tests import factories
+from tests.support.helpers import Staff, make_items
+
+
+@pytest.fixture
+def desks(live, stations):
+    """Two units, each with a clerk account of its own (role unit_staff)."""
+    with live.app.app_context():
+        a = factories.unit("区城市管理局")
+        b = factories.unit("区住房和城乡建设局", answer_days=10)
+        factories.make_staff("chengguan", role="unit_staff", name="城管局办理员", unit_id=a.id)
+        factories.make_staff("zhujian", role="unit_staff", name="住建局办理员", unit_id=b.id)
+        db.session.commit()
+        ids = {"城管局": a.id, "住建局": b.id}
+        db.session.remove()
+    make_items(live, stations)
+    live.work()
+    with live.app.app_context():
+        items = {m.content[:2]: m.id for m in db.session.scalars(db.select(Message))}
+        db.session.remove()
+    return {"units": ids, "items": items}
+
+
+def hand_over(clerk: Staff, message_id: int, unit_id: int, **extra):
+    return clerk.post(
+        f"/admin/items/{message_id}/transfer", {"unit_id": unit_id, "note": "请核实", **extra}
+    )
+
+
+def test_admin_keeps_units_and_a_key_is_shown_once(live, signed_in, desks):
+    admin = signed_in("admin")
+    bad = admin.post("/admin/units/new", {"name": "", "answer_days": "0"})
+    assert bad.status_code == 422
+    page = bad.get_data(as_text=True)
+    assert "请填写单位名称" in page and "答复时限应为 1 至 60 个工作日" in page
+    taken = admin.post("/admin/units/new", {"name": "区城市管理局", "answer_days": "7"})
+    assert taken.status_code == 422 and "已有名为" in taken.get_data(as_text=True)
+    made = admin.post(
+        "/admin/units/new",
+        {"name": "区交通运输局", "contact_person": "赵科长", "answer_days": "5", "active": "1"},
+    )
+    assert made.status_code == 302
+    with live.app.app_context():
+        unit = db.session.scalar(db.select(Unit).where(Unit.name == "区交通运输局"))
+        assert (unit.answer_days, unit.contact_person, unit.active) == (5, "赵科长", True)
+        unit_id = unit.id
+    no_label = admin.post(f"/admin/units/{unit_id}/keys", {"label": ""})
+    assert no_label.status_code == 422
+    issued = admin.post(f"/admin/units/{unit_id}/keys", {"label": "12345 热线系统"})
+    assert issued.status_code == 200
+    key = re.search(r'<code class="key">([^<]+)</code>', issued.get_data(as_text=True)).group(1)
+    assert live.api("GET", "/unit/transfers", key).status_code == 200
+    again = admin.get(f"/admin/units/{unit_id}").get_data(as_text=True)
+    assert key not in again and "12345 热线系统" in again  # shown once, then only its label
+    key_id = int(re.search(rf"/admin/units/{unit_id}/keys/(\d+)/revoke", again).group(1))
+    assert admin.post(f"/admin/units/{unit_id}/keys/{key_id}/revoke").status_code == 302
+    assert live.api("GET", "/unit/transfers", key).status_code == 401
+    # Station staff do not manage units.
+    clerk = signed_in("jinzhu")
+    assert clerk.get("/admin/units").status_code == 403
+    assert clerk.post(f"/admin/units/{unit_id}/keys", {"label": "偷偷签发"}).status_code == 403
+
+
+def test_staff_hand_on_a_unit_answers_on_its_own_page_and_sees_nothing_else(live, signed_in, desks):
+    jinzhu = signed_in("jinzhu")
+    item = desks["items"]["金竹"]
+    refused = hand_over(jinzhu, item, 999999)
+    assert refused.status_code == 422 and "承办单位" in refused.get_data(as_text=True)
+    assert (
+        signed_in("chengdong")
+        .post(f"/admin/items/{item}/transfer", {"unit_id": desks["units"]["城管局"]})
+        .status_code
+        == 404
+    )  # another station's item
+    done = hand_over(jinzhu, item, desks["units"]["城管局"], priority="1", priority_days="2")
+    assert done.status_code == 302
+    assert "已转交区城市管理局办理" in jinzhu.get(done.headers["Location"]).get_data(as_text=True)
+    assert hand_over(jinzhu, item, desks["units"]["住建局"]).status_code == 409
+    with live.app.app_context():
+        row = db.session.scalar(db.select(Transfer).where(Transfer.message_id == item))
+        assert row.priority and row.status == "handed"
+        tid = row.id
+
+    mine = Staff(live.app, "chengguan")
+    assert mine.get("/admin/").status_code == 302  # straight to the unit's own inbox
+    inbox = mine.get("/admin/unit/").get_data(as_text=True)
+    assert "金竹西路的路灯坏了一个月了" in inbox and "重点督办" in inbox
+    for page in ("/admin/items", f"/admin/items/{item}", "/admin/stations", "/admin/registers"):
+        assert mine.get(page).status_code == 403, page
+    assert mine.post(f"/admin/items/{item}/reply", {"content": "x"}).status_code == 403
+
+    other = Staff(live.app, "zhujian")
+    assert "金竹西路" not in other.get("/admin/unit/").get_data(as_text=True)
+    assert other.get(f"/admin/unit/transfers/{tid}").status_code == 404
+    assert other.post(f"/admin/unit/transfers/{tid}/sign").status_code == 404
+    # Station staff and administrators are not a unit.
+    assert jinzhu.get(f"/admin/unit/transfers/{tid}").status_code == 403
+
+    assert mine.post(f"/admin/unit/transfers/{tid}/sign").status_code == 302
+    empty = mine.post(f"/admin/unit/transfers/{tid}/answer", {"content": "", "result": ""})
+    assert empty.status_code == 422
+    text = empty.get_data(as_text=True)
+    assert "请填写答复内容" in text and "请选择办理结果" in text
+    answered = mine.post(
+        f"/admin/unit/transfers/{tid}/answer", {"content": "已更换灯具", "result": "solved"}
+    )
+    assert answered.status_code == 302
+    with live.app.app_context():
+        assert db.session.get(Message, item).status == "replied"
+    page = jinzhu.get(f"/admin/items/{item}").get_data(as_text=True)
+    assert "区城市管理局 答复" in page and "已更换灯具" in page
+
+
+def test_a_returned_item_waits_in_triage_and_is_handed_again(live, signed_in, desks):
+    jinzhu = signed_in("jinzhu")
+    item = desks["items"]["金竹"]
+    hand_over(jinzhu, item, desks["units"]["城管局"])
+    with live.app.app_context():
+        tid = db.session.scalar(db.select(Transfer.id).where(Transfer.message_id == item))
+    mine = Staff(live.app, "chengguan")
+    assert mine.post(f"/admin/unit/transfers/{tid}/return", {"reason": ""}).status_code == 422
+    assert (
+        mine.post(f"/admin/unit/transfers/{tid}/return", {"reason": "应由住建局办理"}).status_code
+        == 302
+    )
+    triage = jinzhu.get("/admin/items?status=triage").get_data(as_text=True)
+    assert "金竹西路的路灯坏了一个月了" in triage and "城东菜市场" not in triage
+    page = jinzhu.get(f"/admin/items/{item}").get_data(as_text=True)
+    assert "分拣：转交承办单位" in page and "应由住建局办理" in page
+    assert hand_over(jinzhu, item, desks["units"]["住建局"]).status_code == 302
+    assert "金竹西路" not in jinzhu.get("/admin/items?status=triage").get_data(as_text=True)
+    assert "金竹西路" in Staff(live.app, "zhujian").get("/admin/unit/").get_data(as_text=True)
+
+
+def test_a_unit_account_needs_its_unit(live, signed_in, desks):
+    admin = signed_in("admin")
+    answer = admin.post(
+        "/admin/users/new",
+        {
+            "username": "nounit",
+            "display_name": "无单位",
+            "role": "unit_staff",
+            "active": "1",
+            "password": "long-enough-1",
+        },
+    )
+    assert answer.status_code == 422 and "所属的承办单位" in answer.get_data(as_text=True)
+    made = admin.post(
+        "/admin/users/new",
+        {
+            "username": "newunit",
+            "display_name": "城管二号",
+            "role": "unit_staff",
+            "unit_id": desks["units"]["城管局"],
+            "station_ids": "1",  # ignored: a unit's account has no station
+            "active": "1",
+            "password": "long-enough-1",
+        },
+    )
+    assert made.status_code == 302
+    with live.app.app_context():
+        user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "newunit"))
+        assert user.unit_id == desks["units"]["城管局"] and user.stations == []
