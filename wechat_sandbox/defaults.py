@@ -74,3 +74,33 @@ DEFAULT_CODE_PAGE = "pages/index/index"
 # "review" (label 21000, 其他). Anything else passes (label 100).
 SEC_RISKY_WORDS = ("赌博网站", "代开发票", "枪支弹药")
 SEC_REVIEW_WORDS = ("加微信", "兼职刷单")
+
+# The official account (服务号) bound to the mini-program under one open-platform account: its
+# own appid, secret and original id; its users carry the same unionid as in the mini-program.
+OA_APPID = "wx5e1f0c0de00000a2"
+OA_SECRET = "sandbox-oa-secret-not-for-production"
+OA_ORIGINAL_ID = "gh_5a0d1b0c0de2"
+
+OA_TEMPLATE_REPLY = "sbx-oa-reply-Qz3xW8mL1vB6nC4kJ9hT2rY7"
+OA_TEMPLATE_NEW_ITEM = "sbx-oa-newitem-Hs5dF2gK8lP3qW6eR1tY4u"
+OA_TEMPLATE_REMINDER = "sbx-oa-remind-Vb7nM4cX1zA9sD3fG6hJ0k"
+
+# Official-account templates from the category library: since 2023-05-04 only keyword fields
+# (no first/remark), each value at most 20 characters on one line.
+OA_TEMPLATES = {
+    OA_TEMPLATE_REPLY: {
+        "title": "留言回复通知",
+        "fields": ("character_string1", "thing2", "thing3", "name4", "time5"),
+    },
+    OA_TEMPLATE_NEW_ITEM: {
+        "title": "新留言提醒",
+        "fields": ("character_string1", "thing2", "thing3", "thing4", "time5"),
+    },
+    OA_TEMPLATE_REMINDER: {
+        "title": "待办提醒",
+        "fields": ("character_string1", "thing2", "time3", "thing4"),
+    },
+}
+
+# Template messages one official account may send a day (WeChat's default).
+OA_DAILY_QUOTA = 100_000
