@@ -30,6 +30,12 @@ SANDBOX = {
     "template_reminder": "sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3",
     # Public (it is in this repository), so never good for real WeChat.
     "push_token": "sandboxpushtoken",
+    # The official account bound to the sandbox's mini-program by unionid.
+    "oa_appid": "wx5e1f0c0de00000a2",
+    "oa_secret": "sandbox-oa-secret-not-for-production",
+    "oa_template_reply": "sbx-oa-reply-Qz3xW8mL1vB6nC4kJ9hT2rY7",
+    "oa_template_new_item": "sbx-oa-newitem-Hs5dF2gK8lP3qW6eR1tY4u",
+    "oa_template_reminder": "sbx-oa-remind-Vb7nM4cX1zA9sD3fG6hJ0k",
 }
 
 
@@ -111,6 +117,11 @@ SETTINGS: tuple[Setting, ...] = (
     S("WECHAT_TEMPLATE_NEW_ITEM", SANDBOX["template_new_item"], "template for a new item to a deputy", shown="the sandbox's"),
     S("WECHAT_TEMPLATE_REMINDER", SANDBOX["template_reminder"], "template for reminders and follow-ups to a deputy", shown="the sandbox's"),
     S("WECHAT_LONG_TERM_TEMPLATES", lambda env: [SANDBOX["template_new_item"], SANDBOX["template_reminder"]] if _sandboxed(env) else [], "comma-separated template ids approved for long-term subscription (no credit counting)", _words, shown="new-item and reminder (sandbox)"),
+    S("WECHAT_OA_APPID", lambda env: SANDBOX["oa_appid"] if _sandboxed(env) else None, "the official account (服务号) bound to the mini-program by unionid: template messages to followers who have no subscribe credit left; unset: no official account", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_SECRET", lambda env: SANDBOX["oa_secret"] if _sandboxed(env) else None, "the official account's AppSecret", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_TEMPLATE_REPLY", lambda env: SANDBOX["oa_template_reply"] if _sandboxed(env) else None, "official-account template for answers (same keyword keys as the subscribe template, each value ≤ 20 characters)", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_TEMPLATE_NEW_ITEM", lambda env: SANDBOX["oa_template_new_item"] if _sandboxed(env) else None, "official-account template for a new item to a deputy", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_TEMPLATE_REMINDER", lambda env: SANDBOX["oa_template_reminder"] if _sandboxed(env) else None, "official-account template for reminders and follow-ups", shown="the sandbox's (sandbox only)"),
     S("WECHAT_PUSH_TOKEN", lambda env: SANDBOX["push_token"] if _sandboxed(env) else None, "message push (消息推送) Token; with real credentials there is no default and every push is refused until it is set", shown="`sandboxpushtoken` (sandbox only)"),
     S("WECHAT_PUSH_AES_KEY", None, "message push EncodingAESKey (safe mode: plain pushes are then refused)", shown="unset"),
     S("CONSENT_SOURCE", "client", "who counts one-time consents: the mini-program's report (`client`) or WeChat's push events (`push`)"),
@@ -215,6 +226,24 @@ class Templates:
         return template_id in self.long_term
 
 
+@dataclass(frozen=True)
+class OfficialAccount:
+    """The official account (服务号): its credentials and a template per kind of notice."""
+
+    appid: str
+    secret: str
+    reply: str
+    new_item: str
+    reminder: str
+
+
+def _official_account(values: dict) -> OfficialAccount | None:
+    """None unless the appid, the secret and every template id are set."""
+    names = ("APPID", "SECRET", "TEMPLATE_REPLY", "TEMPLATE_NEW_ITEM", "TEMPLATE_REMINDER")
+    parts = [values[f"WECHAT_OA_{name}"] for name in names]
+    return OfficialAccount(*parts) if all(parts) else None
+
+
 def read(environ: dict[str, str] | None = None) -> dict[str, Any]:
     """Each setting's value by its environment name: the environment's if set, else the default."""
     source = os.environ if environ is None else environ
@@ -259,6 +288,7 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
                 reminder=values["WECHAT_TEMPLATE_REMINDER"],
                 long_term=frozenset(values["WECHAT_LONG_TERM_TEMPLATES"]),
             ),
+            "WECHAT_OA": _official_account(values),
             "TIMEZONE": "Asia/Shanghai",
             "JSON_AS_ASCII": False,
         }

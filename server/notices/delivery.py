@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import update
 
 from server.models import Citizen, Notification
-from server.notices import consent
+from server.notices import consent, followers
 from server.notices.outbox import record_outcome
 from server.platform.clock import utcnow
 from server.platform.db import db
@@ -36,6 +36,7 @@ class Claimed:
     data: dict
     page: str | None
     attempts: int
+    channel: str | None
 
 
 def _claim(notification_id: int) -> Claimed | None:
@@ -60,6 +61,7 @@ def _claim(notification_id: int) -> Claimed | None:
             Notification.data,
             Notification.page,
             Notification.attempts,
+            Notification.channel,
         )
     ).one_or_none()
     db.session.commit()
@@ -100,6 +102,8 @@ def send(notification_id: int, openid: str | None = None) -> str:
         return "skipped"
     if notice.citizen_id is None:
         return _finish(notice, "no_recipient")
+    if notice.channel == "oa":
+        return _send_official(notice, openid)
     if openid is None:
         openid = db.session.scalar(db.select(Citizen.openid).where(Citizen.id == notice.citizen_id))
         db.session.commit()  # no transaction stays open during the WeChat call
@@ -111,8 +115,27 @@ def send(notification_id: int, openid: str | None = None) -> str:
     return _finish(notice, "sent", msgid=msgid, sent_at=utcnow())
 
 
+def _send_official(notice: Claimed, oa_openid: str | None) -> str:
+    """A template message on the official account, chosen when the row was written."""
+    if current_app.config["WECHAT_OA"] is None:
+        return _finish(notice, "failed", None, "公众号未配置")
+    if oa_openid is None:
+        oa_openid = followers.oa_openid_of(notice.citizen_id)
+        db.session.commit()
+    if oa_openid is None:
+        return _finish(notice, "no_consent", 43004, "已取消关注公众号")
+    try:
+        msgid = wechat.send_template(oa_openid, notice.template_id, notice.data, notice.page)
+    except WeChatError as exc:
+        if exc.errcode == 43004:
+            followers.unfollowed(oa_openid)
+            return _finish(notice, "no_consent", exc.errcode, "已取消关注公众号")
+        return _failed(notice, exc)
+    return _finish(notice, "sent", msgid=msgid, sent_at=utcnow())
+
+
 def _failed(notice: Claimed, exc: WeChatError) -> str:
-    if exc.errcode == 43101:
+    if exc.errcode == 43101 and notice.channel == "mp":
         # WeChat says there is no consent: our count was optimistic. Nothing to retry.
         consent.revoke(notice.citizen_id, notice.template_id)
         return _finish(notice, "no_consent", exc.errcode, exc.errmsg)
@@ -134,7 +157,8 @@ def _failed(notice: Claimed, exc: WeChatError) -> str:
         enqueue_notice(notice.id, delay=delay)
         return status
     log.warning("notice %s failed for good: %s", notice.id, exc)
-    consent.refund(notice.citizen_id, notice.template_id)  # not delivered: the credit is theirs
+    if notice.channel == "mp":
+        consent.refund(notice.citizen_id, notice.template_id)  # not delivered: the credit is theirs
     return _finish(notice, "failed", exc.errcode, exc.errmsg)
 
 

@@ -95,6 +95,20 @@ def build_data(layout: str, values: dict) -> dict[str, str]:
     return {key: shorten(values.get(source, ""), kind) for key, (kind, source) in fields.items()}
 
 
+# An official-account template message: every keyword value at most 20 characters, one line.
+OFFICIAL_LIMIT = 20
+
+
+def official_data(data: dict[str, str]) -> dict[str, str]:
+    """A subscribe message's values cut to the official account's limit (same keys: the
+    deployment picks official-account templates with the same keywords)."""
+    out = {}
+    for key, value in data.items():
+        text = _clean(value)
+        out[key] = text[: OFFICIAL_LIMIT - 1] + "…" if len(text) > OFFICIAL_LIMIT else text
+    return out
+
+
 def message_values(message, **extra) -> dict:
     return {
         "tracking_no": message.tracking_no,

@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from server.models import Message, Notification
 from server.models.event import record
-from server.notices import consent
-from server.notices.layouts import KINDS, build_data, message_values, template_attr
+from server.notices import channels, consent, followers
+from server.notices.layouts import KINDS, build_data, message_values, official_data, template_attr
 from server.platform.clock import utcnow
 from server.platform.db import db, dialect_insert
 from server.platform.queue import after_commit, enqueue_notice
@@ -33,6 +33,7 @@ class Written:
     page: str
     errcode: int | None = None
     openid: str | None = None  # the recipient's, when the writer knows it
+    channel: str | None = "mp"
 
 
 def queue_notice(
@@ -85,6 +86,7 @@ def write_notice(
         "data": build_data(layout, values),
         "page": page.format(id=message_id),
         "status": "pending" if recipient_id is not None else "no_recipient",
+        "channel": "mp" if recipient_id is not None else None,
         "attempts": 0,
         "created_at": now,
         "updated_at": now,
@@ -107,14 +109,10 @@ def write_notice(
         template_id,
         row["data"],
         row["page"],
+        channel=row["channel"],
     )
-    if recipient_id is not None and not consent.spend(recipient_id, template_id):
-        notice.status = "no_consent"
-        db.session.execute(
-            update(Notification)
-            .where(Notification.id == notice_id)
-            .values(status="no_consent", errmsg=NO_CREDIT)
-        )
+    if recipient_id is not None:
+        _choose_channel(notice, recipient_id, kind)
     if notice.status == "pending":
         if not send_now:
             after_commit(db.session(), enqueue_notice, notice_id)
@@ -124,14 +122,56 @@ def write_notice(
 
 
 NO_CREDIT = "没有剩余的订阅次数"
+NOT_FOLLOWING = "没有剩余的订阅次数，也未关注公众号"
+
+
+def _choose_channel(notice: Written, recipient_id: int, kind: str) -> None:
+    """One channel for this notice (server/notices/channels.py); the row was written as a
+    subscribe message, so only a fallback costs another statement."""
+    account = current_app.config["WECHAT_OA"]
+
+    def follows() -> bool:
+        notice.openid = followers.oa_openid_of(recipient_id)
+        return notice.openid is not None
+
+    probes = {
+        "mp": lambda: consent.spend(recipient_id, notice.template_id),
+        "oa": follows if account is not None else None,
+    }
+    channel = channels.choose(probes)
+    if channel == "mp":
+        return
+    if channel == "oa":
+        notice.channel = "oa"
+        notice.template_id = getattr(account, template_attr(kind))
+        notice.data = official_data(notice.data)
+        values = {"channel": "oa", "template_id": notice.template_id, "data": notice.data}
+    else:
+        notice.channel, notice.status = None, "no_consent"
+        errmsg = NO_CREDIT if account is None else NOT_FOLLOWING
+        values = {"channel": None, "status": "no_consent", "errmsg": errmsg}
+    db.session.execute(update(Notification).where(Notification.id == notice.id).values(**values))
 
 
 def reachable(citizen_id: int | None, kind: str = "reply") -> bool:
-    """Whether a notice of `kind` written now could reach this person (a credit is left)."""
+    """Whether a notice of `kind` written now could reach this person: a credit is left, or
+    they follow the official account."""
+    return reached_by(citizen_id, kind) is not None
+
+
+def reached_by(citizen_id: int | None, kind: str = "reply") -> str | None:
+    """The channel a notice of `kind` written now would go by (None: nobody would be told);
+    takes nothing."""
     if citizen_id is None:
-        return False
+        return None
     template_id = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(kind))
-    return consent.available(citizen_id, template_id)
+    account = current_app.config["WECHAT_OA"]
+    return channels.choose(
+        {
+            "mp": lambda: consent.available(citizen_id, template_id),
+            "oa": (lambda: followers.oa_openid_of(citizen_id) is not None) if account else None,
+        }
+    )
 
 
 class NotRequeued(Exception):
@@ -164,9 +204,28 @@ def requeue(notice: Notification, recipient_id: int | None) -> None:
     )
     if result.rowcount != 1:
         raise NotRequeued("该通知的状态刚刚变化，请刷新页面后再操作")
-    if not consent.spend(recipient_id, notice.template_id):
+    # The channel is chosen again: a credit may have come, or a follow.
+    mp_template = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(notice.kind))
+    again = Written(
+        notice.id,
+        notice.kind,
+        "pending",
+        notice.message_id,
+        recipient_id,
+        mp_template,
+        notice.data,  # a template message's values fit a subscribe message too
+        notice.page or "",
+    )
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == notice.id)
+        .values(channel="mp", template_id=mp_template)
+    )
+    _choose_channel(again, recipient_id, notice.kind)
+    if again.status != "pending":
         raise NotRequeued(
-            "对方没有剩余的订阅次数，微信不允许再发送；请提醒其在小程序中点“允许”接收通知"
+            "对方没有剩余的订阅次数，也未关注公众号，微信不允许再发送；"
+            "请提醒其在小程序中点“允许”接收通知"
         )
     after_commit(db.session(), enqueue_notice, notice.id)
 
