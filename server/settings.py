@@ -28,6 +28,8 @@ SANDBOX = {
     "template_reply": "sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD",
     "template_new_item": "sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0",
     "template_reminder": "sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3",
+    "template_progress": "sbx-progress-tmpl-5Rt8yU1iO4pA7sD0fG3hJ6",
+    "template_solved": "sbx-solved-tmpl-9Kl2zX5cV8bN1mQ4wE7rT0y",
     # Public (it is in this repository), so never good for real WeChat.
     "push_token": "sandboxpushtoken",
     # The official account bound to the sandbox's mini-program by unionid.
@@ -116,6 +118,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("WECHAT_TEMPLATE_REPLY", SANDBOX["template_reply"], "subscribe-message template for answers to citizens (keyword fields: `server/notices/layouts.py`)", shown="the sandbox's"),
     S("WECHAT_TEMPLATE_NEW_ITEM", SANDBOX["template_new_item"], "template for a new item to a deputy", shown="the sandbox's"),
     S("WECHAT_TEMPLATE_REMINDER", SANDBOX["template_reminder"], "template for reminders and follow-ups to a deputy", shown="the sandbox's"),
+    S("WECHAT_TEMPLATE_PROGRESS", SANDBOX["template_progress"], "subscribe-message template for progress and a second answer (asked with the reply template at each tap)", shown="the sandbox's"),
+    S("WECHAT_TEMPLATE_SOLVED", SANDBOX["template_solved"], "subscribe-message template for 「问题解决了吗」 after an answer", shown="the sandbox's"),
     S("WECHAT_LONG_TERM_TEMPLATES", lambda env: [SANDBOX["template_new_item"], SANDBOX["template_reminder"]] if _sandboxed(env) else [], "comma-separated template ids approved for long-term subscription (no credit counting)", _words, shown="new-item and reminder (sandbox)"),
     S("WECHAT_OA_APPID", lambda env: SANDBOX["oa_appid"] if _sandboxed(env) else None, "the official account (服务号) bound to the mini-program by unionid: template messages to followers who have no subscribe credit left; unset: no official account", shown="the sandbox's (sandbox only)"),
     S("WECHAT_OA_SECRET", lambda env: SANDBOX["oa_secret"] if _sandboxed(env) else None, "the official account's AppSecret", shown="the sandbox's (sandbox only)"),
@@ -148,6 +152,7 @@ SETTINGS: tuple[Setting, ...] = (
     # -- routing, notices, the sweep -------------------------------------------------------------
     S("ROUTE_JOB_TIMEOUT", 60, "seconds a job may run before RQ stops it", _int),
     S("NOTICE_RETRY_DELAYS", [10, 60, 300], "seconds between attempts after a transient WeChat error; then `failed`", _ints, shown="`10,60,300`"),
+    S("SOLVED_ASK_AFTER_HOURS", 72.0, "hours after an answer the citizen has not rated before 「问题解决了吗」 is sent (once, on its own template's credit)", _float),
     S("REMIND_AFTER_HOURS", 48.0, "hours before a deputy is reminded of an unanswered item", _float),
     S("OVERDUE_AFTER_HOURS", 72.0, "hours before an unanswered item is marked overdue for staff", _float),
     S("SWEEP_INTERVAL", 60, "seconds between sweeps", _int),
@@ -220,6 +225,8 @@ class Templates:
     reply: str
     new_item: str
     reminder: str
+    progress: str = ""
+    solved: str = ""
     long_term: frozenset[str] = field(default_factory=frozenset)
 
     def is_long_term(self, template_id: str) -> bool:
@@ -286,6 +293,8 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
                 reply=values["WECHAT_TEMPLATE_REPLY"],
                 new_item=values["WECHAT_TEMPLATE_NEW_ITEM"],
                 reminder=values["WECHAT_TEMPLATE_REMINDER"],
+                progress=values["WECHAT_TEMPLATE_PROGRESS"],
+                solved=values["WECHAT_TEMPLATE_SOLVED"],
                 long_term=frozenset(values["WECHAT_LONG_TERM_TEMPLATES"]),
             ),
             "WECHAT_OA": _official_account(values),

@@ -86,6 +86,8 @@ def test_the_sandbox_answers_to_the_products_defaults():
         "template_reply": sandbox.TEMPLATE_REPLY,
         "template_new_item": sandbox.TEMPLATE_NEW_ITEM,
         "template_reminder": sandbox.TEMPLATE_REMINDER,
+        "template_progress": sandbox.TEMPLATE_PROGRESS,
+        "template_solved": sandbox.TEMPLATE_SOLVED,
         "push_token": settings.SANDBOX["push_token"],  # the sandbox is told it per test
         "oa_appid": sandbox.OA_APPID,
         "oa_secret": sandbox.OA_SECRET,

@@ -23,6 +23,8 @@ PAGES = (
 TEMPLATE_REPLY = "sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD"
 TEMPLATE_NEW_ITEM = "sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0"
 TEMPLATE_REMINDER = "sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3"
+TEMPLATE_PROGRESS = "sbx-progress-tmpl-5Rt8yU1iO4pA7sD0fG3hJ6"
+TEMPLATE_SOLVED = "sbx-solved-tmpl-9Kl2zX5cV8bN1mQ4wE7rT0y"
 
 # Template id -> title, consent kind and keyword fields (key -> WeChat data type), the way a
 # template picked from WeChat's library looks in the console.
@@ -36,6 +38,26 @@ TEMPLATES = {
             "thing3": "thing",  # 回复内容
             "name4": "name",  # 答复代表
             "time5": "time",  # 回复时间
+        },
+    },
+    TEMPLATE_PROGRESS: {
+        "title": "事项进展通知",
+        "kind": "one_time",
+        "fields": {
+            "character_string1": "character_string",  # 受理编号
+            "thing2": "thing",  # 反映内容
+            "phrase3": "phrase",  # 办理状态
+            "thing4": "thing",  # 进展说明
+            "time5": "time",  # 更新时间
+        },
+    },
+    TEMPLATE_SOLVED: {
+        "title": "满意度评价提醒",
+        "kind": "one_time",
+        "fields": {
+            "character_string1": "character_string",  # 受理编号
+            "thing2": "thing",  # 反映内容
+            "thing3": "thing",  # 温馨提示
         },
     },
     TEMPLATE_NEW_ITEM: {

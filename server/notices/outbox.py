@@ -12,7 +12,17 @@ from sqlalchemy import update
 from server.models import Message, Notification
 from server.models.event import record
 from server.notices import channels, consent, followers
-from server.notices.layouts import KINDS, build_data, message_values, official_data, template_attr
+from server.notices.layouts import (
+    KINDS,
+    LAYOUTS,
+    build_data,
+    layout_values,
+    message_values,
+    official_attr,
+    official_data,
+    spend_order,
+    template_attr,
+)
 from server.platform.clock import utcnow
 from server.platform.db import db, dialect_insert
 from server.platform.queue import after_commit, enqueue_notice
@@ -75,6 +85,7 @@ def write_notice(
     """
     layout, page = KINDS[kind]
     template_id = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(kind))
+    values = layout_values(kind, values)
     now = utcnow()
     row = {
         "dedupe_key": dedupe_key,
@@ -112,7 +123,7 @@ def write_notice(
         channel=row["channel"],
     )
     if recipient_id is not None:
-        _choose_channel(notice, recipient_id, kind)
+        _choose_channel(notice, recipient_id, kind, values)
     if notice.status == "pending":
         if not send_now:
             after_commit(db.session(), enqueue_notice, notice_id)
@@ -125,25 +136,40 @@ NO_CREDIT = "没有剩余的订阅次数"
 NOT_FOLLOWING = "没有剩余的订阅次数，也未关注公众号"
 
 
-def _choose_channel(notice: Written, recipient_id: int, kind: str) -> None:
+def _choose_channel(notice: Written, recipient_id: int, kind: str, values: dict | None) -> None:
     """One channel for this notice (server/notices/channels.py); the row was written as a
-    subscribe message, so only a fallback costs another statement."""
+    subscribe message with its first template, so only a fallback costs another statement.
+    `values` lets a notice go out on a later template of its SPEND_ORDER (None: the first only)."""
     account = current_app.config["WECHAT_OA"]
+    templates = current_app.config["WECHAT_TEMPLATES"]
+    mp_data, mp_template = notice.data, notice.template_id
+
+    def credit() -> bool:
+        nonlocal mp_data, mp_template
+        layouts = spend_order(kind) if values is not None else (KINDS[kind][0],)
+        for layout in layouts:
+            template_id = getattr(templates, LAYOUTS[layout][0])
+            if template_id and consent.spend(recipient_id, template_id):
+                if template_id != notice.template_id:
+                    mp_template, mp_data = template_id, build_data(layout, values)
+                return True
+        return False
 
     def follows() -> bool:
         notice.openid = followers.oa_openid_of(recipient_id)
         return notice.openid is not None
 
-    probes = {
-        "mp": lambda: consent.spend(recipient_id, notice.template_id),
-        "oa": follows if account is not None else None,
-    }
+    oa_attr = official_attr(kind)
+    probes = {"mp": credit, "oa": follows if account is not None and oa_attr else None}
     channel = channels.choose(probes)
     if channel == "mp":
-        return
-    if channel == "oa":
+        if mp_template == notice.template_id:
+            return
+        notice.template_id, notice.data = mp_template, mp_data
+        values = {"template_id": mp_template, "data": mp_data}
+    elif channel == "oa":
         notice.channel = "oa"
-        notice.template_id = getattr(account, template_attr(kind))
+        notice.template_id = getattr(account, oa_attr)
         notice.data = official_data(notice.data)
         values = {"channel": "oa", "template_id": notice.template_id, "data": notice.data}
     else:
@@ -164,12 +190,15 @@ def reached_by(citizen_id: int | None, kind: str = "reply") -> str | None:
     takes nothing."""
     if citizen_id is None:
         return None
-    template_id = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(kind))
+    templates = current_app.config["WECHAT_TEMPLATES"]
     account = current_app.config["WECHAT_OA"]
+    ids = [getattr(templates, LAYOUTS[layout][0]) for layout in spend_order(kind)]
     return channels.choose(
         {
-            "mp": lambda: consent.available(citizen_id, template_id),
-            "oa": (lambda: followers.oa_openid_of(citizen_id) is not None) if account else None,
+            "mp": lambda: any(t and consent.available(citizen_id, t) for t in ids),
+            "oa": (lambda: followers.oa_openid_of(citizen_id) is not None)
+            if account and official_attr(kind)
+            else None,
         }
     )
 
@@ -221,7 +250,7 @@ def requeue(notice: Notification, recipient_id: int | None) -> None:
         .where(Notification.id == notice.id)
         .values(channel="mp", template_id=mp_template)
     )
-    _choose_channel(again, recipient_id, notice.kind)
+    _choose_channel(again, recipient_id, notice.kind, None)
     if again.status != "pending":
         raise NotRequeued(
             "对方没有剩余的订阅次数，也未关注公众号，微信不允许再发送；"
