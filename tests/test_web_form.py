@@ -10,7 +10,7 @@ import requests
 
 from server.models import Citizen, Message, Upload
 from server.platform.db import db
-from tests.support.helpers import bind_deputy, count, png_bytes
+from tests.support.helpers import bind_deputy, count, png_bytes, walk_in
 
 PHONE_BROWSER = (
     "Mozilla/5.0 (Linux; Android 10; M2006C3LC) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -186,3 +186,16 @@ def test_an_arithmetic_question_only_under_pressure(live, world, browser):
     follow_link(fill(browser, live, world, answer=str(a + b), signed=signed))
     with live.app.app_context():
         assert count(Message) == 2
+
+
+def test_a_walk_in_slip_prints_the_follow_link(live, stations, signed_in, browser):
+    clerk = signed_in("jinzhu")
+    saved = walk_in(clerk, stations)
+    assert saved.status_code == 302
+    item = clerk.get(saved.headers["Location"]).get_data(as_text=True)
+    link = re.search(r'class="slip-link"><strong>([^<]+)<', item).group(1)
+    token = link.rsplit("/t/", 1)[1]
+    again = clerk.get(saved.headers["Location"]).get_data(as_text=True)
+    assert token not in again  # shown once: the slip is printed then
+    followed = browser.get(f"{live.url}/t/{token}", timeout=30)
+    assert followed.status_code == 200 and "下水道堵塞" in followed.text
