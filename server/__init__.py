@@ -45,8 +45,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.api.citizen import blp as intake_blp
     from server.api.deputy import blp as deputy_blp
     from server.api.identity import blp as identity_blp
+    from server.api.web import blp as web_blp
 
-    for blueprint in (identity_blp, intake_blp, deputy_blp, calendar_blp):
+    for blueprint in (identity_blp, intake_blp, deputy_blp, calendar_blp, web_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     from server.api.health import bp as health_bp

@@ -199,3 +199,33 @@ def test_a_walk_in_slip_prints_the_follow_link(live, stations, signed_in, browse
     assert token not in again  # shown once: the slip is printed then
     followed = browser.get(f"{live.url}/t/{token}", timeout=30)
     assert followed.status_code == 200 and "下水道堵塞" in followed.text
+
+
+def test_the_json_twin_submits_and_follows(live, world, browser):
+    _, deputy = bind_deputy(live, world, "王建国")
+    bad = live.api("POST", "/web/messages", json={"scene": world["scene"], "category": 1})
+    assert bad.status_code == 422 and "content" in bad.json()["error"]["fields"]
+    created = live.api(
+        "POST",
+        "/web/messages",
+        json={"scene": world["scene"], "category": 1, "content": "垃圾桶满了没人清"},
+    )
+    assert created.status_code == 201, created.text
+    token = created.json()["follow_url"].rsplit("/t/", 1)[1]
+    live.work()
+    with live.app.app_context():
+        message_id = db.session.scalar(
+            db.select(Message.id).where(Message.tracking_no == created.json()["tracking_no"])
+        )
+    live.api("POST", f"/deputy/messages/{message_id}/replies", deputy, json={"content": "已清运"})
+    thread = live.api("GET", f"/web/follow/{token}").json()
+    assert [p["content"] for p in thread["thread"]] == ["已清运"] and thread["can_rate"]
+    rated = live.api("POST", f"/web/follow/{token}/rating", json={"score": "unsatisfied"})
+    assert rated.status_code == 200 and rated.json()["status"] == "reopened"
+    more = live.api("POST", f"/web/follow/{token}/followups", json={"content": "还有味道"})
+    assert more.status_code == 201
+    assert live.api("GET", f"/web/follow/{'x' * len(token)}").status_code == 404
+    assert (
+        live.api("POST", f"/web/follow/{'x' * 24}/rating", json={"score": "satisfied"}).status_code
+        == 404
+    )

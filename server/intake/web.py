@@ -18,9 +18,12 @@ import time
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from server.handling import ratings
 from server.identity.login import Caller
 from server.intake.submission import Created, create_message
-from server.models import Citizen, Message
+from server.models import STATUS_LABELS, Citizen, Message
+from server.models.lifecycle import FINISHED
+from server.platform.clock import local_text
 from server.platform.db import db
 
 WEB_OPENID_PREFIX = "web:"
@@ -95,3 +98,36 @@ def challenge_passed(signed: str | None, answer: str | None) -> bool:
     except (BadSignature, KeyError, TypeError):
         return False
     return (answer or "").strip() == str(expected)
+
+
+# -- what the follow link shows -------------------------------------------------------------------
+
+
+def _answerer(post) -> str:
+    if post.author_kind == "deputy" and post.deputy is not None:
+        return f"{post.deputy.name}代表"
+    return "联络站"
+
+
+def follow_view(message: Message) -> dict:
+    """The thread as the holder of the follow link sees it (no names of other people, no
+    phone, no photos' addresses)."""
+    posts = sorted(message.replies, key=lambda r: (r.created_at, r.id))
+    return {
+        "tracking_no": message.tracking_no,
+        "status": message.status,
+        "status_label": STATUS_LABELS.get(message.status, message.status),
+        "content": message.content,
+        "created_at": local_text(message.created_at),
+        "thread": [
+            {
+                "kind": "followup" if post.author_kind == "citizen" else "reply",
+                "who": "我" if post.author_kind == "citizen" else _answerer(post),
+                "content": post.content,
+                "at": local_text(post.created_at),
+            }
+            for post in posts
+        ],
+        "can_follow_up": message.status not in FINISHED,
+        "can_rate": ratings.ratable(message),
+    }

@@ -31,9 +31,8 @@ from server.intake import web
 from server.intake.photos import photo_path, store_upload
 from server.intake.scenes import resolve_scene
 from server.intake.submission import validate
-from server.models import RATING_LABELS, STATUS_LABELS, Message
-from server.models.lifecycle import FINISHED, MoveRefused
-from server.platform.clock import local_text
+from server.models import RATING_LABELS, Message
+from server.models.lifecycle import MoveRefused
 from server.platform.db import db
 from server.platform.errors import ApiError
 from server.platform.limits import (
@@ -174,42 +173,10 @@ def _message(token: str) -> Message:
     return message
 
 
-def _thread(message: Message) -> list[dict]:
-    posts = sorted(message.replies, key=lambda r: (r.created_at, r.id))
-    return [
-        {
-            "kind": "followup" if post.author_kind == "citizen" else "reply",
-            "who": "我" if post.author_kind == "citizen" else _answerer(post),
-            "content": post.content,
-            "at": local_text(post.created_at),
-        }
-        for post in posts
-    ]
-
-
-def _answerer(post) -> str:
-    if post.author_kind == "deputy" and post.deputy is not None:
-        return f"{post.deputy.name}代表"
-    return "联络站"
-
-
-def follow_view(message: Message) -> dict:
-    return {
-        "tracking_no": message.tracking_no,
-        "status": message.status,
-        "status_label": STATUS_LABELS.get(message.status, message.status),
-        "content": message.content,
-        "created_at": local_text(message.created_at),
-        "thread": _thread(message),
-        "can_follow_up": message.status not in FINISHED,
-        "can_rate": ratings.ratable(message),
-    }
-
-
 def _follow_page(token: str, message: Message, error: str | None = None, status: int = 200):
     html = render_template(
         "public/follow.html",
-        view=follow_view(message),
+        view=web.follow_view(message),
         token=token,
         error=error,
         ratings=RATING_LABELS,

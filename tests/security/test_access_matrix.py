@@ -418,6 +418,28 @@ PUBLIC_ROWS = [
         args={"scene": lambda world, who: world.station_scene()},
         body=lambda world, who: {"data": {"category": "1", "content": ""}},
     ),
+    # The JSON twin: anyone may post (a mistake is a 422); a wrong follow token is a 404.
+    Row(
+        "POST",
+        "/api/v1/web/messages",
+        cases(422),
+        body=lambda world, who: {"json": {"scene": world.station_scene(), "category": 1}},
+    ),
+    Row("GET", "/api/v1/web/follow/<token>", cases(404), args={"token": lambda w, who: "x" * 24}),
+    Row(
+        "POST",
+        "/api/v1/web/follow/<token>/followups",
+        cases(404),
+        args={"token": lambda w, who: "x" * 24},
+        body=lambda world, who: {"json": {"content": f"{who} 追问"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/web/follow/<token>/rating",
+        cases(404),
+        args={"token": lambda w, who: "x" * 24},
+        body=lambda world, who: {"json": {"score": "satisfied"}},
+    ),
     # The follow link is its own credential: a wrong one is a plain 404 for everyone, signed
     # in or not (a right one: tests/test_web_form.py).
     Row("GET", "/t/<token>", cases(404), args={"token": lambda w, who: "x" * 24}),
