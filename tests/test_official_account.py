@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import event
 
-from server.models import Notification, OfficialFollower
+from server.models import Event, Notification, OfficialFollower
 from server.platform.db import db
 from tests.factories import make_staff
 from tests.support.helpers import Staff, submit
@@ -198,3 +198,34 @@ def test_the_dashboard_shows_the_channel(live, world, production_consent, pushes
         db.session.commit()
     page = Staff(live.app, "admin2").get(f"/admin/items/{created['id']}").get_data(as_text=True)
     assert 'data-channel="oa"' in page and "公众号模板消息" in page
+
+
+def test_a_refused_subscribe_message_goes_on_the_official_account(live, world, pushes):
+    # The sandbox's new-item template is long-term: we count no credits, so only WeChat knows
+    # the deputy never accepted it (43101). A follower gets it on the official account instead.
+    deputy_openid, _ = bind_without_consent(live, world, "王建国")
+    oa_openid = follow(live, deputy_openid)
+    _, token = live.citizen()
+    submit(live, token, world["scene"])
+    live.work()
+    [sent] = live.sandbox.oa_sent(oa_openid)
+    assert sent["template_id"] == live.app.config["WECHAT_OA"].new_item
+    with live.app.app_context():
+        [notice] = notices("new_item")
+        assert (notice.channel, notice.status, notice.attempts) == ("oa", "sent", 1)
+        outcomes = [
+            (e.data["status"], e.data.get("errcode"))
+            for e in db.session.scalars(db.select(Event).where(Event.kind == "notified"))
+        ]
+        assert outcomes == [("no_consent", 43101), ("sent", None)]  # every attempt on record
+
+
+def test_a_refused_subscribe_message_without_a_follow_stays_not_notified(live, world):
+    bind_without_consent(live, world, "王建国")
+    _, token = live.citizen()
+    submit(live, token, world["scene"])
+    live.work()
+    assert live.sandbox.oa_sent() == []
+    with live.app.app_context():
+        [notice] = notices("new_item")
+        assert (notice.channel, notice.status, notice.errcode) == ("mp", "no_consent", 43101)

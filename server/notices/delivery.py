@@ -6,7 +6,7 @@ have been delivered (a read timeout) is never sent again."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -14,6 +14,7 @@ from sqlalchemy import update
 
 from server.models import Citizen, Notification
 from server.notices import consent, followers
+from server.notices.layouts import official_attr, official_data
 from server.notices.outbox import record_outcome
 from server.platform.clock import utcnow
 from server.platform.db import db
@@ -134,10 +135,42 @@ def _send_official(notice: Claimed, oa_openid: str | None) -> str:
     return _finish(notice, "sent", msgid=msgid, sent_at=utcnow())
 
 
+def _fall_back_to_official(notice: Claimed, exc: WeChatError) -> str | None:
+    """The refused subscribe message goes again on the official account (the row stays
+    `sending`, claimed by us); None when there is no official account or no follow. The refused
+    attempt stays on the item's record."""
+    account = current_app.config["WECHAT_OA"]
+    attr = official_attr(notice.kind)
+    if account is None or attr is None:
+        return None
+    oa_openid = followers.oa_openid_of(notice.citizen_id)
+    if oa_openid is None:
+        db.session.commit()
+        return None
+    record_outcome(Outcome(notice.id, notice.kind, notice.message_id, "no_consent", exc.errcode))
+    official = replace(
+        notice,
+        channel="oa",
+        template_id=getattr(account, attr),
+        data=official_data(notice.data),
+    )
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == notice.id)
+        .values(channel="oa", template_id=official.template_id, data=official.data)
+    )
+    db.session.commit()
+    return _send_official(official, oa_openid)
+
+
 def _failed(notice: Claimed, exc: WeChatError) -> str:
     if exc.errcode == 43101 and notice.channel == "mp":
-        # WeChat says there is no consent: our count was optimistic. Nothing to retry.
+        # WeChat says there is no consent: our count was optimistic (or a long-term template
+        # was never accepted). The next channel in FALLBACK, if the person follows it.
         consent.revoke(notice.citizen_id, notice.template_id)
+        switched = _fall_back_to_official(notice, exc)
+        if switched is not None:
+            return switched
         return _finish(notice, "no_consent", exc.errcode, exc.errmsg)
     if exc.maybe_done:
         # WeChat may have delivered it (the answer was lost): a notice goes at most once, so
