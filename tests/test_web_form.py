@@ -199,6 +199,8 @@ def test_a_walk_in_slip_prints_the_follow_link(live, stations, signed_in, browse
     assert token not in again  # shown once: the slip is printed then
     followed = browser.get(f"{live.url}/t/{token}", timeout=30)
     assert followed.status_code == 200 and "下水道堵塞" in followed.text
+    more = browser.post(f"{live.url}/t/{token}/followup", data={"content": "又堵了"}, timeout=30)
+    assert more.status_code == 200 and "又堵了" in more.text
 
 
 def test_the_json_twin_submits_and_follows(live, world, browser):
