@@ -14,6 +14,8 @@ const SANDBOX_TEMPLATES = {
   reply: 'sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD',
   new_item: 'sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0',
   reminder: 'sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3',
+  progress: 'sbx-progress-tmpl-5Rt8yU1iO4pA7sD0fG3hJ6',
+  solved: 'sbx-solved-tmpl-9Kl2zX5cV8bN1mQ4wE7rT0y',
 }
 
 const ENVIRONMENTS = {
@@ -35,8 +37,8 @@ const ENVIRONMENTS = {
   },
   release: {
     baseUrl: 'https://lianluozhan.example.cn',
-    // Fill in the production template ids; the reply id also comes from the server (/scan).
-    templates: { reply: '', new_item: '', reminder: '' },
+    // Fill in the production template ids; the citizen's also come from the server (/scan).
+    templates: { reply: '', progress: '', solved: '', new_item: '', reminder: '' },
     sandbox: null,
   },
 }

@@ -7,6 +7,10 @@ arrives in the WeChat sandbox; the deputy replies; the citizen's notice arrives;
 Act 2: another item; the deputy hands it to a handling unit (交办); the unit's own system signs
 for it and answers through the integration API with its bearer key (from demo.json); the
 citizen is told at each step in the sandbox, sees the whole path, and rates the unit's answer.
+
+Then the official account: the deputy has turned the subscribe message off and follows the
+official account, and so does a citizen who allowed nothing; the new item and the answer reach
+both there. Last, a phone browser outside WeChat: the plain QR's form, and the follow link.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -180,7 +185,126 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n第一幕完成，用时 {time.monotonic() - START:.2f} 秒。")
 
     act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, templates)
-    print(f"\n闭环完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
+    official_account(demo, api, sandbox_call, login, deputy, deputy_openid, deputy_token)
+    phone_browser(api, station, deputy_token)
+    print(f"\n全部完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
+
+
+def official_account(demo, api, sandbox_call, login, deputy, deputy_openid, deputy_token) -> None:
+    """The second channel: template messages on the official account, by unionid."""
+    if not demo.get("push_token"):
+        step("（未使用沙箱的消息推送，跳过公众号演示）")
+        return
+    root = api.rsplit("/api/v1", 1)[0]
+    sandbox_call(
+        "POST", "push", json={"url": f"{root}/wechat/callback", "token": demo["push_token"]}
+    )
+    templates = demo["templates"]
+
+    def follow(openid: str) -> str:
+        delivered = sandbox_call("GET", "stats")["push"]["delivered"]
+        oa_openid = sandbox_call("POST", "oa/follow", json={"openid": openid})["oa_openid"]
+        wait_for(
+            "关注事件推送到服务器",
+            lambda: sandbox_call("GET", "stats")["push"]["delivered"] > delivered,
+        )
+        return oa_openid
+
+    print("\n— 公众号模板消息（第二通道）—", flush=True)
+    sandbox_call(
+        "POST",
+        "consent",
+        json={"openid": deputy_openid, "template_id": templates["new_item"], "decision": "reject"},
+    )
+    sandbox_call("POST", "oa/follow", json={"openid": deputy_openid, "follow": False})
+    deputy_oa = follow(deputy_openid)
+    step(f"代表 {deputy['name']} 关闭了小程序的“新留言提醒”，关注了公众号")
+    citizen = sandbox_call("POST", "users", json={"nickname": "没点允许的居民"})["openid"]
+    token = login(citizen)["token"]
+    citizen_oa = follow(citizen)
+    step("另一位群众没有点“允许”（没有订阅次数），但关注了公众号")
+    before = len(sandbox_call("GET", "oa/sent", params={"oa_openid": deputy_oa})["sent"])
+    created = call(
+        "POST",
+        f"{api}/messages",
+        token,
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        json={"scene": deputy["scene"], "category": "城乡建设", "content": "小区东门的垃圾桶坏了"},
+    )
+    step(f"群众扫代表码提交，受理编号 {created['tracking_no']}")
+    notice = wait_for(
+        "代表的公众号消息",
+        lambda: sandbox_call("GET", "oa/sent", params={"oa_openid": deputy_oa})["sent"][before:],
+    )
+    step(f"代表在公众号收到新留言提醒：{notice[0]['data']['thing3']}")
+    wait_for(
+        "交办",
+        lambda: call("GET", f"{api}/messages/{created['id']}", token)["status"] != "received",
+    )
+    answer = call(
+        "POST",
+        f"{api}/deputy/messages/{created['id']}/replies",
+        deputy_token,
+        json={"content": "已请物业今天更换垃圾桶"},
+    )
+    step(f"代表答复（通知：{answer['notice']}）")
+    reply = wait_for(
+        "群众的公众号消息",
+        lambda: sandbox_call("GET", "oa/sent", params={"oa_openid": citizen_oa})["sent"],
+    )
+    step(f"群众在公众号收到答复：{reply[0]['data']['thing3']}")
+    # Put the deputy's subscribe consent back for the next run's first part.
+    sandbox_call(
+        "POST",
+        "consent",
+        json={"openid": deputy_openid, "template_id": templates["new_item"], "decision": "accept"},
+    )
+
+
+PHONE_BROWSER = (
+    "Mozilla/5.0 (Linux; Android 10) AppleWebKit/537.36 Chrome/96.0 Mobile Safari/537.36"
+)
+
+
+def phone_browser(api: str, station: dict, deputy_token: str) -> None:
+    """Someone with only a phone browser: the plain QR's form, then the follow link."""
+    print("\n— 微信之外：手机浏览器扫普通二维码 —", flush=True)
+    root = api.rsplit("/api/v1", 1)[0]
+    browser = requests.Session()
+    browser.headers["User-Agent"] = PHONE_BROWSER
+    url = f"{root}/q/{station['scene']}"
+    page = browser.get(url, timeout=15)
+    category = re.findall(r'<option value="(\d+)"', page.text)[0]
+    step(f"手机相机扫普通二维码，浏览器打开 {url}：留言表单（无需微信）")
+    done = browser.post(
+        url,
+        data={"category": category, "content": "公交站的雨棚漏雨", "phone": "13800138000"},
+        timeout=15,
+    )
+    if done.status_code != 201:
+        fail(f"网页留言失败：{done.status_code} {done.text[:300]}")
+    link = re.search(r'id="follow-link" href="([^"]+)"', done.text).group(1)
+    tracking_no = re.search(r'id="tracking-no">(\d+)<', done.text).group(1)
+    step(f"提交成功，受理编号 {tracking_no}，专属链接 {link}")
+    token = link.rsplit("/t/", 1)[1]
+    wait_for(
+        "交办",
+        lambda: call("GET", f"{api}/web/follow/{token}")["status"] != "received",
+    )
+    inbox = call("GET", f"{api}/deputy/inbox", deputy_token)
+    item = next((i for i in inbox["items"] if i["tracking_no"] == tracking_no), None)
+    if item is None:
+        step("（该留言交给了其他代表，跳过答复）")
+        return
+    call(
+        "POST",
+        f"{api}/deputy/messages/{item['id']}/replies",
+        deputy_token,
+        json={"content": "已通知公交公司维修雨棚"},
+    )
+    followed = browser.get(link, timeout=15)
+    shown = "已通知公交公司维修雨棚" in followed.text
+    step(f"打开专属链接查看：{'看到了代表的答复' if shown else '还没有答复'}")
 
 
 def act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, templates) -> None:

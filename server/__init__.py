@@ -51,16 +51,20 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.api.deputy import blp as deputy_blp
     from server.api.identity import blp as identity_blp
     from server.api.units import blp as units_blp
+    from server.api.web import blp as web_blp
 
-    for blueprint in (identity_blp, intake_blp, deputy_blp, calendar_blp, units_blp):
+    blueprints = (identity_blp, intake_blp, deputy_blp, calendar_blp, units_blp, web_blp)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 
     from server.api.health import bp as health_bp
     from server.public.landing import bp as landing_bp
+    from server.public.webform import bp as webform_bp
     from server.wechat.callback import bp as callback_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
+    app.register_blueprint(webform_bp)
     app.register_blueprint(callback_bp)
 
     from server.admin import init_admin

@@ -77,9 +77,12 @@ def seed_demo_command(out: str | None) -> None:
     templates = config["WECHAT_TEMPLATES"]
     demo["templates"] = {
         "reply": templates.reply,
+        "progress": templates.progress,
+        "solved": templates.solved,
         "new_item": templates.new_item,
         "reminder": templates.reminder,
     }
+    demo["push_token"] = config["WECHAT_PUSH_TOKEN"] if config["WECHAT_SANDBOX"] else None
     demo["urls"] = {
         "api": f"{config['PUBLIC_URL']}/api/v1",
         "docs": f"{config['PUBLIC_URL']}/api/v1/docs",

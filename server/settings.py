@@ -28,8 +28,16 @@ SANDBOX = {
     "template_reply": "sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD",
     "template_new_item": "sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0",
     "template_reminder": "sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3",
+    "template_progress": "sbx-progress-tmpl-5Rt8yU1iO4pA7sD0fG3hJ6",
+    "template_solved": "sbx-solved-tmpl-9Kl2zX5cV8bN1mQ4wE7rT0y",
     # Public (it is in this repository), so never good for real WeChat.
     "push_token": "sandboxpushtoken",
+    # The official account bound to the sandbox's mini-program by unionid.
+    "oa_appid": "wx5e1f0c0de00000a2",
+    "oa_secret": "sandbox-oa-secret-not-for-production",
+    "oa_template_reply": "sbx-oa-reply-Qz3xW8mL1vB6nC4kJ9hT2rY7",
+    "oa_template_new_item": "sbx-oa-newitem-Hs5dF2gK8lP3qW6eR1tY4u",
+    "oa_template_reminder": "sbx-oa-remind-Vb7nM4cX1zA9sD3fG6hJ0k",
 }
 
 
@@ -145,7 +153,14 @@ SETTINGS: tuple[Setting, ...] = (
     S("WECHAT_TEMPLATE_REPLY", SANDBOX["template_reply"], "subscribe-message template for answers to citizens (keyword fields: `server/notices/layouts.py`)", shown="the sandbox's"),
     S("WECHAT_TEMPLATE_NEW_ITEM", SANDBOX["template_new_item"], "template for a new item to a deputy", shown="the sandbox's"),
     S("WECHAT_TEMPLATE_REMINDER", SANDBOX["template_reminder"], "template for reminders and follow-ups to a deputy", shown="the sandbox's"),
+    S("WECHAT_TEMPLATE_PROGRESS", SANDBOX["template_progress"], "subscribe-message template for progress and a second answer (asked with the reply template at each tap)", shown="the sandbox's"),
+    S("WECHAT_TEMPLATE_SOLVED", SANDBOX["template_solved"], "subscribe-message template for 「问题解决了吗」 after an answer", shown="the sandbox's"),
     S("WECHAT_LONG_TERM_TEMPLATES", lambda env: [SANDBOX["template_new_item"], SANDBOX["template_reminder"]] if _sandboxed(env) else [], "comma-separated template ids approved for long-term subscription (no credit counting)", _words, shown="new-item and reminder (sandbox)"),
+    S("WECHAT_OA_APPID", lambda env: SANDBOX["oa_appid"] if _sandboxed(env) else None, "the official account (服务号) bound to the mini-program by unionid: template messages to followers who have no subscribe credit left; unset: no official account", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_SECRET", lambda env: SANDBOX["oa_secret"] if _sandboxed(env) else None, "the official account's AppSecret", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_TEMPLATE_REPLY", lambda env: SANDBOX["oa_template_reply"] if _sandboxed(env) else None, "official-account template for answers (same keyword keys as the subscribe template, each value ≤ 20 characters)", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_TEMPLATE_NEW_ITEM", lambda env: SANDBOX["oa_template_new_item"] if _sandboxed(env) else None, "official-account template for a new item to a deputy", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_TEMPLATE_REMINDER", lambda env: SANDBOX["oa_template_reminder"] if _sandboxed(env) else None, "official-account template for reminders and follow-ups", shown="the sandbox's (sandbox only)"),
     S("WECHAT_PUSH_TOKEN", lambda env: SANDBOX["push_token"] if _sandboxed(env) else None, "message push (消息推送) Token; with real credentials there is no default and every push is refused until it is set", shown="`sandboxpushtoken` (sandbox only)"),
     S("WECHAT_PUSH_AES_KEY", None, "message push EncodingAESKey (safe mode: plain pushes are then refused)", shown="unset"),
     S("WECHAT_PUSH_MODE", lambda env: "safe" if env.get("WECHAT_PUSH_AES_KEY") else "plain", "the console's 消息加密方式: `plain` (明文) or `safe` (安全模式, needs WECHAT_PUSH_AES_KEY)", shown="`safe` with an AES key, else `plain`"),
@@ -173,6 +188,7 @@ SETTINGS: tuple[Setting, ...] = (
     # -- routing, notices, the sweep -------------------------------------------------------------
     S("ROUTE_JOB_TIMEOUT", 60, "seconds a job may run before RQ stops it", _int),
     S("NOTICE_RETRY_DELAYS", [10, 60, 300], "seconds between attempts after a transient WeChat error; then `failed`", _ints, shown="`10,60,300`"),
+    S("SOLVED_ASK_AFTER_HOURS", 72.0, "hours after an answer the citizen has not rated before 「问题解决了吗」 is sent (once, on its own template's credit)", _float),
     S("REMIND_AFTER_HOURS", 48.0, "hours before a deputy is reminded of an unanswered item", _float),
     S("OVERDUE_AFTER_HOURS", 72.0, "hours before an unanswered item is marked overdue for staff", _float),
     # -- deadlines of each stage (working days: the working-day calendar; see docs/architecture.md)
@@ -194,6 +210,9 @@ SETTINGS: tuple[Setting, ...] = (
     S("RATE_LIMITS", True, "`off` disables rate limits (benchmarks only)", _on, key="RATELIMIT_ENABLED", shown="`on`"),
     S("RATE_LIMIT_SUBMIT_CITIZEN", "5/minute;30/hour;100/day", "valid submissions per WeChat identity (a form sent back for a typo does not count)"),
     S("RATE_LIMIT_SUBMIT_ATTEMPTS_CITIZEN", "30/minute;300/day", "every submission attempt per WeChat identity"),
+    S("RATE_LIMIT_WEB_IP", "10/hour;30/day", "web-form submissions (outside WeChat, no identity) per address"),
+    S("RATE_LIMIT_WEB_PHONE", "5/hour;10/day", "web-form submissions per contact phone number"),
+    S("WEB_CHALLENGE_AFTER", 3, "web-form submissions from one address within an hour after which the form asks an arithmetic question", _int),
     S("RATE_LIMIT_SUBMIT_IP", "3000/minute", "submissions per address (generous: carrier NAT)"),
     S("RATE_LIMIT_UPLOAD_CITIZEN", "30/minute;300/day", "photo uploads per WeChat identity"),
     S("RATE_LIMIT_UPLOAD_IP", "3000/minute", "photo uploads per address"),
@@ -260,10 +279,30 @@ class Templates:
     reply: str
     new_item: str
     reminder: str
+    progress: str = ""
+    solved: str = ""
     long_term: frozenset[str] = field(default_factory=frozenset)
 
     def is_long_term(self, template_id: str) -> bool:
         return template_id in self.long_term
+
+
+@dataclass(frozen=True)
+class OfficialAccount:
+    """The official account (服务号): its credentials and a template per kind of notice."""
+
+    appid: str
+    secret: str
+    reply: str
+    new_item: str
+    reminder: str
+
+
+def _official_account(values: dict) -> OfficialAccount | None:
+    """None unless the appid, the secret and every template id are set."""
+    names = ("APPID", "SECRET", "TEMPLATE_REPLY", "TEMPLATE_NEW_ITEM", "TEMPLATE_REMINDER")
+    parts = [values[f"WECHAT_OA_{name}"] for name in names]
+    return OfficialAccount(*parts) if all(parts) else None
 
 
 def read(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -311,8 +350,11 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
                 reply=values["WECHAT_TEMPLATE_REPLY"],
                 new_item=values["WECHAT_TEMPLATE_NEW_ITEM"],
                 reminder=values["WECHAT_TEMPLATE_REMINDER"],
+                progress=values["WECHAT_TEMPLATE_PROGRESS"],
+                solved=values["WECHAT_TEMPLATE_SOLVED"],
                 long_term=frozenset(values["WECHAT_LONG_TERM_TEMPLATES"]),
             ),
+            "WECHAT_OA": _official_account(values),
             "TIMEZONE": "Asia/Shanghai",
             "JSON_AS_ASCII": False,
         }

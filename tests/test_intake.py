@@ -360,6 +360,8 @@ def test_login_tells_the_template_ids(live):
     templates = live.app.config["WECHAT_TEMPLATES"]
     assert answer["subscribe_templates"] == {
         "reply": templates.reply,
+        "progress": templates.progress,
+        "solved": templates.solved,
         "new_item": templates.new_item,
         "reminder": templates.reminder,
     }

@@ -21,6 +21,11 @@ _SETTINGS: dict[str, tuple[str, Any]] = {
     "DEFAULT_CODE_PAGE": ("default_code_page", defaults.DEFAULT_CODE_PAGE),
     "SEC_RISKY_WORDS": ("risky_words", defaults.SEC_RISKY_WORDS),
     "SEC_REVIEW_WORDS": ("review_words", defaults.SEC_REVIEW_WORDS),
+    "OA_APPID": ("oa_appid", defaults.OA_APPID),
+    "OA_SECRET": ("oa_secret", defaults.OA_SECRET),
+    "OA_ORIGINAL_ID": ("oa_original_id", defaults.OA_ORIGINAL_ID),
+    "OA_TEMPLATES": ("oa_templates", defaults.OA_TEMPLATES),
+    "OA_DAILY_QUOTA": ("oa_daily_quota", defaults.OA_DAILY_QUOTA),
     # Lifetimes in seconds, WeChat's values; tests shorten them instead of waiting.
     "TOKEN_TTL": ("token_ttl", 7200.0),
     "CODE_TTL": ("code_ttl", 300.0),
@@ -42,6 +47,11 @@ class SandboxConfig:
     default_code_page: str
     risky_words: tuple
     review_words: tuple
+    oa_appid: str
+    oa_secret: str
+    oa_original_id: str
+    oa_templates: dict
+    oa_daily_quota: int
     token_ttl: float
     code_ttl: float
     phone_code_ttl: float

@@ -83,6 +83,20 @@ def sent() -> Response:
     return jsonify({"sent": get_state().sent_messages(request.args.get("openid") or None)})
 
 
+@bp.post("/oa/follow")
+def oa_follow() -> Response:
+    body = _body()
+    follow = body.get("follow", True)
+    if not isinstance(follow, bool):
+        raise ControlError(400, "follow 只能是 true 或 false")
+    return jsonify(get_state().follow(body.get("openid"), follow))
+
+
+@bp.get("/oa/sent")
+def oa_sent() -> Response:
+    return jsonify({"sent": get_state().oa_sent_messages(request.args.get("oa_openid") or None)})
+
+
 # -- faults ----------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ ERRMSG: dict[int, str] = {
     41008: "missing code",
     41030: "invalid page",
     42001: "access_token expired",
+    43004: "require subscribe",
     43101: "user refuse to accept the msg",
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit  mustslower  retry next minute",

@@ -75,9 +75,9 @@ class PushEvent:
 
     to_user: str  # the mini-program's gh_ id
     openid: str
-    event: str  # subscribe_msg_popup_event | subscribe_msg_sent_event
-    wrapper: str  # SubscribeMsgPopupEvent | SubscribeMsgSentEvent (XML only)
-    item: dict  # one element of List
+    event: str  # subscribe_msg_popup_event | subscribe_msg_sent_event | subscribe | unsubscribe
+    wrapper: str | None  # SubscribeMsgPopupEvent | SubscribeMsgSentEvent (XML only)
+    item: dict | None  # one element of List; None for an official account's follow events
     create_time: int
 
 
@@ -100,6 +100,14 @@ def sent_event(to_user: str, openid: str, template_id: str, msgid: int) -> PushE
     )
 
 
+def follow_event(to_user: str, oa_openid: str, follow: bool) -> PushEvent:
+    """An official account's follow (subscribe) or unfollow (unsubscribe): no List, and the
+    FromUserName is the official account's openid, not the mini-program's."""
+    return PushEvent(
+        to_user, oa_openid, "subscribe" if follow else "unsubscribe", None, None, _now()
+    )
+
+
 def _now() -> int:
     return int(time.time())
 
@@ -116,7 +124,8 @@ def _xml_field(name: str, value: str) -> str:
 
 def render_xml(event: PushEvent) -> str:
     """The XML WeChat documents: the List sits inside an element named after the event."""
-    items = "".join(_xml_field(k, v) for k, v in event.item.items())
+    items = "".join(_xml_field(k, v) for k, v in (event.item or {}).items())
+    wrapped = f"<{event.wrapper}><List>{items}</List></{event.wrapper}>" if event.wrapper else ""
     return (
         "<xml>"
         + _xml_field("ToUserName", event.to_user)
@@ -124,24 +133,23 @@ def render_xml(event: PushEvent) -> str:
         + f"<CreateTime>{event.create_time}</CreateTime>"
         + _xml_field("MsgType", "event")
         + _xml_field("Event", event.event)
-        + f"<{event.wrapper}><List>{items}</List></{event.wrapper}>"
+        + wrapped
         + "</xml>"
     )
 
 
 def render_json(event: PushEvent) -> str:
     """The JSON WeChat pushes: `List` at the top level, an object when it holds one item."""
-    return json.dumps(
-        {
-            "ToUserName": event.to_user,
-            "FromUserName": event.openid,
-            "CreateTime": event.create_time,
-            "MsgType": "event",
-            "Event": event.event,
-            "List": event.item,
-        },
-        ensure_ascii=False,
-    )
+    body = {
+        "ToUserName": event.to_user,
+        "FromUserName": event.openid,
+        "CreateTime": event.create_time,
+        "MsgType": "event",
+        "Event": event.event,
+    }
+    if event.item is not None:
+        body["List"] = event.item
+    return json.dumps(body, ensure_ascii=False)
 
 
 def _sha1_sorted(*parts: str) -> str:

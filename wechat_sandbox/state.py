@@ -43,6 +43,11 @@ class User:
     created_at: float
     last_login_at: float | None = None
     session_key: str | None = None
+    # One open-platform account binds the mini-program and the official account: the same
+    # person has one unionid in both, and a different openid in each.
+    unionid: str = ""
+    oa_openid: str | None = None  # set on the first follow
+    follows: bool = False
 
 
 @dataclass
@@ -111,6 +116,10 @@ class SandboxState:
     plain_token: str | None = None
     stable_token: str | None = None
     force_refreshes: list[float] = field(default_factory=list)  # when, this day
+    oa_tokens: dict[str, float] = field(default_factory=dict)  # the official account's
+    oa_users: dict[str, str] = field(default_factory=dict)  # oa_openid -> mini-program openid
+    oa_sent: list[dict] = field(default_factory=list)
+    oa_sent_on: Counter = field(default_factory=Counter)  # Beijing date -> template messages
     consents: dict[tuple[str, str], Consent] = field(default_factory=dict)
     sent: list[dict] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
@@ -139,6 +148,10 @@ class SandboxState:
             self.tokens.clear()
             self.plain_token = self.stable_token = None
             self.force_refreshes.clear()
+            self.oa_tokens.clear()
+            self.oa_users.clear()
+            self.oa_sent.clear()
+            self.oa_sent_on.clear()
             self.consents.clear()
             self.sent.clear()
             self.faults = Faults()
@@ -202,16 +215,24 @@ class SandboxState:
             self.tokens[token] = min(self.tokens[token], now + grace)
 
     def issue_token(self, grant_type: str | None, appid: str | None, secret: str | None) -> dict:
-        """cgi-bin/token: every fetch issues a new token, and the previous one stops working
-        OLD_TOKEN_GRACE seconds later (so processes fetching their own evict each other)."""
-        self._check_app(appid, secret, bad_secret=40001)
+        """cgi-bin/token, for the mini-program or for the official account (each has its own
+        tokens). The mini-program's: every fetch issues a new token, and the previous one stops
+        working OLD_TOKEN_GRACE seconds later (so processes fetching their own evict each other)."""
+        official = appid is not None and appid == self.config.oa_appid
+        if official:
+            self._check_app(appid, secret, 40001, self.config.oa_appid, self.config.oa_secret)
+        else:
+            self._check_app(appid, secret, bad_secret=40001)
         if grant_type != "client_credential":
             raise WeChatError(40002)
         token, now = self._new_token(), time.time()
         with self.lock:
-            self._retire(self.plain_token, now, OLD_TOKEN_GRACE)
-            self.plain_token = token
-            self.tokens[token] = now + self.config.token_ttl
+            if official:
+                self.oa_tokens[token] = now + self.config.token_ttl
+            else:
+                self._retire(self.plain_token, now, OLD_TOKEN_GRACE)
+                self.plain_token = token
+                self.tokens[token] = now + self.config.token_ttl
         return {"access_token": token, "expires_in": int(self.config.token_ttl)}
 
     def issue_stable_token(
@@ -247,11 +268,12 @@ class SandboxState:
             self.tokens[token] = now + self.config.token_ttl
         return {"access_token": token, "expires_in": int(self.config.token_ttl)}
 
-    def check_token(self, token: str | None) -> None:
+    def check_token(self, token: str | None, official: bool = False) -> None:
+        """`official`: the path belongs to the official account, whose tokens are its own."""
         if not token:
             raise WeChatError(41001)
         with self.lock:
-            expires_at = self.tokens.get(token)
+            expires_at = (self.oa_tokens if official else self.tokens).get(token)
         if expires_at is None:
             raise WeChatError(40001)
         if time.time() >= expires_at:
@@ -260,25 +282,38 @@ class SandboxState:
     def expire_tokens(self) -> int:
         now = time.time()
         with self.lock:
-            for token in self.tokens:
-                self.tokens[token] = min(self.tokens[token], now)
-            return len(self.tokens)
+            for tokens in (self.tokens, self.oa_tokens):
+                for token in tokens:
+                    tokens[token] = min(tokens[token], now)
+            return len(self.tokens) + len(self.oa_tokens)
 
-    def _check_app(self, appid: str | None, secret: str | None, bad_secret: int) -> None:
+    def _check_app(
+        self,
+        appid: str | None,
+        secret: str | None,
+        bad_secret: int,
+        expected_appid: str | None = None,
+        expected_secret: str | None = None,
+    ) -> None:
         if not appid:
             raise WeChatError(41002)
-        if appid != self.config.appid:
+        if appid != (expected_appid or self.config.appid):
             raise WeChatError(40013)
         if not secret:
             raise WeChatError(41004)
-        if secret != self.config.secret:
+        if secret != (expected_secret or self.config.secret):
             raise WeChatError(bad_secret)
 
     # -- users, login and phone codes --------------------------------------------------------
 
     def create_user(self, nickname: str) -> User:
         openid = self._openid_prefix + _random_text(_URLSAFE, 22)
-        user = User(openid=openid, nickname=nickname, created_at=time.time())
+        user = User(
+            openid=openid,
+            nickname=nickname,
+            created_at=time.time(),
+            unionid="oUnion" + _random_text(_URLSAFE, 22),
+        )
         with self.lock:
             self.users[openid] = user
         return user
@@ -325,7 +360,11 @@ class SandboxState:
             user.last_login_at = time.time()
             # WeChat may hand out a fresh session_key on every login.
             user.session_key = base64.b64encode(secrets.token_bytes(16)).decode()
-            return {"session_key": user.session_key, "openid": user.openid}
+            return {
+                "session_key": user.session_key,
+                "openid": user.openid,
+                "unionid": user.unionid,
+            }
 
     def phone_number(self, code: object) -> dict:
         with self.lock:
@@ -424,7 +463,83 @@ class SandboxState:
             "created_at": _utc_iso(user.created_at),
             "last_login_at": _utc_iso(user.last_login_at) if user.last_login_at else None,
             "consents": consents,
+            "unionid": user.unionid,
+            "oa_openid": user.oa_openid,
+            "follows_oa": user.follows,
         }
+
+    # -- the official account ----------------------------------------------------------------
+
+    def follow(self, openid: object, follow: bool) -> dict:
+        """The mini-program user `openid` follows (or unfollows) the official account."""
+        with self.lock:
+            user = self._user(openid)
+            if user.oa_openid is None:
+                # Another app, another openid for the same person ("oA": ours, not WeChat's).
+                user.oa_openid = "oA" + _random_text(_URLSAFE, 26)
+                self.oa_users[user.oa_openid] = user.openid
+            changed = user.follows != follow
+            user.follows = follow
+            if changed:
+                self._push(
+                    push.follow_event(self.config.oa_original_id, user.oa_openid, follow),
+                    self.config.oa_appid,
+                )
+            return {"oa_openid": user.oa_openid, "unionid": user.unionid, "follows": follow}
+
+    def _oa_user(self, oa_openid: object) -> User:
+        """Caller holds the lock."""
+        openid = self.oa_users.get(oa_openid) if isinstance(oa_openid, str) else None
+        if openid is None:
+            raise WeChatError(40003)
+        return self.users[openid]
+
+    def oa_user_info(self, oa_openid: object) -> dict:
+        """`/cgi-bin/user/info`: whether the person follows, and the unionid binding both apps."""
+        with self.lock:
+            user = self._oa_user(oa_openid)
+            if not user.follows:
+                return {"subscribe": 0, "openid": user.oa_openid, "unionid": user.unionid}
+            return {
+                "subscribe": 1,
+                "openid": user.oa_openid,
+                "language": "zh_CN",
+                "subscribe_time": int(user.created_at),
+                "unionid": user.unionid,
+                "subscribe_scene": "ADD_SCENE_QR_CODE",
+            }
+
+    def oa_template(self, template_id: object) -> dict | None:
+        if not isinstance(template_id, str):
+            return None
+        return self.config.oa_templates.get(template_id)
+
+    def send_template(self, oa_openid: object, template_id: str, record: dict) -> int:
+        """Deliver a template message to a follower within the daily quota; returns its msgid."""
+        day = datetime.fromtimestamp(time.time() + 8 * 3600, UTC).date().isoformat()
+        with self.lock:
+            user = self._oa_user(oa_openid)
+            if not user.follows:
+                raise WeChatError(43004)
+            if self.oa_sent_on[day] >= self.config.oa_daily_quota:
+                raise WeChatError(45009)
+            self.oa_sent_on[day] += 1
+            self.last_msgid += random.randrange(1, 1000)
+            msgid = self.last_msgid
+            self.oa_sent.append(
+                {
+                    "msgid": msgid,
+                    "oa_openid": user.oa_openid,
+                    "openid": user.openid,
+                    **record,
+                    "sent_at": _utc_iso(time.time()),
+                }
+            )
+        return msgid
+
+    def oa_sent_messages(self, oa_openid: str | None = None) -> list[dict]:
+        with self.lock:
+            return [dict(m) for m in self.oa_sent if oa_openid in (None, m["oa_openid"])]
 
     # -- push --------------------------------------------------------------------------------
 
@@ -432,13 +547,15 @@ class SandboxState:
         with self.lock:
             self.push_config = config
 
-    def _push(self, event: push.PushEvent) -> None:
-        """Queue `event` for the app when push is on (caller holds the lock)."""
+    def _push(self, event: push.PushEvent, appid: str | None = None) -> None:
+        """Queue `event` for the app when push is on (caller holds the lock). The deployment
+        points both apps' message push at the same URL and Token; `appid` is whose event it is
+        (an encrypted push names it)."""
         config = self.push_config
         if config is None:
             return
         try:
-            delivery = push.build_delivery(config, self.config.appid, event)
+            delivery = push.build_delivery(config, appid or self.config.appid, event)
         except Exception:  # a push problem must never fail the WeChat call
             log.exception("could not build the push for %s", event.event)
             return

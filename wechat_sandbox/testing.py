@@ -79,6 +79,14 @@ class SandboxServer:
     def sent(self, openid: str | None = None) -> list[dict]:
         return self.control("GET", "sent", params={"openid": openid} if openid else {})["sent"]
 
+    def follow_oa(self, openid: str, follow: bool = True) -> dict:
+        """The mini-program user `openid` follows the official account: {oa_openid, unionid}."""
+        return self.control("POST", "oa/follow", json={"openid": openid, "follow": follow})
+
+    def oa_sent(self, oa_openid: str | None = None) -> list[dict]:
+        params = {"oa_openid": oa_openid} if oa_openid else {}
+        return self.control("GET", "oa/sent", params=params)["sent"]
+
     def faults(self, **settings: object) -> dict:
         return self.control("POST", "faults", json=settings)
 

@@ -22,6 +22,8 @@ _NO_TOKEN = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token", "/sns/jscode2s
 MINIPROGRAM_STATES = ("developer", "trial", "formal")
 LANGS = ("zh_CN", "en_US", "zh_HK", "zh_TW")
 ENV_VERSIONS = ("release", "trial", "develop")
+# The official account's paths: they take its own access token, not the mini-program's.
+_OFFICIAL = frozenset({"/cgi-bin/message/template/send", "/cgi-bin/user/info"})
 _SCENE = re.compile(r"[0-9A-Za-z!#$&'()*+,/:;=?@._~-]{1,32}")
 
 
@@ -46,7 +48,7 @@ def _count_fault_and_authenticate() -> None:
     if outcome.errcode is not None:
         raise WeChatError(outcome.errcode)
     if request.path not in _NO_TOKEN:
-        state.check_token(request.args.get("access_token"))
+        state.check_token(request.args.get("access_token"), request.path in _OFFICIAL)
 
 
 @bp.get("/cgi-bin/token")
@@ -117,6 +119,67 @@ def subscribe_send() -> Response:
         "lang": lang,
     }
     return _ok(msgid=state.spend_consent(touser, template_id, record))
+
+
+# -- the official account ----------------------------------------------------------------------
+
+# Since 2023-05-04 WeChat ignores these two: a template message is its keywords only.
+_RETIRED_KEYS = ("first", "remark")
+OA_VALUE_LIMIT = 20
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+
+
+def _template_data(fields: tuple, data: object) -> dict:
+    """The keyword values WeChat keeps, or 47003 with its hint."""
+    if not isinstance(data, dict):
+        raise WeChatError(47003, "argument invalid! data is empty")
+    kept = {}
+    for key, entry in data.items():
+        if key in _RETIRED_KEYS or key not in fields:
+            continue  # dropped silently, as WeChat does
+        value = entry.get("value") if isinstance(entry, dict) else None
+        if not isinstance(value, str):
+            raise WeChatError(47003, f"argument invalid! data.{key}.value invalid")
+        if len(value) > OA_VALUE_LIMIT:
+            raise WeChatError(47003, f"argument invalid! data.{key}.value exceeds limit")
+        if _LINE_BREAK.search(value):
+            raise WeChatError(47003, f"argument invalid! data.{key}.value invalid")
+        kept[key] = value
+    if not kept:
+        raise WeChatError(47003, "argument invalid! data is empty")
+    return kept
+
+
+def _template_miniprogram(body: dict, state: SandboxState) -> dict | None:
+    target = body.get("miniprogram")
+    if target is None:
+        return None
+    if not isinstance(target, dict) or target.get("appid") != state.config.appid:
+        raise WeChatError(40013)  # only a mini-program bound to the account may be opened
+    _check_message_page(target.get("pagepath"), state.config.pages)
+    return {"appid": target["appid"], "pagepath": target.get("pagepath")}
+
+
+@bp.post("/cgi-bin/message/template/send")
+def template_send() -> Response:
+    state = get_state()
+    body = _json_body()
+    touser, template_id = body.get("touser"), body.get("template_id")
+    template = state.oa_template(template_id)
+    if template is None:
+        raise WeChatError(40037)
+    record = {
+        "template_id": template_id,
+        "data": _template_data(template["fields"], body.get("data")),
+        "url": body.get("url") or None,
+        "miniprogram": _template_miniprogram(body, state),
+    }
+    return _ok(msgid=state.send_template(touser, template_id, record))
+
+
+@bp.get("/cgi-bin/user/info")
+def user_info() -> Response:
+    return jsonify(get_state().oa_user_info(request.args.get("openid")))
 
 
 # -- mini-program codes ----------------------------------------------------------------------

@@ -78,6 +78,8 @@ const TEMPLATES = {
   reply: 'sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD',
   new_item: 'sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0',
   reminder: 'sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3',
+  progress: 'sbx-progress-tmpl-5Rt8yU1iO4pA7sD0fG3hJ6',
+  solved: 'sbx-solved-tmpl-9Kl2zX5cV8bN1mQ4wE7rT0y',
 }
 
 function scanAnswer(overrides) {
@@ -101,7 +103,7 @@ function scanAnswer(overrides) {
         { id: 2, name: '交通出行' },
         { id: 3, name: '教育' },
       ],
-      subscribe_templates: { reply: TEMPLATES.reply },
+      subscribe_templates: { reply: TEMPLATES.reply, progress: TEMPLATES.progress, solved: TEMPLATES.solved },
       limits: { content_max_chars: 2000, max_photos: 9, max_upload_bytes: 10 * 1024 * 1024 },
     },
     overrides

@@ -26,4 +26,15 @@ function ask(ids) {
   })
 }
 
-module.exports = { requestSubscribe }
+// The citizen's templates, asked for together at every tap, in the order the loop spends them
+// (server/notices/layouts.py CITIZEN_LAYOUTS): the answer, a second answer or progress, then
+// 「问题解决了吗」. Three is the most one dialog may show.
+const CITIZEN_KEYS = ['reply', 'progress', 'solved']
+
+/** The citizen's template ids: the server's (from /scan or the login answer) over our own. */
+function citizenTemplates(fromServer, saved) {
+  const known = Object.assign({}, saved || {}, fromServer || {})
+  return CITIZEN_KEYS.map((key) => known[key]).filter(Boolean)
+}
+
+module.exports = { requestSubscribe, citizenTemplates, CITIZEN_KEYS }

@@ -176,7 +176,7 @@ class Visit:
     answer: str  # non-empty: answered on the spot, closed at once
 
 
-def create_walk_in(visit: Visit, staff: StaffUser) -> Message:
+def create_walk_in(visit: Visit, staff: StaffUser, follow_token_hash: str | None = None) -> Message:
     """Enter a visit in the ledger. Unless answered on the spot it is routed once this commits;
     the receiving deputy, if any, is made the target so the roster's choice does not override
     them."""
@@ -193,6 +193,7 @@ def create_walk_in(visit: Visit, staff: StaffUser) -> Message:
         status="received",
         content_check="pass",
         created_at=now,
+        follow_token_hash=follow_token_hash,
     )
     db.session.add(message)
     db.session.flush()

@@ -20,7 +20,7 @@ from server.models import (
     WalkIn,
 )
 from server.models.audit import audit
-from server.notices.outbox import reachable as notice_reachable
+from server.notices.outbox import reached_by
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.platform.errors import ApiError
@@ -117,7 +117,7 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
         notice_deputies=notice_deputies,
         deputies=list(deputies.values()),
         masked_phone=mask_phone(decrypt_phone(message.contact_phone_enc)),
-        reachable=notice_reachable(message.citizen_id),
+        reachable=reached_by(message.citizen_id),
         phone=phone,
         errors=errors or {},
         values=values or {},

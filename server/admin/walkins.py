@@ -9,6 +9,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from server.admin import actions, bp, scope
 from server.admin.forms import MIN_DATE, parse_id, parse_int, text
+from server.intake import web
 from server.models import Category, Message, WalkIn
 from server.platform.clock import LOCAL, utcnow
 from server.platform.db import db
@@ -114,7 +115,10 @@ def walkin_create():
         address=address,
         answer=answer if on_spot else "",
     )
-    message = actions.create_walk_in(visit, g.staff)
+    # The visitor's slip carries the same secret follow link as the web form's answer page.
+    token, digest = web.new_follow_token()
+    message = actions.create_walk_in(visit, g.staff, follow_token_hash=digest)
+    flash(web.follow_url(token), "slip")
     if message.status == "received":
         flash(f"来访登记已保存（编号 {message.tracking_no}），正在交办代表", "success")
     else:

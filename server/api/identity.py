@@ -33,7 +33,10 @@ class LoginOut(RequestSchema):
     role = fields.String(required=True, metadata={"enum": ["citizen", "deputy"]})
     deputy = fields.Nested(DeputyOut, allow_none=True)
     subscribe_templates = fields.Dict(
-        metadata={"description": "订阅消息模板：reply（群众）、new_item 和 reminder（代表）"}
+        metadata={
+            "description": "订阅消息模板：reply、progress、solved（群众，每次点击一并请求）、"
+            "new_item 和 reminder（代表）"
+        }
     )
 
 
@@ -46,6 +49,8 @@ def login_answer(citizen: Citizen | Caller) -> dict:
         "deputy": deputy.public() if deputy else None,
         "subscribe_templates": {
             "reply": templates.reply,
+            "progress": templates.progress,
+            "solved": templates.solved,
             "new_item": templates.new_item,
             "reminder": templates.reminder,
         },

@@ -315,7 +315,12 @@ def scan_view(scan: Scan, scene: str) -> dict:
         "on_duty": on_duty,
         "today": local_today().isoformat(),
         "categories": [c.public() for c in active_categories()],
-        "subscribe_templates": {"reply": config["WECHAT_TEMPLATES"].reply},
+        # Asked for together at each tap, in this order (server/notices/layouts.py).
+        "subscribe_templates": {
+            "reply": config["WECHAT_TEMPLATES"].reply,
+            "progress": config["WECHAT_TEMPLATES"].progress,
+            "solved": config["WECHAT_TEMPLATES"].solved,
+        },
         "limits": {
             "content_max_chars": config["CONTENT_MAX_CHARS"],
             "max_photos": config["MAX_PHOTOS"],

@@ -332,10 +332,14 @@ class _Writer:
                 self.numbers.add(number)
                 return number
 
-    def notice(self, message, kind, at, status, deputy=None, citizen=None, key="") -> None:
-        template = {"new_item": self.templates.new_item, "reply": self.templates.reply}.get(
-            kind, self.templates.reminder
-        )
+    def notice(
+        self, message, kind, at, status, deputy=None, citizen=None, key="", dedupe_key=None
+    ) -> None:
+        template = {
+            "new_item": self.templates.new_item,
+            "reply": self.templates.reply,
+            "solved": self.templates.solved,
+        }.get(kind, self.templates.reminder)
         errors = {
             "no_consent": (43101, "user refuse to accept the msg rid: 6650c1a2-58d0a1b3-1f2e3d4c"),
             "failed": (40003, "invalid openid rid: 6650c1a2-58d0a1b3-5a6b7c8d"),
@@ -343,12 +347,13 @@ class _Writer:
         errcode, errmsg = errors.get(status, (None, None))
         db.session.add(
             Notification(
-                dedupe_key=f"{key}-{message.id}-history",
+                dedupe_key=dedupe_key or f"{key}-{message.id}-history",
                 kind=kind,
                 message_id=message.id,
                 citizen_id=citizen,
                 deputy_id=deputy.id if deputy else None,
                 template_id=template,
+                channel="mp" if status in ("sent", "failed") else None,
                 data={},
                 status=status,
                 attempts=0 if status == "no_recipient" else 1,
@@ -521,6 +526,26 @@ class _Writer:
                         at=at,
                         reason="rated",
                     )
+        if message.status == "replied" and citizen is not None:
+            # 「问题解决了吗」 went out as the sweep sends it (its key is the sweep's, so the
+            # sweep does not ask again).
+            last = db.session.scalar(
+                db.select(Reply)
+                .where(Reply.message_id == message.id, Reply.author_kind != "citizen")
+                .order_by(Reply.id.desc())
+                .limit(1)
+            )
+            wait = timedelta(hours=current_app.config["SOLVED_ASK_AFTER_HOURS"])
+            ask = last.created_at + wait if last is not None else self.now
+            if ask < self.now:
+                self.notice(
+                    message,
+                    "solved",
+                    ask,
+                    "no_consent",
+                    citizen=citizen.id,
+                    dedupe_key=f"solved-{last.id}",
+                )
         if past.closed_by_staff is not None:
             at = hours(past.closed_by_staff)
             move(

@@ -45,6 +45,10 @@ def citizen_for(openid: str, unionid: str | None) -> Citizen:
     query = db.select(Citizen).where(Citizen.openid == openid)
     citizen = db.session.scalar(query)
     if citizen is not None:
+        if unionid and citizen.unionid != unionid:
+            # Bound to the open platform since (or first told now): the official account's
+            # followers are found by it.
+            citizen.unionid = unionid
         return citizen
     try:
         with db.session.begin_nested():

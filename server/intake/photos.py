@@ -183,7 +183,9 @@ def _process(data: bytes, citizen_id: int) -> tuple[bytes, str, Image.Image]:
         raise _unsupported() from None
 
 
-def store_upload(file_storage, citizen_id: int) -> Upload:
+def store_upload(file_storage, citizen_id: int, commit: bool = True) -> Upload:
+    """Re-encode and store one photo. `commit=False`: in the caller's transaction (the web
+    form stores its photos with the item, all or nothing)."""
     if file_storage is None:
         raise ApiError(400, "no_file", "请选择要上传的图片（字段名 file）")
     limit = current_app.config["MAX_UPLOAD_BYTES"]
@@ -210,7 +212,10 @@ def store_upload(file_storage, citizen_id: int) -> Upload:
         height=clean.height,
     )
     db.session.add(upload)
-    db.session.commit()
+    if commit:
+        db.session.commit()
+    else:
+        db.session.flush()
     return upload
 
 

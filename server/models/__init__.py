@@ -3,7 +3,7 @@
 from server.models.audit import AuditChain, AuditLog
 from server.models.calendar import DAY_KINDS, CalendarDay
 from server.models.category import DEFAULT_CATEGORIES, Category
-from server.models.citizen import Citizen, ConsentCredit
+from server.models.citizen import Citizen, ConsentCredit, OfficialFollower
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
 from server.models.event import Event
 from server.models.message import (
@@ -49,6 +49,7 @@ __all__ = [
     "Event",
     "Message",
     "Notification",
+    "OfficialFollower",
     "Rating",
     "Reply",
     "PasswordHistory",

@@ -19,7 +19,9 @@ class Citizen(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), unique=True)
-    unionid: Mapped[str | None] = mapped_column(String(64))
+    # The same person in the official account (OfficialFollower.unionid); given by
+    # code2session when both apps are bound to one open-platform account.
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -34,4 +36,16 @@ class ConsentCredit(db.Model):
     credits: Mapped[int] = mapped_column(Integer, default=0)
     # For long-term templates: accepted and not turned off since.
     accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OfficialFollower(db.Model):
+    """Someone who follows (or followed) the official account, from its follow/unfollow pushes.
+    The unionid ties the official account's openid to the mini-program's Citizen."""
+
+    __tablename__ = "oa_followers"
+
+    oa_openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unionid: Mapped[str | None] = mapped_column(String(64), index=True)
+    follows: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

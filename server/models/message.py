@@ -23,7 +23,12 @@ from server.platform.db import db
 
 # Statuses and their moves live in lifecycle.py; these names are what the rest of the code uses.
 AWAITING_DEPUTY = AWAITING_REPLY
-CHANNEL_LABELS = {"station_code": "联络站码", "deputy_code": "代表码", "walk_in": "来访登记"}
+CHANNEL_LABELS = {
+    "station_code": "联络站码",
+    "deputy_code": "代表码",
+    "walk_in": "来访登记",
+    "web": "网页留言",
+}
 RATING_LABELS = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
 
 
@@ -56,6 +61,9 @@ class Message(db.Model):
     location_lng: Mapped[float | None] = mapped_column(Float)
     location_address: Mapped[str | None] = mapped_column(String(200))
     contact_phone_enc: Mapped[str | None] = mapped_column(Text)  # Fernet token, see crypto.py
+    # sha256 of the secret follow link's token (/t/<token>): web-form and walk-in items; the
+    # token itself is shown once and never stored.
+    follow_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="received")
     # msg_sec_check outcome: pass | review; when WeChat was unreachable the local word list's:

@@ -21,6 +21,8 @@ NOTICE_STATUS_LABELS = {
     "failed": "发送失败",
 }
 DUE_STATUSES = ("pending", "retry")
+# How a notice goes out (server/notices/channels.py); None: it reaches nobody.
+CHANNEL_LABELS = {"mp": "小程序订阅消息", "oa": "公众号模板消息"}
 
 
 class Notification(db.Model):
@@ -40,6 +42,7 @@ class Notification(db.Model):
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))  # recipient
     deputy_id: Mapped[int | None] = mapped_column(ForeignKey("deputies.id"))
     template_id: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(8))  # mp | oa | None (not notified)
     data: Mapped[dict] = mapped_column(JSON)
     page: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="pending")
@@ -57,3 +60,7 @@ class Notification(db.Model):
     @property
     def status_label(self) -> str:
         return NOTICE_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNEL_LABELS.get(self.channel or "", "—")

@@ -34,7 +34,8 @@ _SPEND = (
 
 def known_templates() -> set[str]:
     templates = current_app.config["WECHAT_TEMPLATES"]
-    return {templates.reply, templates.new_item, templates.reminder}
+    known = {templates.reply, templates.progress, templates.solved}
+    return {templates.new_item, templates.reminder} | {t for t in known if t}
 
 
 def _upsert(citizen_id: int, template_id: str, values: dict, on_conflict: dict) -> None:

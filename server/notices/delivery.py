@@ -6,14 +6,15 @@ have been delivered (a read timeout) is never sent again."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, update
 
 from server.models import Citizen, Notification
-from server.notices import consent
+from server.notices import consent, followers
+from server.notices.layouts import official_attr, official_data
 from server.notices.outbox import record_outcome
 from server.platform.clock import utcnow
 from server.platform.db import db, execute
@@ -36,6 +37,7 @@ class Claimed:
     data: dict
     page: str | None
     attempts: int
+    channel: str | None
 
 
 _notifications = Notification.__table__
@@ -58,6 +60,7 @@ _CLAIM = (
         _notifications.c.data,
         _notifications.c.page,
         _notifications.c.attempts,
+        _notifications.c.channel,
     )
 )
 # The SET clause comes from the parameters' names (status, errcode ... and sent_at or
@@ -108,6 +111,8 @@ def send(notification_id: int, openid: str | None = None) -> str:
         return "skipped"
     if notice.citizen_id is None:
         return _finish(notice, "no_recipient")
+    if notice.channel == "oa":
+        return _send_official(notice, openid)
     if openid is None:
         openid = db.session.scalar(db.select(Citizen.openid).where(Citizen.id == notice.citizen_id))
         db.session.commit()  # no transaction stays open during the WeChat call
@@ -119,10 +124,61 @@ def send(notification_id: int, openid: str | None = None) -> str:
     return _finish(notice, "sent", msgid=msgid, sent_at=utcnow())
 
 
+def _send_official(notice: Claimed, oa_openid: str | None) -> str:
+    """A template message on the official account, chosen when the row was written."""
+    if current_app.config["WECHAT_OA"] is None:
+        return _finish(notice, "failed", None, "公众号未配置")
+    if oa_openid is None:
+        oa_openid = followers.oa_openid_of(notice.citizen_id)
+        db.session.commit()
+    if oa_openid is None:
+        return _finish(notice, "no_consent", 43004, "已取消关注公众号")
+    try:
+        msgid = wechat.send_template(oa_openid, notice.template_id, notice.data, notice.page)
+    except WeChatError as exc:
+        if exc.errcode == 43004:
+            followers.unfollowed(oa_openid)
+            return _finish(notice, "no_consent", exc.errcode, "已取消关注公众号")
+        return _failed(notice, exc)
+    return _finish(notice, "sent", msgid=msgid, sent_at=utcnow())
+
+
+def _fall_back_to_official(notice: Claimed, exc: WeChatError) -> str | None:
+    """The refused subscribe message goes again on the official account (the row stays
+    `sending`, claimed by us); None when there is no official account or no follow. The refused
+    attempt stays on the item's record."""
+    account = current_app.config["WECHAT_OA"]
+    attr = official_attr(notice.kind)
+    if account is None or attr is None:
+        return None
+    oa_openid = followers.oa_openid_of(notice.citizen_id)
+    if oa_openid is None:
+        db.session.commit()
+        return None
+    record_outcome(Outcome(notice.id, notice.kind, notice.message_id, "no_consent", exc.errcode))
+    official = replace(
+        notice,
+        channel="oa",
+        template_id=getattr(account, attr),
+        data=official_data(notice.data),
+    )
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == notice.id)
+        .values(channel="oa", template_id=official.template_id, data=official.data)
+    )
+    db.session.commit()
+    return _send_official(official, oa_openid)
+
+
 def _failed(notice: Claimed, exc: WeChatError) -> str:
-    if exc.errcode == 43101:
-        # WeChat says there is no consent: our count was optimistic. Nothing to retry.
+    if exc.errcode == 43101 and notice.channel == "mp":
+        # WeChat says there is no consent: our count was optimistic (or a long-term template
+        # was never accepted). The next channel in FALLBACK, if the person follows it.
         consent.revoke(notice.citizen_id, notice.template_id)
+        switched = _fall_back_to_official(notice, exc)
+        if switched is not None:
+            return switched
         return _finish(notice, "no_consent", exc.errcode, exc.errmsg)
     if exc.maybe_done:
         # WeChat may have delivered it (the answer was lost): a notice goes at most once, so
@@ -142,7 +198,8 @@ def _failed(notice: Claimed, exc: WeChatError) -> str:
         enqueue_notice(notice.id, delay=delay)
         return status
     log.warning("notice %s failed for good: %s", notice.id, exc)
-    consent.refund(notice.citizen_id, notice.template_id)  # not delivered: the credit is theirs
+    if notice.channel == "mp":
+        consent.refund(notice.citizen_id, notice.template_id)  # not delivered: the credit is theirs
     return _finish(notice, "failed", exc.errcode, exc.errmsg)
 
 

@@ -45,6 +45,24 @@ LAYOUTS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "time5": ("time", "replied_at"),
         },
     ),
+    "progress": (
+        "progress",
+        {
+            "character_string1": ("character_string", "tracking_no"),
+            "thing2": ("thing", "summary"),
+            "phrase3": ("phrase", "stage"),
+            "thing4": ("thing", "reply"),
+            "time5": ("time", "replied_at"),
+        },
+    ),
+    "solved": (
+        "solved",
+        {
+            "character_string1": ("character_string", "tracking_no"),
+            "thing2": ("thing", "summary"),
+            "thing3": ("thing", "question"),
+        },
+    ),
 }
 # Which notice kinds use which layout, and where the recipient taps through to.
 KINDS = {
@@ -61,7 +79,41 @@ KINDS = {
     "transferred": ("reply", "pages/detail/detail?id={id}"),
     # The unit answered: the accountable deputy sees what the unit told the citizen.
     "unit_answered": ("reminder", "pages/deputy/item/item?id={id}"),
+    # Progress on an item, or a further answer (a unit's, say).
+    "progress": ("progress", "pages/detail/detail?id={id}"),
+    # 「问题解决了吗」: an answered item the citizen has not rated yet.
+    "solved": ("solved", "pages/detail/detail?id={id}"),
 }
+
+# The citizen's templates, asked for together at each tap (WeChat shows at most three in one
+# dialog), in the order the loop needs them: the answer, a second answer or progress, then
+# 「问题解决了吗」.
+CITIZEN_LAYOUTS = ("reply", "progress", "solved")
+
+# kind -> the layouts whose credit it may spend, first choice first: a second answer goes out
+# on the progress credit when the reply credit went on the first; the rating prompt spends only
+# its own, so it never takes the credit an answer still needs.
+SPEND_ORDER: dict[str, tuple[str, ...]] = {
+    "reply": ("reply", "progress"),
+    "rejected": ("reply", "progress"),
+    "progress": ("progress", "reply"),
+    "solved": ("solved",),
+}
+
+# What the fixed fields of the progress and solved templates say, per kind of notice.
+STAGES = {"reply": "已答复", "rejected": "不予受理", "progress": "有新进展", "solved": "已答复"}
+SOLVED_QUESTION = "问题解决了吗？点此评价"
+
+
+def spend_order(kind: str) -> tuple[str, ...]:
+    """The layouts a notice of `kind` may go out with, in order (deputies': their own only)."""
+    return SPEND_ORDER.get(kind, (KINDS[kind][0],))
+
+
+def layout_values(kind: str, values: dict) -> dict:
+    """`values` with the fields a kind fills itself (the stage, the question)."""
+    return {"stage": STAGES.get(kind, "有新进展"), "question": SOLVED_QUESTION, **values}
+
 
 # WeChat's limits per data type (characters); see docs/wechat.md.
 LIMITS = {"thing": 20, "character_string": 32, "number": 32, "letter": 32, "phrase": 5, "name": 10}
@@ -105,6 +157,20 @@ def build_data(layout: str, values: dict) -> dict[str, str]:
     return {key: shorten(values.get(source, ""), kind) for key, (kind, source) in fields.items()}
 
 
+# An official-account template message: every keyword value at most 20 characters, one line.
+OFFICIAL_LIMIT = 20
+
+
+def official_data(data: dict[str, str]) -> dict[str, str]:
+    """A subscribe message's values cut to the official account's limit (same keys: the
+    deployment picks official-account templates with the same keywords)."""
+    out = {}
+    for key, value in data.items():
+        text = _clean(value)
+        out[key] = text[: OFFICIAL_LIMIT - 1] + "…" if len(text) > OFFICIAL_LIMIT else text
+    return out
+
+
 def message_values(message, **extra) -> dict:
     return {
         "tracking_no": message.tracking_no,
@@ -117,5 +183,12 @@ def message_values(message, **extra) -> dict:
 
 
 def template_attr(kind: str) -> str:
-    """The WECHAT_TEMPLATES attribute (reply, new_item, reminder) a kind of notice is sent with."""
+    """The WECHAT_TEMPLATES attribute (reply, new_item, reminder ...) a kind is first sent with."""
     return LAYOUTS[KINDS[kind][0]][0]
+
+
+def official_attr(kind: str) -> str | None:
+    """The official account's template for a kind (WECHAT_OA: reply, new_item, reminder), None
+    when it has none (the rating prompt and progress go by subscribe message only)."""
+    attr = template_attr(kind)
+    return attr if attr in ("reply", "new_item", "reminder") else None

@@ -11,8 +11,18 @@ from sqlalchemy import bindparam, update
 
 from server.models import Message, Notification
 from server.models.event import record
-from server.notices import consent
-from server.notices.layouts import KINDS, build_data, message_values, template_attr
+from server.notices import channels, consent, followers
+from server.notices.layouts import (
+    KINDS,
+    LAYOUTS,
+    build_data,
+    layout_values,
+    message_values,
+    official_attr,
+    official_data,
+    spend_order,
+    template_attr,
+)
 from server.platform.clock import utcnow
 from server.platform.db import db, dialect_insert, execute
 from server.platform.queue import after_commit, enqueue_notice
@@ -33,6 +43,7 @@ class Written:
     page: str
     errcode: int | None = None
     openid: str | None = None  # the recipient's, when the writer knows it
+    channel: str | None = "mp"
 
 
 _notifications = Notification.__table__
@@ -92,6 +103,7 @@ def write_notice(
     """
     layout, page = KINDS[kind]
     template_id = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(kind))
+    values = layout_values(kind, values)
     now = utcnow()
     row = {
         "dedupe_key": dedupe_key,
@@ -103,6 +115,7 @@ def write_notice(
         "data": build_data(layout, values),
         "page": page.format(id=message_id),
         "status": "pending" if recipient_id is not None else "no_recipient",
+        "channel": "mp" if recipient_id is not None else None,
         "attempts": 0,
         "created_at": now,
         "updated_at": now,
@@ -119,10 +132,10 @@ def write_notice(
         template_id,
         row["data"],
         row["page"],
+        channel=row["channel"],
     )
-    if recipient_id is not None and not consent.spend(recipient_id, template_id):
-        notice.status = "no_consent"
-        execute(_NO_CONSENT, {"_id": notice_id, "status": "no_consent", "errmsg": NO_CREDIT})
+    if recipient_id is not None:
+        _choose_channel(notice, recipient_id, kind, values)
     if notice.status == "pending":
         if not send_now:
             after_commit(db.session(), enqueue_notice, notice_id)
@@ -132,14 +145,74 @@ def write_notice(
 
 
 NO_CREDIT = "没有剩余的订阅次数"
+NOT_FOLLOWING = "没有剩余的订阅次数，也未关注公众号"
+
+
+def _choose_channel(notice: Written, recipient_id: int, kind: str, values: dict | None) -> None:
+    """One channel for this notice (server/notices/channels.py); the row was written as a
+    subscribe message with its first template, so only a fallback costs another statement.
+    `values` lets a notice go out on a later template of its SPEND_ORDER (None: the first only)."""
+    account = current_app.config["WECHAT_OA"]
+    templates = current_app.config["WECHAT_TEMPLATES"]
+    mp_data, mp_template = notice.data, notice.template_id
+
+    def credit() -> bool:
+        nonlocal mp_data, mp_template
+        layouts = spend_order(kind) if values is not None else (KINDS[kind][0],)
+        for layout in layouts:
+            template_id = getattr(templates, LAYOUTS[layout][0])
+            if template_id and consent.spend(recipient_id, template_id):
+                if template_id != notice.template_id:
+                    mp_template, mp_data = template_id, build_data(layout, values)
+                return True
+        return False
+
+    def follows() -> bool:
+        notice.openid = followers.oa_openid_of(recipient_id)
+        return notice.openid is not None
+
+    oa_attr = official_attr(kind)
+    probes = {"mp": credit, "oa": follows if account is not None and oa_attr else None}
+    channel = channels.choose(probes)
+    if channel == "mp":
+        if mp_template == notice.template_id:
+            return
+        notice.template_id, notice.data = mp_template, mp_data
+        values = {"template_id": mp_template, "data": mp_data}
+    elif channel == "oa":
+        notice.channel = "oa"
+        notice.template_id = getattr(account, oa_attr)
+        notice.data = official_data(notice.data)
+        values = {"channel": "oa", "template_id": notice.template_id, "data": notice.data}
+    else:
+        notice.channel, notice.status = None, "no_consent"
+        errmsg = NO_CREDIT if account is None else NOT_FOLLOWING
+        values = {"channel": None, "status": "no_consent", "errmsg": errmsg}
+    db.session.execute(update(Notification).where(Notification.id == notice.id).values(**values))
 
 
 def reachable(citizen_id: int | None, kind: str = "reply") -> bool:
-    """Whether a notice of `kind` written now could reach this person (a credit is left)."""
+    """Whether a notice of `kind` written now could reach this person: a credit is left, or
+    they follow the official account."""
+    return reached_by(citizen_id, kind) is not None
+
+
+def reached_by(citizen_id: int | None, kind: str = "reply") -> str | None:
+    """The channel a notice of `kind` written now would go by (None: nobody would be told);
+    takes nothing."""
     if citizen_id is None:
-        return False
-    template_id = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(kind))
-    return consent.available(citizen_id, template_id)
+        return None
+    templates = current_app.config["WECHAT_TEMPLATES"]
+    account = current_app.config["WECHAT_OA"]
+    ids = [getattr(templates, LAYOUTS[layout][0]) for layout in spend_order(kind)]
+    return channels.choose(
+        {
+            "mp": lambda: any(t and consent.available(citizen_id, t) for t in ids),
+            "oa": (lambda: followers.oa_openid_of(citizen_id) is not None)
+            if account and official_attr(kind)
+            else None,
+        }
+    )
 
 
 class NotRequeued(Exception):
@@ -172,9 +245,28 @@ def requeue(notice: Notification, recipient_id: int | None) -> None:
     )
     if result.rowcount != 1:
         raise NotRequeued("该通知的状态刚刚变化，请刷新页面后再操作")
-    if not consent.spend(recipient_id, notice.template_id):
+    # The channel is chosen again: a credit may have come, or a follow.
+    mp_template = getattr(current_app.config["WECHAT_TEMPLATES"], template_attr(notice.kind))
+    again = Written(
+        notice.id,
+        notice.kind,
+        "pending",
+        notice.message_id,
+        recipient_id,
+        mp_template,
+        notice.data,  # a template message's values fit a subscribe message too
+        notice.page or "",
+    )
+    db.session.execute(
+        update(Notification)
+        .where(Notification.id == notice.id)
+        .values(channel="mp", template_id=mp_template)
+    )
+    _choose_channel(again, recipient_id, notice.kind, None)
+    if again.status != "pending":
         raise NotRequeued(
-            "对方没有剩余的订阅次数，微信不允许再发送；请提醒其在小程序中点“允许”接收通知"
+            "对方没有剩余的订阅次数，也未关注公众号，微信不允许再发送；"
+            "请提醒其在小程序中点“允许”接收通知"
         )
     after_commit(db.session(), enqueue_notice, notice.id)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import redis
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 
-from server.platform.redis import embedded_paths
+from server.platform.redis import embedded_paths, get_redis
 
 
 def _ip() -> str:
@@ -57,6 +58,51 @@ def count_submission() -> None:
 
 def per_ip(name: str):
     return limiter.limit(_setting(name), key_func=_ip, scope=name)
+
+
+# -- the web form outside WeChat: no identity, so the address and the phone number ----------------
+
+
+def _web_phone() -> str:
+    return f"phone:{getattr(g, 'web_phone', None) or '-'}"
+
+
+_WEB_IP = limiter.limit(_setting("RATE_LIMIT_WEB_IP"), key_func=_ip, scope="web_ip")
+_WEB_PHONE = limiter.limit(_setting("RATE_LIMIT_WEB_PHONE"), key_func=_web_phone, scope="web_phone")
+
+
+def count_web_submission(phone_key: str | None) -> None:
+    """Count one web-form submission per address and, when a phone number is given, per phone
+    (`phone_key`: a hash of it, never the number). 429 beyond either limit."""
+    with _WEB_IP:
+        pass
+    if phone_key:
+        g.web_phone = phone_key
+        with _WEB_PHONE:
+            pass
+
+
+def web_pressure() -> int:
+    """How many web-form submissions this address made in the current hour's window."""
+    try:
+        value = get_redis().get(_pressure_key())
+    except redis.RedisError:  # without Redis, no question: the limits still hold
+        return 0
+    return int(value or 0)
+
+
+def note_web_submission() -> None:
+    try:
+        pipe = get_redis().pipeline()
+        pipe.incr(_pressure_key())
+        pipe.expire(_pressure_key(), 3600)
+        pipe.execute()
+    except redis.RedisError:
+        pass
+
+
+def _pressure_key() -> str:
+    return f"{current_app.config['KEY_PREFIX']}:web-pressure:{request.remote_addr or '-'}"
 
 
 def _storage_uri(app: Flask) -> str:

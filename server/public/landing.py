@@ -1,8 +1,9 @@
 """Where a plain QR code points (https://<host>/q/<scene>).
 
 Inside WeChat the mini-program is configured (扫普通链接二维码打开小程序) to open for these URLs and
-receives the URL as `options.q`. Scanned with any other app, the URL opens this page instead:
-the station, who is on duty, and how to reach a deputy.
+receives the URL as `options.q`. Scanned with any other app (a phone's camera, a browser), the
+URL opens the web form instead (server/public/webform.py); WeChat's own browser, should it get
+here, is told to scan with WeChat: the station, who is on duty, and how to reach a deputy.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from server.api.present import scan_view
 from server.intake.scenes import SCENE, resolve_scene
 from server.models import AuditLog, Deputy, Station
 from server.platform.db import db
+from server.public.webform import in_wechat, show_form
 
 bp = Blueprint("landing", __name__)
 
@@ -84,4 +86,6 @@ def landing(scene: str):
     found = resolve_scene(scene)
     if found is None:
         return render_template("landing_missing.html", missing=missing(scene)), 404
+    if not in_wechat():
+        return show_form(scene, found)
     return render_template("landing.html", view=scan_view(found, scene))

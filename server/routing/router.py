@@ -232,6 +232,6 @@ def route(message_id: int) -> tuple[str, Written | None]:
     except MoveConflict:
         db.session.rollback()
         return "already_routed", None
-    if notice is not None:
+    if notice is not None and notice.channel == "mp":
         notice.openid = deputy.openid
     return decision.rule, notice

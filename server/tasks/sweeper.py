@@ -8,6 +8,7 @@ twice:
   `sending` (the worker died mid-call) -> `failed`, never resent (server/notices/delivery.py);
 - reminders after REMIND_AFTER_HOURS, overdue marks after OVERDUE_AFTER_HOURS
   (server/routing/deadlines.py);
+- 「问题解决了吗」 SOLVED_ASK_AFTER_HOURS after an answer nobody rated (server/handling/solved.py);
 - photos, phone and place of items closed RETENTION_DAYS ago, and photos never submitted
   (server/intake/retention.py);
 - audit rows older than AUDIT_RETENTION_DAYS (never under 180 days; `0` keeps them all),
@@ -22,6 +23,7 @@ import time
 import redis
 from flask import current_app
 
+from server.handling import solved
 from server.intake import retention
 from server.models.audit import prune
 from server.notices import delivery
@@ -47,6 +49,7 @@ def run_sweep() -> dict:
         "notices_interrupted": delivery.fail_stuck(now),
         "reminders": deadlines.remind(now),
         "overdue": deadlines.mark_overdue(now),
+        "asked_solved": solved.ask_solved(now),
         "redacted": retention.apply_retention(now),
         "audit_pruned": _prune_audit(now),
     }

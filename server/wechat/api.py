@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import requests
 from flask import current_app
 
-from server.wechat.client import WeChatError, call, get_client
+from server.wechat.client import WeChatError, call, get_client, get_official_client
 
 
 @dataclass
@@ -49,6 +49,35 @@ def send_subscribe(openid: str, template_id: str, data: dict, page: str | None) 
         body["page"] = page
     result = call(client.post, "message/subscribe/send", data=body)
     return str(result.get("msgid", ""))
+
+
+def send_template(oa_openid: str, template_id: str, data: dict, page: str | None) -> str:
+    """Send one official-account template message (keywords only: first/remark are gone since
+    2023); a tap opens `page` in the mini-program. Returns WeChat's msgid. Raises WeChatError."""
+    client = get_official_client()
+    body = {
+        "touser": oa_openid,
+        "template_id": template_id,
+        "data": {key: {"value": value} for key, value in data.items()},
+    }
+    if page:
+        body["miniprogram"] = {"appid": current_app.config["WECHAT_APPID"], "pagepath": page}
+    result = call(client.post, "message/template/send", data=body)
+    return str(result.get("msgid", ""))
+
+
+@dataclass
+class Follower:
+    oa_openid: str
+    follows: bool
+    unionid: str | None
+
+
+def official_user(oa_openid: str) -> Follower:
+    """`/cgi-bin/user/info`: whether someone follows the official account, and their unionid."""
+    client = get_official_client()
+    result = call(client.get, "user/info", params={"openid": oa_openid, "lang": "zh_CN"})
+    return Follower(oa_openid, result.get("subscribe") == 1, result.get("unionid"))
 
 
 def wxacode_unlimited(scene: str, page: str, width: int = 430) -> bytes:

@@ -3,7 +3,9 @@
 Plain and safe (AES) mode, XML or JSON bodies. Events recorded:
 - subscribe_msg_popup_event: the user tapped 允许/取消 (credits, when CONSENT_SOURCE=push);
 - subscribe_msg_change_event: the user turned a template off in settings;
-- subscribe_msg_sent_event: WeChat's delivery report for a notice we sent.
+- subscribe_msg_sent_event: WeChat's delivery report for a notice we sent;
+- subscribe / unsubscribe: someone followed or unfollowed the official account (its message
+  push points at the same URL and Token); their unionid is asked of WeChat (user/info).
 
 The URL is public: anything may arrive. Bodies are capped (MAX_JSON_BYTES, server/api/errors.py),
 XML never resolves entities (xmltodict refuses DTD entity declarations: no XXE, no billion
@@ -27,10 +29,12 @@ from wechatpy.utils import check_signature
 from server.identity.login import citizen_for
 from server.models import Notification
 from server.models.event import record
-from server.notices import consent
+from server.notices import consent, followers
 from server.platform.db import db
 from server.platform.redis import get_redis
 from server.settings import SANDBOX
+from server.wechat import api as wechat
+from server.wechat.client import WeChatError
 
 SANDBOX_PUSH_TOKEN = SANDBOX["push_token"]
 
@@ -116,9 +120,19 @@ def _payload() -> dict:
     if encrypted:
         if not key:
             abort(403)
-        crypto = WeChatCrypto(_push_token(), key, current_app.config["WECHAT_APPID"])
+        return _parsed(_decrypt(body, key))
+    return body
+
+
+def _decrypt(body, key: str) -> str:
+    """The plain push; encrypted for the mini-program's appid, or the official account's."""
+    args = request.args
+    account = current_app.config["WECHAT_OA"]
+    appids = [current_app.config["WECHAT_APPID"]] + ([account.appid] if account else [])
+    for appid in appids:
+        crypto = WeChatCrypto(_push_token(), key, appid)
         try:
-            plain = crypto.decrypt_message(
+            return crypto.decrypt_message(
                 body,
                 args.get("msg_signature", ""),
                 args.get("timestamp", ""),
@@ -126,10 +140,9 @@ def _payload() -> dict:
             )
         except InvalidSignatureException:
             abort(403)
-        except Exception:  # noqa: BLE001 - bad ciphertext, wrong appid
-            abort(403)
-        return _parsed(plain)
-    return body
+        except Exception:  # noqa: BLE001 - bad ciphertext, or the other app's appid
+            continue
+    abort(403)
 
 
 def _text(value) -> str | None:
@@ -180,9 +193,25 @@ def _sent_event(event: dict) -> None:
             notice.delivery_status = str(status)[:32]
 
 
+def _follow_event(event: dict, follows: bool) -> None:
+    """Someone followed or unfollowed the official account. A follow asks WeChat for the
+    unionid (no transaction is open yet); if WeChat can't answer, the follower is kept without
+    it and the next follow event completes it."""
+    oa_openid = event["FromUserName"]
+    unionid = None
+    if follows:
+        try:
+            unionid = wechat.official_user(oa_openid).unionid
+        except WeChatError as exc:
+            log.warning("official account: no unionid for a new follower: %s", exc)
+    followers.record_follow(oa_openid, follows, unionid if isinstance(unionid, str) else None)
+
+
 def _handle(event: dict) -> None:
     kind = _text(event.get("Event"))
-    if kind == "subscribe_msg_popup_event":
+    if kind in ("subscribe", "unsubscribe") and current_app.config["WECHAT_OA"] is not None:
+        _follow_event(event, kind == "subscribe")
+    elif kind == "subscribe_msg_popup_event":
         counts = current_app.config["CONSENT_SOURCE"] == "push"
         _consent_event(event, "SubscribeMsgPopupEvent", counts)
     elif kind == "subscribe_msg_change_event":

@@ -150,15 +150,13 @@ class GuardedWeChatClient(WeChatClient):
         return super()._handle_result(res, method, url, result_processor, **kwargs)
 
 
-def _build_client() -> GuardedWeChatClient:
+def _build_client(appid: str, secret: str) -> GuardedWeChatClient:
     config = current_app.config
     base_url = config["WECHAT_SANDBOX_URL"] if config["WECHAT_SANDBOX"] else WECHAT_BASE
-    storage = ResilientStorage(
-        get_redis(), prefix=f"{config['KEY_PREFIX']}:wechat:{config['WECHAT_APPID']}"
-    )
+    storage = ResilientStorage(get_redis(), prefix=f"{config['KEY_PREFIX']}:wechat:{appid}")
     return GuardedWeChatClient(
-        config["WECHAT_APPID"],
-        config["WECHAT_SECRET"],
+        appid,
+        secret,
         base_url=base_url,
         session=storage,
         timeout=config["WECHAT_TIMEOUT"],
@@ -171,7 +169,20 @@ def get_client() -> GuardedWeChatClient:
     key = ("wechat_client", os.getpid())
     client = current_app.extensions.get(key)
     if client is None:
-        client = current_app.extensions[key] = _build_client()
+        config = current_app.config
+        client = _build_client(config["WECHAT_APPID"], config["WECHAT_SECRET"])
+        current_app.extensions[key] = client
+    return client
+
+
+def get_official_client() -> GuardedWeChatClient:
+    """The official account's client (its own appid, secret and access token); only called
+    when WECHAT_OA is configured."""
+    key = ("wechat_oa_client", os.getpid())
+    client = current_app.extensions.get(key)
+    if client is None:
+        account = current_app.config["WECHAT_OA"]
+        client = current_app.extensions[key] = _build_client(account.appid, account.secret)
     return client
 
 

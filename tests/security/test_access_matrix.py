@@ -509,6 +509,53 @@ PUBLIC_ROWS = [
         args={"scene": lambda w, who: "s.zzzz9999"},
         variant="unknown",
     ),
+    # The web form outside WeChat: anyone may post it; a form with a mistake is shown back.
+    Row(
+        "POST",
+        "/q/<scene>",
+        cases(Ok(status=422, has=("请填写反映内容",), may=("station_a",))),
+        args={"scene": lambda world, who: world.station_scene()},
+        body=lambda world, who: {"data": {"category": "1", "content": ""}},
+    ),
+    # The JSON twin: anyone may post (a mistake is a 422); a wrong follow token is a 404.
+    Row(
+        "POST",
+        "/api/v1/web/messages",
+        cases(422),
+        body=lambda world, who: {"json": {"scene": world.station_scene(), "category": 1}},
+    ),
+    Row("GET", "/api/v1/web/follow/<token>", cases(404), args={"token": lambda w, who: "x" * 24}),
+    Row(
+        "POST",
+        "/api/v1/web/follow/<token>/followups",
+        cases(404),
+        args={"token": lambda w, who: "x" * 24},
+        body=lambda world, who: {"json": {"content": f"{who} 追问"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/web/follow/<token>/rating",
+        cases(404),
+        args={"token": lambda w, who: "x" * 24},
+        body=lambda world, who: {"json": {"score": "satisfied"}},
+    ),
+    # The follow link is its own credential: a wrong one is a plain 404 for everyone, signed
+    # in or not (a right one: tests/test_web_form.py).
+    Row("GET", "/t/<token>", cases(404), args={"token": lambda w, who: "x" * 24}),
+    Row(
+        "POST",
+        "/t/<token>/followup",
+        cases(404),
+        args={"token": lambda w, who: "x" * 24},
+        body=lambda world, who: {"data": {"content": f"{who} 追问"}},
+    ),
+    Row(
+        "POST",
+        "/t/<token>/rating",
+        cases(404),
+        args={"token": lambda w, who: "x" * 24},
+        body=lambda world, who: {"data": {"score": "satisfied"}},
+    ),
     Row(
         "GET",
         "/static/<path:filename>",

@@ -8,7 +8,7 @@ const elder = require('../../utils/elder')
 const notify = require('../../utils/notify')
 const store = require('../../utils/store')
 const { formatTime, ratingLabel, levelLabel } = require('../../utils/format')
-const { requestSubscribe } = require('../../utils/subscribe')
+const { requestSubscribe, citizenTemplates } = require('../../utils/subscribe')
 
 function present(m) {
   return {
@@ -86,9 +86,10 @@ Component({
       this.setData({ followup: e.detail.value })
     },
 
-    /** Ask for a notice of the next answer: the one-time consent was spent on the last one. */
+    /** Ask again for the loop's notices (reply, progress, 「问题解决了吗」): each one-time
+     * consent is spent by one notice. */
     askForNextNotice() {
-      return requestSubscribe([store.templates().reply]).then((accepted) =>
+      return requestSubscribe(citizenTemplates(null, store.templates())).then((accepted) =>
         accepted.length ? api.reportSubscriptions(accepted).catch(() => null) : null
       )
     },

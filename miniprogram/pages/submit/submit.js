@@ -17,7 +17,7 @@ const store = require('../../utils/store')
 const { normalizeScene } = require('../../utils/scene')
 const { charCount, megabytes } = require('../../utils/format')
 const { limitsFrom, validate, buildBody, fieldErrors } = require('../../utils/form')
-const { requestSubscribe } = require('../../utils/subscribe')
+const { requestSubscribe, citizenTemplates } = require('../../utils/subscribe')
 
 let photoSeq = 0
 
@@ -284,16 +284,17 @@ Component({
       // across retries of the same Idempotency-Key (the server refuses a changed body).
       const consent = this.subscribed
         ? Promise.resolve(this.subscribed)
-        : requestSubscribe([this.replyTemplate()])
+        : requestSubscribe(this.noticeTemplates())
       return consent.then((accepted) => {
         this.subscribed = accepted
         return this.send(buildBody(form, this.data.scene, accepted))
       })
     },
 
-    replyTemplate() {
+    /** Reply, progress and 「问题解决了吗」 in one dialog: enough consent for the whole loop. */
+    noticeTemplates() {
       const fromServer = this.scanInfo && this.scanInfo.subscribe_templates
-      return (fromServer && fromServer.reply) || store.templates().reply
+      return citizenTemplates(fromServer, store.templates())
     },
 
     async send(body) {

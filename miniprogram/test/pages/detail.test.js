@@ -66,8 +66,8 @@ test('不满意 first offers a notice for the next answer, then reopens', async 
   await type(page, '#rating >>> .rating-comment', '路灯还是不亮')
   order.length = 0
   await tap(page, '#rating >>> .rating-confirm', 40)
-  expect(order[0]).toBe('requestSubscribeMessage ' + TEMPLATES.reply)
-  expect(server.callsTo('POST', '/subscriptions')[0].data).toEqual({ accepted: [TEMPLATES.reply] })
+  expect(order[0]).toBe('requestSubscribeMessage ' + [TEMPLATES.reply, TEMPLATES.progress, TEMPLATES.solved].join(','))
+  expect(server.callsTo('POST', '/subscriptions')[0].data).toEqual({ accepted: [TEMPLATES.reply, TEMPLATES.progress, TEMPLATES.solved] })
   expect(server.callsTo('POST', '/messages/11/rating')[0].data).toEqual({ score: 'unsatisfied', comment: '路灯还是不亮' })
   expect(text(page, '#status >>> .badge')).toBe('重新办理')
 })
@@ -130,8 +130,8 @@ test('when the next answer cannot reach WeChat the page says so and offers the p
   server.on('GET', '/messages/11', () => ({ statusCode: 200, data: detail({ notice_reachable: true }) }))
   order.length = 0
   await tap(page, '#enable-notice', 40)
-  expect(order[0]).toBe('requestSubscribeMessage ' + TEMPLATES.reply)
-  expect(server.callsTo('POST', '/subscriptions')[0].data).toEqual({ accepted: [TEMPLATES.reply] })
+  expect(order[0]).toBe('requestSubscribeMessage ' + [TEMPLATES.reply, TEMPLATES.progress, TEMPLATES.solved].join(','))
+  expect(server.callsTo('POST', '/subscriptions')[0].data).toEqual({ accepted: [TEMPLATES.reply, TEMPLATES.progress, TEMPLATES.solved] })
   expect(find(page, '#notice-hint')).toBeFalsy()
 })
 

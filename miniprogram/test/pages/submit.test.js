@@ -132,7 +132,7 @@ test('photos: progress while uploading, a failed one can be retried, a too large
   expect(uploadCalls).not.toContain('wxfile://tmp/huge.jpg')
 })
 
-test('the submit tap asks for the reply notice first, then submits what was accepted', async () => {
+test('the submit tap asks for the whole loop\'s notices first, then submits what was accepted', async () => {
   const page = open()
   await settle()
   await fillValid(page)
@@ -144,7 +144,12 @@ test('the submit tap asks for the reply notice first, then submits what was acce
   const submitAt = order.findIndex((o) => o === 'request POST /api/v1/messages')
   expect(consentAt).toBeGreaterThanOrEqual(0)
   expect(consentAt).toBeLessThan(submitAt)
-  expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual([TEMPLATES.reply])
+  // reply, progress and 「问题解决了吗」 in one dialog, in the order the loop spends them
+  expect(wx.requestSubscribeMessage.mock.calls[0][0].tmplIds).toEqual([
+    TEMPLATES.reply,
+    TEMPLATES.progress,
+    TEMPLATES.solved,
+  ])
   const sent = server.callsTo('POST', '/messages')[0]
   expect(sent.data).toEqual({
     scene: 's.abcd1234',
@@ -153,12 +158,38 @@ test('the submit tap asks for the reply notice first, then submits what was acce
     photos: [],
     anonymous: true,
     contact_phone: '13800001234',
-    subscribed: [TEMPLATES.reply],
+    subscribed: [TEMPLATES.reply, TEMPLATES.progress, TEMPLATES.solved],
   })
   expect(sent.header['Idempotency-Key']).toMatch(/^[A-Za-z0-9_-]{8,64}$/)
   // The tracking number is shown, and the citizen is told a notice will come.
   expect(text(page, '#tracking-no')).toBe('26111612345678')
   expect(text(page, '#notice-hint')).toContain('您会收到微信通知')
+})
+
+test('accepting only some of the three templates reports exactly those', async () => {
+  wx.requestSubscribeMessage.mockImplementation((opts) =>
+    opts.success({ [opts.tmplIds[0]]: 'accept', [opts.tmplIds[1]]: 'reject', [opts.tmplIds[2]]: 'accept' })
+  )
+  const page = open()
+  await settle()
+  await fillValid(page)
+  await tap(page, '#submit', 40)
+  expect(server.callsTo('POST', '/messages')[0].data.subscribed).toEqual([TEMPLATES.reply, TEMPLATES.solved])
+})
+
+test('an old server that names only the reply template is asked for that one', async () => {
+  server.on('GET', '/scan/s.abcd1234', () => ({
+    statusCode: 200,
+    data: scanAnswer({ subscribe_templates: { reply: 'server-reply-id' } }),
+  }))
+  const page = render('pages/submit/submit')
+  page.instance.onLoad({ scene: 's.abcd1234' })
+  await settle()
+  await fillValid(page)
+  await tap(page, '#submit', 40)
+  const asked = wx.requestSubscribeMessage.mock.calls[0][0].tmplIds
+  expect(asked[0]).toBe('server-reply-id')
+  expect(asked).toHaveLength(3) // progress and solved from the build's own configuration
 })
 
 test('refusing notices still submits, with nothing subscribed', async () => {

@@ -35,3 +35,12 @@ test('a failing or missing API means no notices, never an error', async () => {
   delete wx.requestSubscribeMessage
   await expect(requestSubscribe(['a'])).resolves.toEqual([])
 })
+
+test('the citizen is asked for reply, progress and 「问题解决了吗」 in the loop\'s order', () => {
+  const { citizenTemplates } = mod('utils/subscribe')
+  const saved = { reply: 'r0', progress: 'p0', solved: 's0', new_item: 'n0' }
+  expect(citizenTemplates(null, saved)).toEqual(['r0', 'p0', 's0'])
+  // the server's ids win over the build's, and a missing one is left out, never asked as ''
+  expect(citizenTemplates({ reply: 'r1', solved: '' }, { progress: 'p0' })).toEqual(['r1', 'p0'])
+  expect(citizenTemplates({}, {})).toEqual([])
+})
