@@ -330,9 +330,11 @@ def act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, temp
             "scene": station["scene"],
             "category": "城乡建设",
             "content": "金竹南路人行道有一块地砖塌陷，下雨积水，已经有老人绊倒，请尽快维修。",
-            "subscribed": [templates["reply"], templates["reply"]],
+            "subscribed": [templates["reply"]],
         },
     )
+    # A second 允许 on the item's page: one notice for the hand-over, one for the answer.
+    call("POST", f"{api}/subscriptions", token, json={"accepted": [templates["reply"]]})
     step(f"群众又提交一件：{created['tracking_no']}，并允许接收两次通知")
     wait_for(
         "交办代表",
@@ -346,7 +348,10 @@ def act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, temp
         deputy_token,
         json={"unit_id": unit["id"], "note": "人行道塌陷，请核实后尽快维修并答复群众"},
     )["transfer"]
-    step(f"代表转交 {handed['unit']['name']}，应于 {handed['due_at'][:10]} 前答复")
+    step(
+        f"代表转交 {handed['unit']['name']}：应于 {handed['sign_due_at'][:10]} 前签收、"
+        f"{handed['due_at'][:10]} 前答复"
+    )
     told = wait_for(
         "群众的转交通知",
         lambda: sandbox_call("GET", "sent", params={"openid": citizen})["sent"][seen:],

@@ -134,8 +134,10 @@ def stages(events: list[Event]) -> list[dict]:
 
 def transfer_view(row, with_message: bool = True) -> dict:
     """A transfer as the API shows it: to the unit (with the item) and to the deputy."""
+    # due_at: when the unit must answer (what the citizen is told); colour: of the stage open
+    # now (signing first, then answering), by the deadline of that stage.
     open_ = row.status in ("handed", "signed")
-    stage, due = transfer_stage(row) if open_ else (None, row.due_at)
+    stage, stage_due = transfer_stage(row) if open_ else (None, None)
     out = {
         "id": row.id,
         "status": row.status,
@@ -147,9 +149,10 @@ def transfer_view(row, with_message: bool = True) -> dict:
         "round": row.round,
         "handed_at": iso(row.handed_at),
         "sign_due_at": iso(row.sign_due_at),
-        "due_at": iso(due),
+        "due_at": iso(row.due_at),
         "stage": stage,
-        "colour": _colour(due) if open_ else None,
+        "stage_due_at": iso(stage_due),
+        "colour": _colour(stage_due) if open_ else None,
         "signed_at": iso(row.signed_at),
         "answered_at": iso(row.answered_at),
         "returned_at": iso(row.returned_at),

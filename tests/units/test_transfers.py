@@ -55,6 +55,8 @@ def test_transfer_sign_answer_notify_rate(live, world, units):
     body = handed.json()["transfer"]
     assert body["status"] == "handed" and body["unit"]["name"] == "区城市管理局"
     assert body["due_at"] and body["colour"] in ("green", "yellow")
+    # Signed within a working day, answered within the unit's seven (what the citizen is told).
+    assert body["stage"] == "unit_sign" and body["stage_due_at"] < body["due_at"]
     assert handed.json()["notice"] == "pending"
     live.work()
     (told,) = live.sandbox.sent(openid)
