@@ -1,5 +1,6 @@
 """The domain model; importing this package registers every table."""
 
+from server.models import tally
 from server.models.audit import AuditLog
 from server.models.calendar import DAY_KINDS, CalendarDay
 from server.models.category import DEFAULT_CATEGORIES, Category
@@ -21,7 +22,10 @@ from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, StaffUser
 from server.models.station import Station, StationMember
+from server.models.tally import DailyCount, StatusCount
 from server.models.walkin import WalkIn
+
+tally.watch(Message)
 
 __all__ = [
     "AWAITING_DEPUTY",
@@ -37,6 +41,7 @@ __all__ = [
     "AuditLog",
     "CalendarDay",
     "Category",
+    "DailyCount",
     "Citizen",
     "ConsentCredit",
     "Deputy",
@@ -48,6 +53,7 @@ __all__ = [
     "Rating",
     "Reply",
     "StaffUser",
+    "StatusCount",
     "Station",
     "StationMember",
     "Upload",

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import inspect, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from server.models import tally
 from server.models.event import record
 from server.platform.clock import utcnow
 from server.platform.db import db
@@ -146,14 +147,20 @@ def move(
     now = at or utcnow()
     columns = {"status": target, "updated_at": now, **(values or {})}
     model = model or type(message)
-    result = db.session.execute(
-        update(model)
-        .where(model.id == message.id, model.status == message.status)
-        .values(**columns)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
+    table = model.__table__
+    state_columns = [table.c[name] for name in tally.State._fields]
+    where = (table.c.id == message.id, table.c.status == message.status)
+    # The summary rows need the state before and after (server/models/tally.py); the row lock
+    # keeps a concurrent change (two reassigns keep the status) from slipping in between.
+    before = db.session.execute(select(*state_columns).where(*where).with_for_update()).first()
+    if before is None:
         raise MoveConflict()
+    after = db.session.execute(
+        update(table).where(*where).values(**columns).returning(*state_columns)
+    ).first()
+    if after is None:
+        raise MoveConflict()
+    tally.count_change(tally.State(*before), tally.State(*after))
     # Keep the object in step without marking it dirty (no second UPDATE at flush).
     mapped = inspect(message, raiseerr=False) is not None
     for key, value in columns.items():
