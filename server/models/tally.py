@@ -186,7 +186,7 @@ def rebuild(connection, batch: int = 20_000) -> dict:
     messages = db.metadata.tables["messages"]
     columns = [messages.c[name] for name in State._fields]
     totals: Counter = Counter()
-    result = connection.execution_options(yield_per=batch).execute(select(*columns))
+    result = connection.execute(select(*columns).execution_options(yield_per=batch))
     for row in result:
         totals.update(_contribution(State(*row)))
     daily: dict = {}
