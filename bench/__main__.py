@@ -237,7 +237,8 @@ def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, qu
                 deputies=1000 if quick else 10_000,
             )
         }
-        print(results["scale"]["seed"])
+        results["scale"]["summary"] = scale.fill_summary(stack.app())
+        print(results["scale"]["seed"], results["scale"]["summary"])
         results["scale"]["pages"] = dashboard.page_timings(stack)
         results["scale"]["routing"] = dashboard.routing_timings(stack)
         print(json.dumps(results["scale"], ensure_ascii=False))

@@ -148,6 +148,9 @@ def move(
     columns = {"status": target, "updated_at": now, **(values or {})}
     model = model or type(message)
     table = model.__table__
+    # Changes the caller made through the ORM go first (and are counted at that flush), as an
+    # ORM UPDATE would have flushed them.
+    db.session.flush()
     state_columns = [table.c[name] for name in tally.State._fields]
     where = (table.c.id == message.id, table.c.status == message.status)
     # The summary rows need the state before and after (server/models/tally.py); the row lock

@@ -160,6 +160,14 @@ def watch(model) -> None:
     """Count items written through the ORM too (walk-ins, the demo's history, tests' worlds),
     at flush, on the flush's connection. Called once for Message by server/models/__init__."""
 
+    def _keep_old(target, value, old, initiator):
+        return value
+
+    for name in State._fields:
+        # The value before a change must be known at flush even if it was never loaded (a
+        # column left unset at insert): load it when the attribute is set.
+        event.listen(getattr(model, name), "set", _keep_old, active_history=True, retval=True)
+
     @event.listens_for(model, "after_insert")
     def _inserted(mapper, connection, target) -> None:
         rows = change(None, state_of(target))
@@ -172,7 +180,12 @@ def watch(model) -> None:
         old = {}
         for name in State._fields:
             history = state.attrs[name].history
-            old[name] = history.deleted[0] if history.deleted else getattr(target, name)
+            if history.deleted:
+                old[name] = history.deleted[0]
+            elif history.added:
+                old[name] = None  # set for the first time since the INSERT left it NULL
+            else:
+                old[name] = getattr(target, name)
         rows = change(state_of(old), state_of(target))
         if rows:
             apply(connection, rows)
