@@ -17,11 +17,11 @@ Python.
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from operator import add
 
 from flask import current_app
 from sqlalchemy import case, exists, func
@@ -120,32 +120,41 @@ def not_notified(starts: dict[str, datetime]) -> dict[str, int]:
 @dataclass
 class Tally:
     """Counts in total and per station and per deputy, from rows grouped by (station, deputy):
-    counts add up, so the three views are sums of its rows."""
+    counts add up, so the three views are sums of its rows. Kept as plain lists (a province
+    has 10,000 deputies); `row()` names the counts of the few rows shown."""
 
+    keys: tuple
     total: dict
-    stations: dict[int | None, dict]
-    deputies: dict[int, dict]
+    stations: dict[int | None, list]
+    deputies: dict[int, list]
 
     @classmethod
     def from_rows(cls, keys: tuple, rows) -> Tally:
-        zero = [0] * len(keys)
-        total, stations, deputies = zero, {}, {}
+        width = range(len(keys))
+        total = [0] * len(keys)
+        stations: dict = {}
+        deputies: dict = {}
         for station_id, deputy_id, *values in rows:
             station_id, deputy_id = _key(station_id), _key(deputy_id)
-            values = [int(v) for v in values]
-            total = list(map(add, total, values))
-            stations[station_id] = list(map(add, stations.get(station_id, zero), values))
+            by_station = stations.get(station_id)
+            if by_station is None:
+                by_station = stations[station_id] = [0] * len(keys)
+            by_deputy = None
             if deputy_id is not None:
-                deputies[deputy_id] = list(map(add, deputies.get(deputy_id, zero), values))
+                by_deputy = deputies.get(deputy_id)
+                if by_deputy is None:
+                    by_deputy = deputies[deputy_id] = [0] * len(keys)
+            for i in width:
+                value = int(values[i])
+                total[i] += value
+                by_station[i] += value
+                if by_deputy is not None:
+                    by_deputy[i] += value
+        return cls(keys, dict(zip(keys, total, strict=True)), stations, deputies)
 
-        def named(values: list) -> dict:
-            return dict(zip(keys, values, strict=True))
-
-        return cls(
-            named(total),
-            {k: named(v) for k, v in stations.items()},
-            {k: named(v) for k, v in deputies.items()},
-        )
+    def row(self, group: str, key) -> dict:
+        values = getattr(self, group).get(key)
+        return dict(zip(self.keys, values, strict=True)) if values is not None else {}
 
 
 def month_flow(month: date) -> Tally:
@@ -258,12 +267,17 @@ def per_category(month: date) -> list[tuple[str, int]]:
     return [(name, int(count)) for name, count in rows]
 
 
+_OPEN, _OVERDUE, _RECEIVED = BACKLOG.index("open"), BACKLOG.index("overdue"), 0
+_NO_BACKLOG, _NO_FLOW = [0] * len(BACKLOG), [0] * len(DAILY)
+
+
 def _ranked(keys, key) -> list:
-    return sorted((k for k in keys if k is not None), key=key)
+    """The TABLE_ROWS keys that need attention most, in that order."""
+    return heapq.nsmallest(TABLE_ROWS, (k for k in keys if k is not None), key=key)
 
 
 def _row(flow: Tally, waiting: Tally, group: str, key, median: float | None = None) -> dict:
-    counts = {**getattr(flow, group).get(key, {}), **getattr(waiting, group).get(key, {})}
+    counts = {**flow.row(group, key), **waiting.row(group, key)}
     return _summary(counts, median)
 
 
@@ -274,10 +288,10 @@ def per_station(flow: Tally, waiting: Tally) -> tuple[list[tuple], int]:
     keys = set(flow.stations) | set(waiting.stations)
 
     def need(k):
-        now, month = waiting.stations.get(k, {}), flow.stations.get(k, {})
-        return (-now.get("overdue", 0), -now.get("open", 0), -month.get("received", 0), k)
+        now, month = waiting.stations.get(k, _NO_BACKLOG), flow.stations.get(k, _NO_FLOW)
+        return (-now[_OVERDUE], -now[_OPEN], -month[_RECEIVED], k)
 
-    ids = _ranked(keys, need)[:TABLE_ROWS]
+    ids = _ranked(keys, need)
     by_id = {s.id: s for s in db.session.scalars(db.select(Station).where(Station.id.in_(ids)))}
     rows = [(by_id[i], _row(flow, waiting, "stations", i)) for i in ids if i in by_id]
     visible = scope.station_query()
@@ -297,10 +311,10 @@ def per_deputy(flow: Tally, waiting: Tally, since: datetime) -> tuple[list[tuple
     keys = set(flow.deputies) | set(waiting.deputies)
 
     def need(k):
-        now, month = waiting.deputies.get(k, {}), flow.deputies.get(k, {})
-        return (-now.get("open", 0), -now.get("overdue", 0), -month.get("received", 0), k)
+        now, month = waiting.deputies.get(k, _NO_BACKLOG), flow.deputies.get(k, _NO_FLOW)
+        return (-now[_OPEN], -now[_OVERDUE], -month[_RECEIVED], k)
 
-    shown = _ranked(keys, need)[:TABLE_ROWS]
+    shown = _ranked(keys, need)
     if not shown:
         return [], 0
     medians = median_responses(since, Message.assigned_deputy_id, shown)

@@ -152,7 +152,7 @@ def test_a_cohort_is_summarized(ctx):
     waiting = stats.backlog(NOW)
     assert waiting.total == {"open": 4, "overdue": 2, "unassigned": 0}
     assert waiting.total == direct_backlog(NOW)
-    assert waiting.deputies[old.assigned_deputy_id]["overdue"] == 2
+    assert waiting.row("deputies", old.assigned_deputy_id)["overdue"] == 2
 
     # Per station: the most overdue now leads, the quiet one still shows, and the items
     # without a station appear on their own row for an administrator.
