@@ -7,6 +7,7 @@ from server.models.category import DEFAULT_CATEGORIES, Category
 from server.models.citizen import Citizen, ConsentCredit
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
 from server.models.event import Event
+from server.models.export import RegisterExport
 from server.models.message import (
     AWAITING_DEPUTY,
     CHANNEL_LABELS,
@@ -51,6 +52,7 @@ __all__ = [
     "Message",
     "Notification",
     "Rating",
+    "RegisterExport",
     "Reply",
     "StaffUser",
     "StatusCount",
