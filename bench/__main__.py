@@ -241,6 +241,7 @@ def run(results: dict, stack: Stack, world: World, wanted: set, seconds: int, qu
         print(results["scale"]["seed"], results["scale"]["summary"])
         results["scale"]["pages"] = dashboard.page_timings(stack)
         results["scale"]["routing"] = dashboard.routing_timings(stack)
+        results["scale"]["export"] = dashboard.export_timing(stack)
         print(json.dumps(results["scale"], ensure_ascii=False))
 
 
