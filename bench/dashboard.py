@@ -85,7 +85,7 @@ def page_timings(stack: Stack) -> list[dict]:
 
 def routing_timings(stack: Stack, runs: int = 50) -> dict:
     """The routing job in process, on a station of the big data set."""
-    from server.models import Category, Message
+    from server.models import Category, Message, Station
     from server.platform.clock import utcnow
     from server.platform.db import db
     from server.routing.router import route
@@ -94,11 +94,13 @@ def routing_timings(stack: Stack, runs: int = 50) -> dict:
     times = []
     with app.app_context():
         category = db.session.scalar(db.select(Category).limit(1))
+        # the seeded stations (--quick seeds 300, not 3,000)
+        stations = list(db.session.scalars(db.select(Station.id).order_by(Station.id)))
         for i in range(runs):
             message = Message(
                 tracking_no=f"R{i:013d}",
                 channel="station_code",
-                station_id=1 + i * 37 % 3000,
+                station_id=stations[i * 37 % len(stations)],
                 category_id=category.id,
                 content="路灯坏了",
                 status="received",

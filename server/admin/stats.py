@@ -129,27 +129,12 @@ class Tally:
     deputies: dict[int, list]
 
     @classmethod
-    def from_rows(cls, keys: tuple, rows) -> Tally:
-        width = range(len(keys))
-        total = [0] * len(keys)
-        stations: dict = {}
-        deputies: dict = {}
-        for station_id, deputy_id, *values in rows:
-            station_id, deputy_id = _key(station_id), _key(deputy_id)
-            by_station = stations.get(station_id)
-            if by_station is None:
-                by_station = stations[station_id] = [0] * len(keys)
-            by_deputy = None
-            if deputy_id is not None:
-                by_deputy = deputies.get(deputy_id)
-                if by_deputy is None:
-                    by_deputy = deputies[deputy_id] = [0] * len(keys)
-            for i in width:
-                value = int(values[i])
-                total[i] += value
-                by_station[i] += value
-                if by_deputy is not None:
-                    by_deputy[i] += value
+    def grouped(cls, keys: tuple, by_station, by_deputy) -> Tally:
+        """From rows already grouped by the database: (station, *counts) and (deputy, *counts).
+        The total is the stations' sum (every item has one station key, None included)."""
+        stations = {_key(k): [int(v) for v in values] for k, *values in by_station}
+        deputies = {k: [int(v) for v in values] for k, *values in by_deputy if k != tally.NONE}
+        total = [sum(column) for column in zip(*stations.values(), strict=True)] or [0] * len(keys)
         return cls(keys, dict(zip(keys, total, strict=True)), stations, deputies)
 
     def row(self, group: str, key) -> dict:
@@ -157,50 +142,56 @@ class Tally:
         return dict(zip(self.keys, values, strict=True)) if values is not None else {}
 
 
+def _by(query, column, scoped_by):
+    return db.session.execute(_scoped(query.group_by(column), scoped_by))
+
+
 def month_flow(month: date) -> Tally:
-    """The month's cohort per (station, deputy), summed from its daily summary rows."""
-    pair = (DailyCount.station_id, DailyCount.deputy_id)
-    query = (
-        db.select(*pair, *(func.sum(c) for c in _DAILY_COLUMNS))
-        .where(DailyCount.day >= month)
-        .group_by(*pair)
+    """The month's cohort per station and per deputy, summed from its daily summary rows by
+    the database (two grouped reads of the month: thousands of rows, not one per item)."""
+    sums = [func.sum(c) for c in _DAILY_COLUMNS]
+    where = DailyCount.day >= month
+    station = db.select(DailyCount.station_id, *sums).where(where)
+    deputy = db.select(DailyCount.deputy_id, *sums).where(where)
+    return Tally.grouped(
+        DAILY,
+        _by(station, DailyCount.station_id, DailyCount.station_id),
+        _by(deputy, DailyCount.deputy_id, DailyCount.station_id),
     )
-    return Tally.from_rows(DAILY, db.session.execute(_scoped(query, DailyCount.station_id)))
 
 
 def backlog(now: datetime) -> Tally:
     """Every item still waiting for someone, as of `now`: the open statuses' current counts,
     less (for "overdue") the open items too young to be overdue yet. Those are only the last
-    OVERDUE_AFTER_HOURS of items, so the query stays small however long the history."""
-    pair = (StatusCount.station_id, StatusCount.deputy_id)
-    counted = (
-        db.select(
-            *pair,
-            func.sum(StatusCount.n),
-            func.sum(case((StatusCount.status == "unassigned", StatusCount.n), else_=0)),
-        )
-        .where(StatusCount.status.in_(OPEN_STATUSES))
-        .group_by(*pair)
-    )
-    rows: dict = {}
-    for station_id, deputy_id, n, unassigned in db.session.execute(
-        _scoped(counted, StatusCount.station_id)
-    ):
-        rows[station_id, deputy_id] = [int(n), int(n), int(unassigned)]
+    OVERDUE_AFTER_HOURS of items, so that query stays small however long the history."""
     cutoff = now - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
     young = (
-        db.select(Message.station_id, Message.assigned_deputy_id, func.count())
-        .where(
-            Message.status.in_(OPEN_STATUSES),
-            Message.created_at > cutoff,
-            Message.overdue_at.is_(None),
-        )
-        .group_by(Message.station_id, Message.assigned_deputy_id)
+        Message.status.in_(OPEN_STATUSES),
+        Message.created_at > cutoff,
+        Message.overdue_at.is_(None),
     )
-    for station_id, deputy_id, n in db.session.execute(scope.scope_messages(young)):
-        key = (station_id or tally.NONE, deputy_id or tally.NONE)
-        rows.setdefault(key, [0, 0, 0])[1] -= int(n)
-    return Tally.from_rows(BACKLOG, ((s, d, *v) for (s, d), v in rows.items()))
+    counts = [
+        func.sum(StatusCount.n),
+        func.sum(case((StatusCount.status == "unassigned", StatusCount.n), else_=0)),
+    ]
+    open_only = StatusCount.status.in_(OPEN_STATUSES)
+    groups = []
+    for counted_by, young_by in (
+        (StatusCount.station_id, Message.station_id),
+        (StatusCount.deputy_id, Message.assigned_deputy_id),
+    ):
+        counted = db.select(counted_by, *counts).where(open_only).group_by(counted_by)
+        too_young = db.select(young_by, func.count()).where(*young).group_by(young_by)
+        minus = {
+            k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(too_young))
+        }
+        groups.append(
+            [
+                (k, int(n), int(n) - minus.get(k, 0), int(unassigned))
+                for k, n, unassigned in db.session.execute(_scoped(counted, StatusCount.station_id))
+            ]
+        )
+    return Tally.grouped(BACKLOG, *groups)
 
 
 def median_responses(since: datetime, group=None, keys=None) -> dict:
