@@ -317,8 +317,10 @@ def run(
             if isinstance(value, int | float)
         }
         results["scale"] = {"seed": total, "routing_curve": curve}
-        print(results["scale"]["seed"])
+        results["scale"]["summary"] = scale.fill_summary(stack.app())
+        print(results["scale"]["seed"], results["scale"]["summary"])
         results["scale"]["pages"] = dashboard.page_timings(stack)
+        results["scale"]["export"] = dashboard.export_timing(stack)
         print(json.dumps(results["scale"], ensure_ascii=False))
 
 

@@ -457,4 +457,23 @@ def _scale_section(results: dict) -> list[str]:
     ]
     for step in s.get("routing_curve", []):
         lines.append(_row([f"{step['items']:,}", step["median_ms"], step["p95_ms"], step["runs"]]))
-    return lines + [""]
+    lines.append("")
+    summary = s.get("summary")
+    if summary:
+        lines += [
+            f"Overview summary rows rebuilt from the items (`flask stats rebuild`): "
+            f"{summary['daily_counts']:,} daily rows and {summary['status_counts']:,} status "
+            f"rows in {summary['seconds']} s.",
+            "",
+        ]
+    e = s.get("export")
+    if e:
+        lines += [
+            f"Register export of a province's quarter in the background: asked in "
+            f"{e['asked_ms']} ms (HTTP {e['asked_status']}, the progress page); the job wrote "
+            f"{e['rows']:,} rows ({e['file_bytes']:,} bytes) in {e['seconds']} s with a peak "
+            f"RSS of {e['peak_rss_mb']} MB (goal: < 60 s, < 300 MB); the download took "
+            f"{e['download_ms']} ms.",
+            "",
+        ]
+    return lines

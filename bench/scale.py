@@ -255,3 +255,19 @@ def seed(
         "notifications": len(notice_rows),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def fill_summary(app) -> dict:
+    """The overview's summary rows for the COPYed items: the same rebuild as `flask stats
+    rebuild` (the rows the live system keeps as items move)."""
+    from server.models import tally
+    from server.platform.db import db
+
+    started = time.perf_counter()
+    with app.app_context():
+        rows = tally.rebuild(db.session.connection())
+        db.session.commit()
+        db.session.execute(db.text("ANALYZE daily_counts"))
+        db.session.execute(db.text("ANALYZE status_counts"))
+        db.session.commit()
+    return {**rows, "seconds": round(time.perf_counter() - started, 1)}

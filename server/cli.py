@@ -35,6 +35,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(stats_group)
 
 
 @click.command("seed")
@@ -241,6 +242,23 @@ def worker_command(burst: bool, fork: bool) -> None:
             log.info("worker: stopped while waiting for Redis")
             return
         delay = min(delay * 2, WORKER_RETRY_MAX)
+
+
+stats_group = AppGroup("stats", help="The overview's summary rows.")
+
+
+@stats_group.command("rebuild")
+def stats_rebuild() -> None:
+    """Recompute daily_counts and status_counts from the items (after a restore, or to check
+    that the maintained rows are right: the numbers must not change)."""
+    from server.models import tally
+
+    rows = tally.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(
+        f"已重算汇总：daily_counts {rows['daily_counts']} 行，"
+        f"status_counts {rows['status_counts']} 行"
+    )
 
 
 @click.command("sweep")

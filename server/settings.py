@@ -233,7 +233,9 @@ SETTINGS: tuple[Setting, ...] = (
     S("TOTP_ISSUER", "码上联络站", "the name authenticator apps show for the dashboard's codes"),
     S("AUDIT_RETENTION_DAYS", 0, "days the audit log is kept (`0` keeps it all; otherwise at least 180, as the Cybersecurity Law requires)", _audit_days),
     S("ADMIN_POLL_MS", 3000, "how often the open overview asks for news (milliseconds)", _int),
-    S("REGISTER_MAX_ROWS", 20_000, "the most rows one .xlsx register export holds (beyond: a message asking for a shorter range or one station)", _int),
+    S("REGISTER_IMMEDIATE_ROWS", 5_000, "register exports up to this many rows are built in the request; larger ones in the background, with a progress bar and a download link", _int),
+    S("EXPORT_JOB_TIMEOUT", 1800, "seconds a background register export may run", _int),
+    S("EXPORT_CLEAN_INTERVAL", 3600, "seconds between deletions of register export files older than a day", _int),
     S("POSTER_FONT", None, "a .ttf/.otf/.ttc Chinese font for posters", shown="Noto Sans CJK (`fonts-noto-cjk`)"),
     S("POSTER_FONT_BOLD", None, "its bold face", shown="Noto Sans CJK Bold"),
 )  # fmt: skip

@@ -47,6 +47,7 @@ DATA_LABELS = {
     "deputy": "代表",
     "rule": "值班规则",
     "rows": "导出条数",
+    "background": "后台生成",
     "format": "格式",
     "username": "用户名",
     "role": "角色",
@@ -217,6 +218,8 @@ def details(row: AuditLog, names: dict) -> list[str]:
     data = row.data or {}
     if row.action == "register_exported":
         text = [f"导出条数：{data.get('rows', 0)}"]
+        if data.get("background"):
+            text.append("后台生成")
         filters = _filter_text(data, names)
         return text + ([filters] if filters else [])
     out = []

@@ -11,6 +11,7 @@ from sqlalchemy import exists
 from server.admin import scope
 from server.admin.forms import parse_date, parse_id
 from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
+from server.admin.search import keyword_clause
 from server.models import CHANNEL_LABELS, STATUS_LABELS, Message, Notification
 from server.models.notification import NOTICE_STATUS_LABELS
 from server.platform.clock import LOCAL, utcnow
@@ -130,12 +131,7 @@ class ItemFilter:
             end = local_day_start(self.date_to + timedelta(days=1))
             query = query.where(Message.created_at < end)
         if self.q:
-            like = f"%{self.q}%"
-            query = query.where(
-                Message.content.ilike(like)
-                | (Message.tracking_no == self.q)
-                | Message.location_address.ilike(like)
-            )
+            query = query.where(keyword_clause(self.q))
         return query
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, current_app, render_template, request, send_file
+from flask import abort, current_app, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
 from server.admin import bp, filters, scope
@@ -19,6 +19,7 @@ from server.models import (
     Assignment,
     Event,
     Message,
+    RegisterExport,
     Station,
     WalkIn,
 )
@@ -26,6 +27,7 @@ from server.models.audit import audit
 from server.platform.clock import local_text, local_today
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
+from server.platform.queue import after_commit, enqueue_export
 
 SUGGESTION_COLUMNS = [
     Column("编号", 16),
@@ -57,6 +59,7 @@ VISIT_COLUMNS = [
     Column("满意度", 10),
 ]
 KINDS = {"suggestions": "意见建议登记簿", "visits": "接待登记簿"}
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _query(item_filter: ItemFilter, walk_ins_only: bool):
@@ -198,28 +201,11 @@ def _title(kind: str, item_filter: ItemFilter) -> str:
     return f"{KINDS[kind]}（{where}，{start} 至 {end}）"
 
 
-@bp.get("/registers/<kind>.xlsx")
-def register_export(kind: str):
-    if kind not in KINDS:
-        abort(404)
-    item_filter = ItemFilter.from_args(request.args)
-    if item_filter.errors:
-        page = render_template("admin/registers.html", f=item_filter, **filter_choices(item_filter))
-        return page, 422
-    query = _query(item_filter, walk_ins_only=kind == "visits")
-    total = filters.count(query)
-    limit = current_app.config["REGISTER_MAX_ROWS"]
-    if total > limit:
-        too_many = (
-            f"所选范围共有 {total:,} 条，超过一次导出的上限 {limit:,} 条。"
-            "请缩短日期范围，或选择一个联络站后分别导出。"
-        )
-        page = render_template(
-            "admin/registers.html", f=item_filter, too_many=too_many, **filter_choices(item_filter)
-        )
-        return page, 422
-    messages = _load(query)
-    ids = [m.id for m in messages]
+def register_query(item_filter: ItemFilter, kind: str):
+    return _query(item_filter, walk_ins_only=kind == "visits")
+
+
+def load_walk_ins(ids: list[int]) -> dict[int, WalkIn]:
     walk_ins = {}
     for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
         walk_ins.update(
@@ -232,20 +218,66 @@ def register_export(kind: str):
                 )
             }
         )
+    return walk_ins
+
+
+def sheet(kind: str) -> tuple[str, list[Column]]:
+    """The sheet's name and columns of a kind of register."""
+    return (KINDS[kind], VISIT_COLUMNS if kind == "visits" else SUGGESTION_COLUMNS)
+
+
+def rows_of(kind: str, messages: list[Message]) -> list[list]:
+    walk_ins = load_walk_ins([m.id for m in messages])
     if kind == "visits":
-        data = workbook(
-            "接待登记簿", _title(kind, item_filter), VISIT_COLUMNS, visit_rows(messages, walk_ins)
-        )
-    else:
-        rows = suggestion_rows(messages, walk_ins)
-        data = workbook("意见建议登记簿", _title(kind, item_filter), SUGGESTION_COLUMNS, rows)
+        return visit_rows(messages, walk_ins)
+    return suggestion_rows(messages, walk_ins)
+
+
+def load_chunk(ids: list[int]) -> list[Message]:
+    """The items of these ids, loaded as the register needs them, in the register's order."""
+    return _load(db.select(Message).where(Message.id.in_(ids)))
+
+
+def download_name(kind: str, args: dict) -> str:
+    start = args.get("date_from") or "最早"
+    return f"{KINDS[kind]}-{start}-{args.get('date_to') or local_today().isoformat()}.xlsx"
+
+
+def start_export(kind: str, item_filter: ItemFilter, title: str, total: int):
+    """Too big for a request: a background job builds it (server/admin/register_exports.py)."""
+    export = RegisterExport(
+        kind=kind, staff_id=g.staff.id, args=item_filter.args(), title=title, total=total
+    )
+    db.session.add(export)
+    db.session.flush()
+    timeout = current_app.config["EXPORT_JOB_TIMEOUT"]
+    after_commit(db.session(), enqueue_export, export.id, timeout)
+    db.session.commit()
+    return redirect(url_for("admin.register_export_page", export_id=export.id), 303)
+
+
+@bp.get("/registers/<kind>.xlsx")
+def register_export(kind: str):
+    """A small export is built here and sent; a bigger one becomes a background job and the
+    clerk is taken to its page (progress bar, then the download link)."""
+    if kind not in KINDS:
+        abort(404)
+    item_filter = ItemFilter.from_args(request.args)
+    if item_filter.errors:
+        page = render_template("admin/registers.html", f=item_filter, **filter_choices(item_filter))
+        return page, 422
+    query = register_query(item_filter, kind)
+    total = filters.count(query)
+    if total > current_app.config["REGISTER_IMMEDIATE_ROWS"]:
+        return start_export(kind, item_filter, _title(kind, item_filter), total)
+    messages = _load(query)
+    sheet_title, columns = sheet(kind)
+    data = workbook(sheet_title, _title(kind, item_filter), columns, rows_of(kind, messages))
     audit("register_exported", kind, rows=len(messages), **item_filter.args())
     db.session.commit()
-    start = item_filter.date_from.isoformat() if item_filter.date_from else "最早"
-    name = f"{KINDS[kind]}-{start}-{(item_filter.date_to or local_today()).isoformat()}"
     return send_file(
         io.BytesIO(data),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mimetype=XLSX_MIMETYPE,
         as_attachment=True,
-        download_name=f"{name}.xlsx",
+        download_name=download_name(kind, item_filter.args()),
     )

@@ -17,19 +17,30 @@ Python.
 
 from __future__ import annotations
 
+import heapq
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from itertools import pairwise
-from operator import add
 
+from flask import current_app
 from sqlalchemy import case, exists, func
 
 from server.admin import scope
-from server.admin.filters import local_day_start, overdue_clause
+from server.admin.filters import local_day_start
 from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
-from server.models import RATING_LABELS, Category, Deputy, Event, Message, Notification, Station
+from server.models import (
+    RATING_LABELS,
+    Category,
+    DailyCount,
+    Deputy,
+    Event,
+    Message,
+    Notification,
+    Station,
+    StatusCount,
+    tally,
+)
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 
@@ -50,36 +61,24 @@ def period_starts(today: date) -> dict[str, date]:
 
 FLOW = ("received", "routed", "replied", "closed", "not_notified", *RATING_LABELS)
 BACKLOG = ("open", "overdue", "unassigned")
+# What the summary rows count per day (server/models/tally.py), under the overview's names.
+DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS)
+_DAILY_COLUMNS = [
+    getattr(DailyCount, name if name not in RATING_LABELS else f"rated_{name}") for name in DAILY
+]
 
 
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _flow_columns(since: datetime) -> list:
-    # A notice is written after its item arrived: bounding it by the period too lets the
-    # database look only at this period's notices instead of every failed one since day one.
-    not_notified = exists().where(
-        Notification.message_id == Message.id,
-        Notification.status.in_(NOT_NOTIFIED),
-        Notification.created_at >= since,
-    )
-    return [
-        func.count(),
-        func.count(Message.routed_at),
-        func.count(Message.first_replied_at),
-        _count_if(Message.status == "closed"),
-        _count_if(not_notified),
-        *(_count_if(Message.rating == rating) for rating in RATING_LABELS),
-    ]
+def _key(value: int) -> int | None:
+    return None if value == tally.NONE else value
 
 
-def _backlog_columns(now: datetime) -> list:
-    return [
-        func.count(),
-        _count_if(overdue_clause(now)),
-        _count_if(Message.status == "unassigned"),
-    ]
+def _scoped(query, column):
+    ids = scope.station_ids()
+    return query if ids is None else query.where(column.in_(ids))
 
 
 def _summary(counts: dict, median: float | None = None) -> dict:
@@ -96,52 +95,103 @@ def _summary(counts: dict, median: float | None = None) -> dict:
     }
 
 
-def summarize(since: datetime, now: datetime) -> dict:
-    """The flow figures of every item received since `since`."""
-    query = db.select(*_flow_columns(since)).where(Message.created_at >= since)
-    counts = dict(zip(FLOW, db.session.execute(scope.scope_messages(query)).one(), strict=True))
-    return _summary(counts, median_responses(since).get(None))
+def not_notified(starts: dict[str, datetime]) -> dict[str, int]:
+    """Items of each period with a notice that did not reach anyone. Counted from the
+    notices themselves (a notice's status changes outside the item's moves); a notice is
+    written after its item arrived, so bounding it by the period keeps this to the period's
+    few failed notices (ix_notifications_status_created)."""
+    since = min(starts.values())
+    query = (
+        db.select(*(_count_if(Message.created_at >= start) for start in starts.values()))
+        .select_from(Message)
+        .where(
+            Message.created_at >= since,
+            exists().where(
+                Notification.message_id == Message.id,
+                Notification.status.in_(NOT_NOTIFIED),
+                Notification.created_at >= since,
+            ),
+        )
+    )
+    counts = db.session.execute(scope.scope_messages(query)).one()
+    return {name: int(n) for name, n in zip(starts, counts, strict=True)}
 
 
 @dataclass
 class Tally:
-    """Counts in total and per station and per deputy, from a single scan grouped by
-    (station, deputy): counts add up, so the three views are sums of its rows."""
+    """Counts in total and per station and per deputy, from rows grouped by (station, deputy):
+    counts add up, so the three views are sums of its rows. Kept as plain lists (a province
+    has 10,000 deputies); `row()` names the counts of the few rows shown."""
 
+    keys: tuple
     total: dict
-    stations: dict[int | None, dict]
-    deputies: dict[int, dict]
+    stations: dict[int | None, list]
+    deputies: dict[int, list]
 
     @classmethod
-    def load(cls, keys: tuple, columns: list, *where) -> Tally:
-        pair = (Message.station_id, Message.assigned_deputy_id)
-        query = db.select(*pair, *columns).where(*where).group_by(*pair)
-        zero = [0] * len(keys)
-        total, stations, deputies = zero, {}, {}
-        for station_id, deputy_id, *values in db.session.execute(scope.scope_messages(query)):
-            values = [int(v) for v in values]
-            total = list(map(add, total, values))
-            stations[station_id] = list(map(add, stations.get(station_id, zero), values))
-            if deputy_id is not None:
-                deputies[deputy_id] = list(map(add, deputies.get(deputy_id, zero), values))
+    def grouped(cls, keys: tuple, by_station, by_deputy) -> Tally:
+        """From rows already grouped by the database: (station, *counts) and (deputy, *counts).
+        The total is the stations' sum (every item has one station key, None included)."""
+        stations = {_key(k): [int(v) for v in values] for k, *values in by_station}
+        deputies = {k: [int(v) for v in values] for k, *values in by_deputy if k != tally.NONE}
+        total = [sum(column) for column in zip(*stations.values(), strict=True)] or [0] * len(keys)
+        return cls(keys, dict(zip(keys, total, strict=True)), stations, deputies)
 
-        def named(values: list) -> dict:
-            return dict(zip(keys, values, strict=True))
-
-        return cls(
-            named(total),
-            {k: named(v) for k, v in stations.items()},
-            {k: named(v) for k, v in deputies.items()},
-        )
+    def row(self, group: str, key) -> dict:
+        values = getattr(self, group).get(key)
+        return dict(zip(self.keys, values, strict=True)) if values is not None else {}
 
 
-def month_flow(since: datetime) -> Tally:
-    return Tally.load(FLOW, _flow_columns(since), Message.created_at >= since)
+def _by(query, column, scoped_by):
+    return db.session.execute(_scoped(query.group_by(column), scoped_by))
+
+
+def month_flow(month: date) -> Tally:
+    """The month's cohort per station and per deputy, summed from its daily summary rows by
+    the database (two grouped reads of the month: thousands of rows, not one per item)."""
+    sums = [func.sum(c) for c in _DAILY_COLUMNS]
+    where = DailyCount.day >= month
+    station = db.select(DailyCount.station_id, *sums).where(where)
+    deputy = db.select(DailyCount.deputy_id, *sums).where(where)
+    return Tally.grouped(
+        DAILY,
+        _by(station, DailyCount.station_id, DailyCount.station_id),
+        _by(deputy, DailyCount.deputy_id, DailyCount.station_id),
+    )
 
 
 def backlog(now: datetime) -> Tally:
-    """Every item still waiting for someone, counted as of `now` (ix_messages_status_created)."""
-    return Tally.load(BACKLOG, _backlog_columns(now), Message.status.in_(OPEN_STATUSES))
+    """Every item still waiting for someone, as of `now`: the open statuses' current counts,
+    less (for "overdue") the open items too young to be overdue yet. Those are only the last
+    OVERDUE_AFTER_HOURS of items, so that query stays small however long the history."""
+    cutoff = now - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
+    young = (
+        Message.status.in_(OPEN_STATUSES),
+        Message.created_at > cutoff,
+        Message.overdue_at.is_(None),
+    )
+    counts = [
+        func.sum(StatusCount.n),
+        func.sum(case((StatusCount.status == "unassigned", StatusCount.n), else_=0)),
+    ]
+    open_only = StatusCount.status.in_(OPEN_STATUSES)
+    groups = []
+    for counted_by, young_by in (
+        (StatusCount.station_id, Message.station_id),
+        (StatusCount.deputy_id, Message.assigned_deputy_id),
+    ):
+        counted = db.select(counted_by, *counts).where(open_only).group_by(counted_by)
+        too_young = db.select(young_by, func.count()).where(*young).group_by(young_by)
+        minus = {
+            k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(too_young))
+        }
+        groups.append(
+            [
+                (k, int(n), int(n) - minus.get(k, 0), int(unassigned))
+                for k, n, unassigned in db.session.execute(_scoped(counted, StatusCount.station_id))
+            ]
+        )
+    return Tally.grouped(BACKLOG, *groups)
 
 
 def median_responses(since: datetime, group=None, keys=None) -> dict:
@@ -169,37 +219,56 @@ def empty_summary() -> dict:
     return _summary({})
 
 
-def per_day(today: date) -> list[tuple[date, int]]:
-    days = [today - timedelta(days=i) for i in range(CHART_DAYS - 1, -1, -1)]
-    bounds = [local_day_start(d) for d in days] + [local_day_start(today + timedelta(days=1))]
-    columns = [
-        _count_if((Message.created_at >= lo) & (Message.created_at < hi))
-        for lo, hi in pairwise(bounds)
-    ]
-    query = db.select(*columns).where(
-        Message.created_at >= bounds[0], Message.created_at < bounds[-1]
-    )
-    counts = db.session.execute(scope.scope_messages(query)).one()
-    return list(zip(days, (int(c) for c in counts), strict=True))
-
-
-def per_category(since: datetime) -> list[tuple[str, int]]:
+def daily_totals(first: date) -> dict[date, dict]:
+    """The flow counters per day of receipt from `first` on, summed over stations."""
     query = (
-        db.select(Category.name, func.count())
-        .join(Message, Message.category_id == Category.id)
-        .where(Message.created_at >= since)
-        .group_by(Category.id, Category.name)
-        .order_by(func.count().desc(), Category.sort_order)
+        db.select(DailyCount.day, *(func.sum(c) for c in _DAILY_COLUMNS))
+        .where(DailyCount.day >= first)
+        .group_by(DailyCount.day)
     )
-    return [(name, count) for name, count in db.session.execute(scope.scope_messages(query))]
+    rows = db.session.execute(_scoped(query, DailyCount.station_id))
+    return {day: dict(zip(DAILY, map(int, values), strict=True)) for day, *values in rows}
+
+
+def period_counts(days: dict[date, dict], since: date) -> dict:
+    out = dict.fromkeys(DAILY, 0)
+    for day, counts in days.items():
+        if day >= since:
+            for key, n in counts.items():
+                out[key] += n
+    return out
+
+
+def per_day(today: date, days: dict[date, dict]) -> list[tuple[date, int]]:
+    chart = [today - timedelta(days=i) for i in range(CHART_DAYS - 1, -1, -1)]
+    return [(day, days.get(day, {}).get("received", 0)) for day in chart]
+
+
+def per_category(month: date) -> list[tuple[str, int]]:
+    received = func.sum(DailyCount.received)
+    query = (
+        db.select(Category.name, received)
+        .join(DailyCount, DailyCount.category_id == Category.id)
+        .where(DailyCount.day >= month)
+        .group_by(Category.id, Category.name)
+        .having(received > 0)
+        .order_by(received.desc(), Category.sort_order)
+    )
+    rows = db.session.execute(_scoped(query, DailyCount.station_id))
+    return [(name, int(count)) for name, count in rows]
+
+
+_OPEN, _OVERDUE, _RECEIVED = BACKLOG.index("open"), BACKLOG.index("overdue"), 0
+_NO_BACKLOG, _NO_FLOW = [0] * len(BACKLOG), [0] * len(DAILY)
 
 
 def _ranked(keys, key) -> list:
-    return sorted((k for k in keys if k is not None), key=key)
+    """The TABLE_ROWS keys that need attention most, in that order."""
+    return heapq.nsmallest(TABLE_ROWS, (k for k in keys if k is not None), key=key)
 
 
 def _row(flow: Tally, waiting: Tally, group: str, key, median: float | None = None) -> dict:
-    counts = {**getattr(flow, group).get(key, {}), **getattr(waiting, group).get(key, {})}
+    counts = {**flow.row(group, key), **waiting.row(group, key)}
     return _summary(counts, median)
 
 
@@ -210,10 +279,10 @@ def per_station(flow: Tally, waiting: Tally) -> tuple[list[tuple], int]:
     keys = set(flow.stations) | set(waiting.stations)
 
     def need(k):
-        now, month = waiting.stations.get(k, {}), flow.stations.get(k, {})
-        return (-now.get("overdue", 0), -now.get("open", 0), -month.get("received", 0), k)
+        now, month = waiting.stations.get(k, _NO_BACKLOG), flow.stations.get(k, _NO_FLOW)
+        return (-now[_OVERDUE], -now[_OPEN], -month[_RECEIVED], k)
 
-    ids = _ranked(keys, need)[:TABLE_ROWS]
+    ids = _ranked(keys, need)
     by_id = {s.id: s for s in db.session.scalars(db.select(Station).where(Station.id.in_(ids)))}
     rows = [(by_id[i], _row(flow, waiting, "stations", i)) for i in ids if i in by_id]
     visible = scope.station_query()
@@ -233,10 +302,10 @@ def per_deputy(flow: Tally, waiting: Tally, since: datetime) -> tuple[list[tuple
     keys = set(flow.deputies) | set(waiting.deputies)
 
     def need(k):
-        now, month = waiting.deputies.get(k, {}), flow.deputies.get(k, {})
-        return (-now.get("open", 0), -now.get("overdue", 0), -month.get("received", 0), k)
+        now, month = waiting.deputies.get(k, _NO_BACKLOG), flow.deputies.get(k, _NO_FLOW)
+        return (-now[_OPEN], -now[_OVERDUE], -month[_RECEIVED], k)
 
-    shown = _ranked(keys, need)[:TABLE_ROWS]
+    shown = _ranked(keys, need)
     if not shown:
         return [], 0
     medians = median_responses(since, Message.assigned_deputy_id, shown)
@@ -254,13 +323,16 @@ def overview(now: datetime | None = None) -> dict:
     today = local_today(now)
     days = period_starts(today)
     starts = {name: local_day_start(day) for name, day in days.items()}
-    month = month_flow(starts["month"])
+    first = min(days["month"], days["week"], today - timedelta(days=CHART_DAYS - 1))
+    by_day = daily_totals(first)
+    failed = not_notified(starts)
+    month = month_flow(days["month"])
+    month.total["not_notified"] = failed["month"]
     waiting = backlog(now)
-    periods = {
-        "today": summarize(starts["today"], now),
-        "week": summarize(starts["week"], now),
-        "month": _summary(month.total, median_responses(starts["month"]).get(None)),
-    }
+    periods = {}
+    for name, day in days.items():
+        counts = {**period_counts(by_day, day), "not_notified": failed[name]}
+        periods[name] = _summary(counts, median_responses(starts[name]).get(None))
     stations, station_total = per_station(month, waiting)
     deputies, deputy_total = per_deputy(month, waiting, starts["month"])
     return {
@@ -268,8 +340,8 @@ def overview(now: datetime | None = None) -> dict:
         "periods": periods,
         "period_days": days,
         "backlog": waiting.total,
-        "per_day": per_day(today),
-        "per_category": per_category(starts["month"]),
+        "per_day": per_day(today, by_day),
+        "per_category": per_category(days["month"]),
         "per_station": stations,
         "station_total": station_total,
         "per_deputy": deputies,

@@ -1,22 +1,28 @@
 """The registers as Excel workbooks that open nicely: a title, a bold frozen header with filters,
-sensible widths, wrapped text, real date cells in Beijing time, and A4 landscape printing."""
+sensible widths, wrapped text, real date cells in Beijing time, and A4 landscape printing.
+
+Written with XlsxWriter row by row. A file on disk (the background export of a province's
+quarter) is written in `constant_memory` mode: each row goes to a temporary file as soon as it
+is written, so memory stays flat however many rows there are; a small export is built in
+memory and sent from the request.
+"""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from server.platform.clock import to_local
 from server.platform.text import clean_text
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 HOURS_FORMAT = '0.0"小时"'
-_THIN = Side(style="thin", color="BBBBBB")
+_BORDER = {"border": 1, "border_color": "#BBBBBB"}
 
 
 @dataclass(frozen=True)
@@ -33,65 +39,91 @@ def excel_time(value: datetime | None) -> datetime | None:
     return local.replace(tzinfo=None) if local else None
 
 
-def _body_style(book: Workbook, column: Column) -> str:
-    """One named style per kind of column: per-cell style objects cost openpyxl ~3 ms a row."""
-    name = f"lz-{int(column.wrap)}-{column.number_format or 'General'}"
-    if name not in book.named_styles:
-        style = NamedStyle(name=name, number_format=column.number_format or "General")
-        style.alignment = Alignment(vertical="top", wrap_text=column.wrap)
-        style.border = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
-        book.add_named_style(style)
-    return name
+class SheetWriter:
+    """One register sheet: `write()` rows in order, then `close()`."""
 
+    def __init__(self, target: str | Path | io.BytesIO, sheet_title: str, title: str,
+                 columns: list[Column]):  # fmt: skip
+        on_disk = not isinstance(target, io.BytesIO)
+        self.book = xlsxwriter.Workbook(
+            str(target) if on_disk else target,
+            {
+                "constant_memory": on_disk,
+                "in_memory": not on_disk,
+                # What a citizen wrote is text: never a formula, never a link.
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.columns = columns
+        self.sheet = self.book.add_worksheet(clean_text(sheet_title)[:31])
+        sheet = self.sheet
+        title_format = self.book.add_format(
+            {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
+        )
+        sheet.set_row(0, 30)
+        sheet.merge_range(0, 0, 0, len(columns) - 1, clean_text(title), title_format)
+        header = self.book.add_format(
+            {"bold": True, "bg_color": "#F2DCDB", "align": "center", "valign": "vcenter",
+             "text_wrap": True, **_BORDER}
+        )  # fmt: skip
+        sheet.set_row(1, 24)
+        for index, column in enumerate(columns):
+            sheet.set_column(index, index, column.width)
+            sheet.write_string(1, index, clean_text(column.title), header)
+        self.formats = [self._body(column, quote=False) for column in columns]
+        self.quoted = [self._body(column, quote=True) for column in columns]
+        self.rows = 0
 
-def _cell_value(value):
-    """Text as a workbook can hold it. Intake refuses control characters and noncharacters, but
-    rows stored before it did (or typed in some other way) must not break a whole export:
-    openpyxl raises on C0 controls and U+FFFE/U+FFFF make a file Excel calls corrupt."""
-    return clean_text(value) if isinstance(value, str) else value
+    def _body(self, column: Column, quote: bool):
+        return self.book.add_format(
+            {
+                "valign": "top",
+                "text_wrap": column.wrap,
+                "num_format": column.number_format or "General",
+                "quote_prefix": quote,
+                **_BORDER,
+            }
+        )
+
+    def write(self, rows: Iterable[list]) -> None:
+        sheet = self.sheet
+        for values in rows:
+            row = self.rows + 2
+            for index, value in enumerate(values):
+                style = self.formats[index]
+                if value is None:
+                    sheet.write_blank(row, index, None, style)
+                elif isinstance(value, str):
+                    # Rows stored before intake refused control characters and noncharacters
+                    # must not break a whole export (U+FFFE/U+FFFF make a file Excel calls
+                    # corrupt). Text starting with "=" keeps a quote prefix: text when edited.
+                    text = clean_text(value)
+                    quoted = text.startswith(("=", "+", "-", "@"))
+                    sheet.write_string(row, index, text, self.quoted[index] if quoted else style)
+                elif isinstance(value, datetime):
+                    sheet.write_datetime(row, index, value, style)
+                elif isinstance(value, bool):
+                    sheet.write_boolean(row, index, value, style)
+                else:
+                    sheet.write_number(row, index, value, style)
+            self.rows += 1
+
+    def close(self) -> None:
+        sheet = self.sheet
+        sheet.freeze_panes(2, 0)  # title and header stay in view while scrolling
+        sheet.autofilter(1, 0, self.rows + 1, len(self.columns) - 1)
+        sheet.repeat_rows(0, 1)
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        self.book.close()
 
 
 def workbook(sheet_title: str, title: str, columns: list[Column], rows: list[list]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = clean_text(sheet_title)
-    sheet.append([clean_text(title)])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    sheet["A1"].font = Font(size=16, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
-    sheet.row_dimensions[1].height = 30
-
-    sheet.append([clean_text(c.title) for c in columns])
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=2, column=index)
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F2DCDB")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = Border(top=_THIN, bottom=_THIN, left=_THIN, right=_THIN)
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.row_dimensions[2].height = 24
-
-    styles = [_body_style(book, column) for column in columns]
-    for row, values in enumerate(rows, start=3):
-        for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row, column=index, value=_cell_value(value))
-            cell.style = styles[index - 1]
-            if cell.data_type == "f":
-                # openpyxl takes any text starting with "=" for a formula: what a citizen wrote
-                # (=HYPERLINK(...)) would be live in the clerk's Excel. It is text; the quote
-                # prefix keeps it text when someone edits the cell.
-                cell.data_type = "s"
-                cell.quotePrefix = True
-
-    last = get_column_letter(len(columns))
-    sheet.freeze_panes = "A3"  # title and header stay in view while scrolling
-    sheet.auto_filter.ref = f"A2:{last}{len(rows) + 2}"
-    sheet.print_title_rows = "1:2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
     out = io.BytesIO()
-    book.save(out)
+    writer = SheetWriter(out, sheet_title, title, columns)
+    writer.write(rows)
+    writer.close()
     return out.getvalue()

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.identity.login import Caller
 from server.intake import scenes, wordlist
-from server.models import Message, Upload
+from server.models import Message, Upload, tally
 from server.models.event import record
 from server.notices import consent
 from server.platform.clock import local_today, utcnow
@@ -233,6 +233,7 @@ def create_message(
                 raise
             continue  # a tracking number drawn twice: draw again
         break
+    tally.count_insert(values)  # the overview's summary rows, in this same transaction
     if not _claim_photos(row.id, citizen, photo_ids):
         db.session.rollback()
         raise validation_error({"photos": "照片无效或已使用，请重新上传"})

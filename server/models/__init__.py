@@ -1,11 +1,13 @@
 """The domain model; importing this package registers every table."""
 
+from server.models import tally
 from server.models.audit import AuditChain, AuditLog
 from server.models.calendar import DAY_KINDS, CalendarDay
 from server.models.category import DEFAULT_CATEGORIES, Category
 from server.models.citizen import Citizen, ConsentCredit, OfficialFollower
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
 from server.models.event import Event
+from server.models.export import RegisterExport
 from server.models.message import (
     AWAITING_DEPUTY,
     CHANNEL_LABELS,
@@ -21,8 +23,11 @@ from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
+from server.models.tally import DailyCount, StatusCount
 from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
+
+tally.watch(Message)
 
 __all__ = [
     "AWAITING_DEPUTY",
@@ -41,6 +46,7 @@ __all__ = [
     "AuditLog",
     "CalendarDay",
     "Category",
+    "DailyCount",
     "Citizen",
     "ConsentCredit",
     "Deputy",
@@ -51,9 +57,11 @@ __all__ = [
     "Notification",
     "OfficialFollower",
     "Rating",
+    "RegisterExport",
     "Reply",
     "PasswordHistory",
     "StaffUser",
+    "StatusCount",
     "Station",
     "StationMember",
     "Transfer",

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, inspect, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ClauseElement
 
+from server.models import tally
 from server.models.event import record
 from server.platform.clock import utcnow
-from server.platform.db import execute
+from server.platform.db import db, execute
 
 # What people see for each status.
 STATUS_LABELS = {
@@ -153,11 +154,29 @@ _UPDATES: dict = {}
 
 
 def _conditional_update(table):
-    """UPDATE table SET ... WHERE id = :_id AND status = :_from (the move's only check)."""
+    """UPDATE table SET ... WHERE id = :_id AND status = :_from (the move's only check)
+    RETURNING the state the summary rows count."""
     statement = _UPDATES.get(table)
     if statement is None:
-        statement = _UPDATES[table] = update(table).where(
-            table.c.id == bindparam("_id"), table.c.status == bindparam("_from")
+        statement = _UPDATES[table] = (
+            update(table)
+            .where(table.c.id == bindparam("_id"), table.c.status == bindparam("_from"))
+            .returning(*(table.c[name] for name in tally.State._fields))
+        )
+    return statement
+
+
+_LOCKED: dict = {}
+
+
+def _locked_state(table):
+    """The counted state of the row, locked (FOR UPDATE; SQLite's transaction is the lock)."""
+    statement = _LOCKED.get(table)
+    if statement is None:
+        statement = _LOCKED[table] = (
+            select(*(table.c[name] for name in tally.State._fields))
+            .where(table.c.id == bindparam("_id"), table.c.status == bindparam("_from"))
+            .with_for_update()
         )
     return statement
 
@@ -171,6 +190,7 @@ def move(
     values=None,
     at: datetime | None = None,
     model=None,
+    before: tally.State | None = None,
     **data,
 ):
     """Move `message` along `name` in the caller's transaction; returns the Event id.
@@ -180,28 +200,41 @@ def move(
     the caller must roll back: nothing of the move was written). `at` backdates the move (only
     the demo's history, which replays the past through the same table). `message` may be a
     plain object with `id` and `status` (the routing job reads rows, not ORM objects): `model`
-    names its table then.
+    names its table then. `before`: the row's counted state, when the caller has just read it
+    and no other move can change it meanwhile (routing: only this move leaves `received`);
+    otherwise it is read under a row lock.
     """
     found = step(name, message.status, actor)
     target = found.target or message.status
     now = at or utcnow()
     columns = {"status": target, "updated_at": now, **(values or {})}
     table = (model or type(message)).__table__
+    state_columns = [table.c[name] for name in tally.State._fields]
+    mapped = inspect(message, raiseerr=False) is not None
+    if mapped:
+        # Changes the caller made through the ORM go first (and are counted at that flush), as
+        # an ORM UPDATE would have flushed them.
+        db.session.flush()
+    params = {"_id": message.id, "_from": message.status}
+    if before is None:
+        # The summary rows need the state before and after (server/models/tally.py); the row
+        # lock keeps a concurrent change (two reassigns keep the status) from slipping in.
+        before = execute(_locked_state(table), params).first()
+        if before is None:
+            raise MoveConflict()
     if any(isinstance(value, ClauseElement) for value in columns.values()):
         statement = update(table).where(
             table.c.id == bindparam("_id"), table.c.status == bindparam("_from")
         )
-        result = execute(statement.values(**columns), {"_id": message.id, "_from": message.status})
+        after = execute(statement.values(**columns).returning(*state_columns), params).first()
     else:
         # The SET clause comes from the parameters' names: one statement per table, compiled
         # once per set of columns.
-        result = execute(
-            _conditional_update(table), {"_id": message.id, "_from": message.status, **columns}
-        )
-    if result.rowcount != 1:
+        after = execute(_conditional_update(table), {**params, **columns}).first()
+    if after is None:
         raise MoveConflict()
+    tally.count_change(tally.State(*before), tally.State(*after))
     # Keep the object in step without marking it dirty (no second UPDATE at flush).
-    mapped = inspect(message, raiseerr=False) is not None
     for key, value in columns.items():
         if mapped:
             set_committed_value(message, key, value)

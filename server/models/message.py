@@ -13,6 +13,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,6 +45,13 @@ class Message(db.Model):
         Index("ix_messages_created", "created_at", "id"),
         # Routing's "fewest open items" counts along this index, not through assignments.
         Index("ix_messages_assigned_status", "assigned_deputy_id", "status"),
+        # The keyword search's bigrams (server/admin/search.py), PostgreSQL only: the function
+        # is the migration f3c9a7e5b2d1's.
+        Index(
+            "ix_messages_search",
+            func.lz_search_vector(text("content"), text("location_address")),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

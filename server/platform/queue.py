@@ -102,3 +102,18 @@ def enqueue_notice(notification_id: int, delay: float = 0) -> bool:
         job_id=job_id("notice", notification_id),
         delay=delay,
     )
+
+
+def enqueue_export(export_id: int, timeout: int) -> bool:
+    """A register export: one long job (a province's quarter takes a minute), its own timeout."""
+    try:
+        get_queue().enqueue(
+            f"{TASKS}.exports.build_register",
+            export_id,
+            job_timeout=timeout,
+            **_options(job_id("export", export_id)),
+        )
+        return True
+    except redis.RedisError as exc:
+        log.warning("could not enqueue export %s (%s)", export_id, exc)
+        return False

@@ -14,7 +14,15 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, insert, select, update
 
-from server.models import AWAITING_DEPUTY, Assignment, Citizen, Deputy, Message, StationMember
+from server.models import (
+    AWAITING_DEPUTY,
+    Assignment,
+    Citizen,
+    Deputy,
+    Message,
+    StationMember,
+    tally,
+)
 from server.models.event import record
 from server.models.lifecycle import MoveConflict, move
 from server.notices.outbox import Written, queue_notice, write_notice
@@ -126,6 +134,21 @@ def candidates(who: str, params: dict, people: dict[int, Person]) -> list[rules.
     return out
 
 
+def _received_state(message: Routed) -> tally.State:
+    """What the summary rows count of a message still `received` (nothing assigned, answered or
+    rated yet): the move's conditional UPDATE on `received` makes this read still true."""
+    return tally.State(
+        message.created_at,
+        message.station_id,
+        None,
+        message.category_id,
+        "received",
+        None,
+        None,
+        None,
+    )
+
+
 def candidates_by_rule(message: Routed, people: dict[int, Person]) -> dict:
     """Each rule's candidates, as functions: rules.decide asks only as far as it needs to."""
     out: dict = {}
@@ -190,7 +213,14 @@ def route(message_id: int) -> tuple[str, Written | None]:
             execute(_FLAG, {"_id": message.id})
             record("flagged", message.id, "system", None, reason="near_duplicate", of=duplicate_of)
         if decision is None:
-            move(message, "no_deputy", "system", model=Message, reason="没有可交办的代表")
+            move(
+                message,
+                "no_deputy",
+                "system",
+                model=Message,
+                before=_received_state(message),
+                reason="没有可交办的代表",
+            )
             db.session.commit()
             return "unassigned", None
         deputy = people[decision.deputy_id]
@@ -200,6 +230,7 @@ def route(message_id: int) -> tuple[str, Written | None]:
             "route",
             "system",
             model=Message,
+            before=_received_state(message),
             values={"routed_at": now, "assigned_deputy_id": deputy.id},
             deputy_id=deputy.id,
             deputy=deputy.name,

@@ -20,7 +20,10 @@ _app = None
 
 # Periodic work, as data: (name, dotted job path, config key holding the interval in seconds).
 # `flask scheduler` enqueues each once per interval, however many schedulers run.
-PERIODIC = (("sweep", "server.tasks.sweep", "SWEEP_INTERVAL"),)
+PERIODIC = (
+    ("sweep", "server.tasks.sweep", "SWEEP_INTERVAL"),
+    ("clean_exports", "server.tasks.exports.clean_exports", "EXPORT_CLEAN_INTERVAL"),
+)
 
 
 @contextmanager

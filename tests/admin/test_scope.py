@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from server.models import AuditLog, Deputy, Message, Station
+from server.models import Deputy, Message, Station
 from server.platform.db import db
 from tests.support.helpers import submit
 
@@ -80,25 +80,6 @@ def test_station_staff_cannot_change_another_stations_things(live, signed_in, wo
         assert db.session.get(Station, chengdong).name == "城东街道代表之家"
         assert db.session.get(Deputy, world["ids"]["赵丽华"]).name == "赵丽华"
         assert db.session.scalar(db.select(db.func.count()).select_from(Message)) == 2
-
-
-def test_an_export_too_big_for_one_file_asks_for_a_smaller_range(live, signed_in, world, items):
-    live.app.config["REGISTER_MAX_ROWS"] = 1
-    admin = signed_in("admin")
-    answer = admin.get("/admin/registers/suggestions.xlsx?date_from=2000-01-01")
-    assert answer.status_code == 422 and answer.mimetype == "text/html"
-    text = answer.get_data(as_text=True)
-    assert "所选范围共有 2 条，超过一次导出的上限 1 条" in text and "选择一个联络站" in text
-    with live.app.app_context():
-        assert not db.session.scalar(
-            db.select(AuditLog.id).where(AuditLog.action == "register_exported")
-        )
-    one_station = admin.get(
-        f"/admin/registers/suggestions.xlsx?station={world['stations']['金竹']}"
-    )
-    assert one_station.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(one_station.data)).active
-    assert [row[0].value for row in sheet.iter_rows(min_row=3)] == [items["金竹"]["tracking_no"]]
 
 
 def test_station_staff_export_only_their_rows(signed_in, world, items):

@@ -1058,6 +1058,24 @@ DASHBOARD_ROWS = [
     ),
     Row(
         "GET",
+        "/admin/registers/exports/<int:export_id>",
+        station_a(Ok(has=("意见建议登记簿", "下载 Excel 文件")), admin=404),
+        args={"export_id": "export_a"},
+    ),
+    Row(
+        "GET",
+        "/admin/registers/exports/<int:export_id>.json",
+        dashboard(Ok(json={"status": "done", "percent": 100}), 404, 404, signed_out=401),
+        args={"export_id": "export_a"},
+    ),
+    Row(
+        "GET",
+        "/admin/registers/exports/<int:export_id>/file",
+        station_a(Ok(kind="xlsx", see=("m1.tracking", "wa.tracking"), may=A_ITEMS), admin=404),
+        args={"export_id": "export_a"},
+    ),
+    Row(
+        "GET",
         "/admin/shifts/<int:shift_id>",
         station_a(Ok(has=("王建国",))),
         args={"shift_id": "shift_a"},

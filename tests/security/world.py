@@ -505,6 +505,13 @@ def build_world(live: Live) -> World:
         assert db.session.scalar(db.select(WalkIn.id).where(WalkIn.message_id == wa_id))
         db.session.remove()
     _spares(live, ids, m1["id"], d1_citizen)
+    # A register export station A's clerk had built in the background (only they may fetch it).
+    live.app.config["REGISTER_IMMEDIATE_ROWS"] = 0
+    started = who[STAFF].request("GET", "/admin/registers/suggestions.xlsx?date_from=2000-01-01")
+    live.app.config["REGISTER_IMMEDIATE_ROWS"] = 5000
+    assert started.status_code == 303, started.status_code
+    ids["export_a"] = int(started.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    live.work()
 
     ids.update(
         m1=m1["id"],

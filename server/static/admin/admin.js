@@ -96,7 +96,35 @@
     });
   }
 
+  // A background register export: ask how far it has got every two seconds until it is done.
+  function exportProgress(box) {
+    var bar = document.getElementById("export-progress");
+    var label = document.getElementById("export-label");
+    var error = document.getElementById("export-error");
+    var link = document.getElementById("export-download");
+    function show(data) {
+      bar.value = data.percent;
+      label.textContent = data.label + "：已写入 " + data.done.toLocaleString() + " / " +
+        data.total.toLocaleString() + " 条（" + data.percent + "%）";
+      if (data.error) { error.textContent = data.error; error.hidden = false; }
+      if (data.download_url) { link.href = data.download_url; link.hidden = false; }
+    }
+    function tick() {
+      fetch(box.getAttribute("data-status-url"), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          show(data);
+          if (data.status === "queued" || data.status === "running") setTimeout(tick, 2000);
+        })
+        .catch(function () { setTimeout(tick, 5000); });
+    }
+    var status = box.getAttribute("data-status");
+    if (status === "queued" || status === "running") setTimeout(tick, 1000);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var exportBox = document.getElementById("export");
+    if (exportBox && window.fetch) exportProgress(exportBox);
     var live = document.getElementById("live");
     if (live && window.fetch) poll(live);
     var shiftForm = document.querySelector("#shift-form form");

@@ -1,0 +1,228 @@
+"""Summary rows of the overview, kept in step with the items in the same transaction.
+
+Two tables, both pure sums that `flask stats rebuild` can recompute from the messages:
+
+- `daily_counts`: per Beijing day of receipt x station x deputy x category, how far that day's
+  items have got by now (received, routed, answered, closed, each rating). The overview's flow
+  figures go by cohort, so a move changes the counters of the row of the day the item arrived.
+- `status_counts`: per status x station x deputy, how many items are in it now. The backlog
+  ("as of now", whatever month the item arrived in) is a handful of these rows instead of a scan
+  of every open item; only "overdue", which turns true with the clock and not with a move, is
+  finished by a query over the last OVERDUE_AFTER_HOURS of open items (server/admin/stats.py).
+
+An item contributes one row to each table, a function of its state (`State`). Every change of
+an item is counted as "its contribution before" subtracted and "its contribution after" added,
+written with INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n, which two transactions
+may run at once on the same row (PostgreSQL and SQLite alike). The changes come from three
+places, all in this package: `lifecycle.move()` (reads the row FOR UPDATE, updates it RETURNING
+the new state), items inserted or changed through the ORM (mapper events below), and
+`count_insert()` for the intake's plain INSERT. NULL station or deputy is stored as 0 so the
+key can be a primary key.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from typing import NamedTuple
+
+from sqlalchemy import Date, Integer, String, delete, event, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.platform.clock import LOCAL
+from server.platform.db import db
+
+RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
+DAILY_COUNTERS = ("received", "routed", "replied", "closed", *(f"rated_{r}" for r in RATINGS))
+NONE = 0  # the key's stand-in for "no station" / "no deputy"
+
+
+class DailyCount(db.Model):
+    __tablename__ = "daily_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    routed: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatusCount(db.Model):
+    __tablename__ = "status_counts"
+
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+_daily = DailyCount.__table__
+_status = StatusCount.__table__
+DAILY_KEY = ("day", "station_id", "deputy_id", "category_id")
+STATUS_KEY = ("status", "station_id", "deputy_id")
+
+
+class State(NamedTuple):
+    """What of an item the summary rows depend on."""
+
+    created_at: datetime
+    station_id: int | None
+    assigned_deputy_id: int | None
+    category_id: int | None
+    status: str
+    routed_at: datetime | None
+    first_replied_at: datetime | None
+    rating: str | None
+
+
+def state_of(row) -> State:
+    """The State of a row, an ORM object or a dict of column values."""
+    get = row.get if isinstance(row, dict) else lambda name: getattr(row, name, None)
+    return State(*(get(name) for name in State._fields))
+
+
+def local_day(value: datetime) -> date:
+    return value.astimezone(LOCAL).date()
+
+
+def _contribution(state: State) -> Counter:
+    station, deputy = state.station_id or NONE, state.assigned_deputy_id or NONE
+    day_key = (local_day(state.created_at), station, deputy, state.category_id or NONE)
+    out = Counter(
+        {("daily", day_key, "received"): 1, ("status", (state.status, station, deputy), "n"): 1}
+    )
+    if state.routed_at is not None:
+        out["daily", day_key, "routed"] = 1
+    if state.first_replied_at is not None:
+        out["daily", day_key, "replied"] = 1
+    if state.status == "closed":
+        out["daily", day_key, "closed"] = 1
+    if state.rating in RATINGS:
+        out["daily", day_key, f"rated_{state.rating}"] = 1
+    return out
+
+
+def change(before: State | None, after: State | None) -> dict:
+    """{(table, key): {counter: delta}} turning `before`'s contribution into `after`'s."""
+    delta = Counter()
+    if after is not None:
+        delta.update(_contribution(after))
+    if before is not None:
+        delta.subtract(_contribution(before))
+    rows: dict = {}
+    for (table, key, column), n in delta.items():
+        if n:
+            rows.setdefault((table, key), {})[column] = n
+    return rows
+
+
+_UPSERTS: dict = {}
+
+
+def _upsert(dialect: str, table, keys: tuple, counters: tuple):
+    """INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c for these counters, built
+    once per (backend, table, counters): every move runs a few of these."""
+    cache_key = (dialect, table.name, counters)
+    statement = _UPSERTS.get(cache_key)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(table)
+        statement = _UPSERTS[cache_key] = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c: table.c[c] + statement.excluded[c] for c in counters},
+        )
+    return statement
+
+
+def apply(connection, rows: dict) -> None:
+    """Write the deltas; rows in key order, so two transactions lock them in the same order."""
+    dialect = connection.dialect.name
+    for (table, key), counts in sorted(
+        rows.items(), key=lambda item: (item[0][0], str(item[0][1]))
+    ):
+        target, keys = (_daily, DAILY_KEY) if table == "daily" else (_status, STATUS_KEY)
+        statement = _upsert(dialect, target, keys, tuple(sorted(counts)))
+        connection.execute(statement, {**dict(zip(keys, key, strict=True)), **counts})
+
+
+def count_change(before: State | None, after: State | None) -> None:
+    """Count a change made in the session's transaction (move(), the intake's INSERT)."""
+    rows = change(before, after)
+    if rows:
+        apply(db.session.connection(), rows)
+
+
+def count_insert(values: dict) -> None:
+    """Count an item inserted with a plain INSERT of these column values."""
+    count_change(None, state_of(values))
+
+
+def watch(model) -> None:
+    """Count items written through the ORM too (walk-ins, the demo's history, tests' worlds),
+    at flush, on the flush's connection. Called once for Message by server/models/__init__."""
+
+    def _keep_old(target, value, old, initiator):
+        return value
+
+    for name in State._fields:
+        # The value before a change must be known at flush even if it was never loaded (a
+        # column left unset at insert): load it when the attribute is set.
+        event.listen(getattr(model, name), "set", _keep_old, active_history=True, retval=True)
+
+    @event.listens_for(model, "after_insert")
+    def _inserted(mapper, connection, target) -> None:
+        rows = change(None, state_of(target))
+        if rows:
+            apply(connection, rows)
+
+    @event.listens_for(model, "after_update")
+    def _updated(mapper, connection, target) -> None:
+        state = inspect(target)
+        old = {}
+        for name in State._fields:
+            history = state.attrs[name].history
+            if history.deleted:
+                old[name] = history.deleted[0]
+            elif history.added:
+                old[name] = None  # set for the first time since the INSERT left it NULL
+            else:
+                old[name] = getattr(target, name)
+        rows = change(state_of(old), state_of(target))
+        if rows:
+            apply(connection, rows)
+
+
+def rebuild(connection, batch: int = 20_000) -> dict:
+    """Recompute both tables from the items themselves, on `connection` (the caller commits);
+    returns how many rows each got."""
+    connection.execute(delete(_daily))
+    connection.execute(delete(_status))
+    messages = db.metadata.tables["messages"]
+    columns = [messages.c[name] for name in State._fields]
+    totals: Counter = Counter()
+    result = connection.execute(select(*columns).execution_options(yield_per=batch))
+    for row in result:
+        totals.update(_contribution(State(*row)))
+    daily: dict = {}
+    status: dict = {}
+    for (table, key, column), n in totals.items():
+        target = daily if table == "daily" else status
+        target.setdefault(key, {})[column] = n
+    daily_rows = [
+        {**dict(zip(DAILY_KEY, k, strict=True)), **{c: v.get(c, 0) for c in DAILY_COUNTERS}}
+        for k, v in daily.items()
+    ]
+    status_rows = [
+        {**dict(zip(STATUS_KEY, k, strict=True)), "n": v["n"]} for k, v in status.items()
+    ]
+    for table, rows in ((_daily, daily_rows), (_status, status_rows)):
+        for start in range(0, len(rows), batch):
+            connection.execute(table.insert(), rows[start : start + batch])
+    return {"daily_counts": len(daily_rows), "status_counts": len(status_rows)}
