@@ -37,7 +37,9 @@ def _record_with_ids(*args, **kwargs) -> logging.LogRecord:
     every handler (a collector's, a test's) — not only ours."""
     record = _base_factory(*args, **kwargs)
     record.request_id = request_id.get()
-    record.job_id = job_id.get()
+    # Not `job_id`: RQ passes that itself in `extra`, and logging refuses to overwrite an
+    # attribute the record already has (KeyError out of RQ's own failure handler).
+    record.current_job_id = job_id.get()
     return record
 
 
@@ -61,7 +63,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": _id(getattr(record, "request_id", None)),
-            "job_id": _id(getattr(record, "job_id", None)),
+            "job_id": _id(
+                getattr(record, "job_id", None) or getattr(record, "current_job_id", None)
+            ),
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

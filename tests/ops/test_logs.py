@@ -65,3 +65,13 @@ def test_json_lines_carry_the_exception():
         record.exc_info = sys.exc_info()
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "失败" and "ValueError: 坏了" in line["exception"]
+
+
+def test_a_record_that_brings_its_own_job_id_is_logged_not_refused(caplog):
+    """RQ's worker logs a failed job with extra={"job_id": ...}: the record factory's own ids
+    must not collide with it (logging raises KeyError on an overwrite)."""
+    import logging
+
+    with caplog.at_level(logging.ERROR, logger="rq.worker"):
+        logging.getLogger("rq.worker").error("job failed", extra={"job_id": "route-1-abc"})
+    assert caplog.records[-1].job_id == "route-1-abc"
