@@ -176,6 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         "POST", f"{api}/messages/{created['id']}/rating", token, json={"score": "satisfied"}
     )
     step(f"群众评价“满意”，状态：{rated['status_label']}")
+    print(f"\n闭环完成，用时 {time.monotonic() - START:.2f} 秒。", flush=True)
     official_account(demo, api, sandbox_call, login, deputy, deputy_openid, deputy_token)
     phone_browser(api, station, deputy_token)
     print(f"\n全部完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
