@@ -182,12 +182,12 @@ def main(argv: list[str] | None = None) -> None:
         "POST", f"{api}/messages/{created['id']}/rating", token, json={"score": "satisfied"}
     )
     step(f"群众评价“满意”，状态：{rated['status_label']}")
-    print(f"\n第一幕完成，用时 {time.monotonic() - START:.2f} 秒。")
+    print(f"\n第一幕完成，用时 {time.monotonic() - START:.2f} 秒。", flush=True)
 
     act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, templates)
     official_account(demo, api, sandbox_call, login, deputy, deputy_openid, deputy_token)
     phone_browser(api, station, deputy_token)
-    print(f"\n全部完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
+    print(f"\n闭环完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
 
 
 def official_account(demo, api, sandbox_call, login, deputy, deputy_openid, deputy_token) -> None:
