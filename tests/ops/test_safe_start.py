@@ -15,6 +15,19 @@ from server.platform.safety import HSTS, UnsafeStart, unsafe_settings
 from server.settings import SANDBOX, load_config
 from tests.ops.test_locks import ROOT
 
+
+@pytest.fixture(autouse=True)
+def _keep_the_session_apps_limiter():
+    """create_app() here builds throwaway apps, and Flask-Limiter's one Limiter takes the
+    storage of the last app it was given: the test session's app would count its limits in
+    a throwaway instance's store (never cleaned between tests) for the rest of the run."""
+    from server.platform.limits import limiter
+
+    kept = limiter._storage, limiter._limiter
+    yield
+    limiter._storage, limiter._limiter = kept
+
+
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SAFE = {
     "ENV": "production",
