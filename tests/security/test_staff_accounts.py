@@ -308,3 +308,24 @@ def test_retention_keeps_half_a_year_and_the_chain_stays_whole(live, stations, m
     with pytest.raises(SystemExit) as refused:
         load_config({"SECRET_KEY": "x"})
     assert "180" in str(refused.value)
+
+
+def test_concurrent_writers_keep_one_chain(live, stations):
+    """Sign-ins at once from many threads (each its own connection and transaction): every
+    row is chained after the one before it, none forks the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server.models.audit import audit
+
+    def write(i: int) -> None:
+        with live.app.app_context():
+            for _ in range(5):
+                audit("login_failed", f"user:t{i}")
+                db.session.commit()
+            db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(write, range(6)))
+    with live.app.app_context():
+        check = verify_chain()
+        assert check.ok and check.rows == 30, check
