@@ -329,3 +329,25 @@ def test_concurrent_writers_keep_one_chain(live, stations):
     with live.app.app_context():
         check = verify_chain()
         assert check.ok and check.rows == 30, check
+
+
+def test_a_security_administrator_unlocks_a_locked_sign_in(live, stations):
+    client = live.app.test_client()
+    for _ in range(live.app.config["LOGIN_MAX_FAILURES"]):
+        _sign_in_password(client, "jinzhu", "Wrong-password-1")
+    answer, _ = _sign_in_password(client, "jinzhu")
+    assert answer.status_code == 429  # locked, even with the right password
+    with live.app.app_context():
+        user_id = _user(live.app, "jinzhu").id
+    assert (
+        Staff(live.app, "admin").post(f"/admin/security/users/{user_id}/unlock").status_code == 403
+    )
+    security = Staff(live.app, "security")
+    page = security.get("/admin/security").get_data(as_text=True)
+    assert "jinzhu" in page
+    assert security.post(f"/admin/security/users/{user_id}/unlock").status_code == 302
+    answer, _ = _sign_in_password(client, "jinzhu")
+    assert answer.status_code == 302
+    with live.app.app_context():
+        row = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "login_unlocked"))
+        assert row.target == f"user:{user_id}" and row.data == {"unlocked": 1}
