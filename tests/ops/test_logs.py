@@ -65,3 +65,14 @@ def test_json_lines_carry_the_exception():
         record.exc_info = sys.exc_info()
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "失败" and "ValueError: 坏了" in line["exception"]
+
+
+def test_a_failing_job_is_still_recorded_with_our_log_records(live):
+    """RQ logs with extra={"job_id": ...}: our record attributes must not collide with it."""
+    with live.app.app_context():
+        queue = get_queue()
+        queue.enqueue("builtins.int", "not a number", job_id="broken-job-logs")
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        from rq.registry import FailedJobRegistry
+
+        assert "broken-job-logs" in FailedJobRegistry(queue=queue).get_job_ids()
