@@ -49,6 +49,9 @@ def upgrade():
         sa.Column('pruned_through_id', sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
+    # The head exists from the start, so no two first writers race to create it; rows written
+    # before the chain have no hash and come before every chained row.
+    op.execute("INSERT INTO audit_chain (id, last_hash, pruned_hash) VALUES (1, '', '')")
 
 
 def downgrade():

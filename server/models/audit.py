@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 
 from flask import g, has_request_context, request
 from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.models.types import UTCDateTime
@@ -88,13 +90,29 @@ def row_hash(prev_hash: str, row: AuditLog) -> str:
     return hashlib.sha256((prev_hash + canonical(row)).encode()).hexdigest()
 
 
+def _select_head():
+    # populate_existing: the values as of the lock, not what this session loaded earlier.
+    return db.session.scalar(
+        db.select(AuditChain)
+        .where(AuditChain.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def _locked_head() -> AuditChain:
-    head = db.session.scalar(db.select(AuditChain).where(AuditChain.id == 1).with_for_update())
+    head = _select_head()
     if head is None:
-        # The first row ever: whoever inserts the head first wins; a loser retries the lock.
-        head = AuditChain(id=1, last_hash=GENESIS, pruned_hash=GENESIS)
-        db.session.add(head)
-        db.session.flush()
+        # The head is made by the migration; a wiped table gets it back here. Of two first
+        # writers one inserts, the other's insert waits for it and does nothing.
+        dialect = db.session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        db.session.execute(
+            insert(AuditChain)
+            .values(id=1, last_hash=GENESIS, pruned_hash=GENESIS)
+            .on_conflict_do_nothing()
+        )
+        head = _select_head()
     return head
 
 

@@ -26,7 +26,7 @@ _VALID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id: ContextVar[str | None] = ContextVar("job_id", default=None)
 
-TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(lz_request_id)s]: %(message)s"
 
 
 _base_factory = logging.getLogRecordFactory()
@@ -36,10 +36,9 @@ def _record_with_ids(*args, **kwargs) -> logging.LogRecord:
     """Every record carries the request and job ids current when it was made (or None), for
     every handler (a collector's, a test's) — not only ours."""
     record = _base_factory(*args, **kwargs)
-    record.request_id = request_id.get()
-    # Not `job_id`: RQ passes that itself in `extra`, and logging refuses to overwrite an
-    # attribute the record already has (KeyError out of RQ's own failure handler).
-    record.current_job_id = job_id.get()
+    # Our own attribute names: RQ logs with extra={"job_id": ...}, which may not be overwritten.
+    record.lz_request_id = request_id.get()
+    record.lz_job_id = job_id.get()
     return record
 
 
@@ -47,7 +46,7 @@ class ContextFilter(logging.Filter):
     """For the text format: "-" where there is no id."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = getattr(record, "request_id", None) or "-"
+        record.lz_request_id = getattr(record, "lz_request_id", None) or "-"
         return True
 
 
@@ -62,10 +61,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": _id(getattr(record, "request_id", None)),
-            "job_id": _id(
-                getattr(record, "job_id", None) or getattr(record, "current_job_id", None)
-            ),
+            "request_id": _id(getattr(record, "lz_request_id", None)),
+            "job_id": _id(getattr(record, "lz_job_id", None)),
         }
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

@@ -308,3 +308,46 @@ def test_retention_keeps_half_a_year_and_the_chain_stays_whole(live, stations, m
     with pytest.raises(SystemExit) as refused:
         load_config({"SECRET_KEY": "x"})
     assert "180" in str(refused.value)
+
+
+def test_concurrent_writers_keep_one_chain(live, stations):
+    """Sign-ins at once from many threads (each its own connection and transaction): every
+    row is chained after the one before it, none forks the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from server.models.audit import audit
+
+    def write(i: int) -> None:
+        with live.app.app_context():
+            for _ in range(5):
+                audit("login_failed", f"user:t{i}")
+                db.session.commit()
+            db.session.remove()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(write, range(6)))
+    with live.app.app_context():
+        check = verify_chain()
+        assert check.ok and check.rows == 30, check
+
+
+def test_a_security_administrator_unlocks_a_locked_sign_in(live, stations):
+    client = live.app.test_client()
+    for _ in range(live.app.config["LOGIN_MAX_FAILURES"]):
+        _sign_in_password(client, "jinzhu", "Wrong-password-1")
+    answer, _ = _sign_in_password(client, "jinzhu")
+    assert answer.status_code == 429  # locked, even with the right password
+    with live.app.app_context():
+        user_id = _user(live.app, "jinzhu").id
+    assert (
+        Staff(live.app, "admin").post(f"/admin/security/users/{user_id}/unlock").status_code == 403
+    )
+    security = Staff(live.app, "security")
+    page = security.get("/admin/security").get_data(as_text=True)
+    assert "jinzhu" in page
+    assert security.post(f"/admin/security/users/{user_id}/unlock").status_code == 302
+    answer, _ = _sign_in_password(client, "jinzhu")
+    assert answer.status_code == 302
+    with live.app.app_context():
+        row = db.session.scalar(db.select(AuditLog).where(AuditLog.action == "login_unlocked"))
+        assert row.target == f"user:{user_id}" and row.data == {"unlocked": 1}
