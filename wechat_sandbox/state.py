@@ -116,6 +116,8 @@ class SandboxState:
     plain_token: str | None = None
     stable_token: str | None = None
     force_refreshes: list[float] = field(default_factory=list)  # when, this day
+    oa_stable_token: str | None = None
+    oa_force_refreshes: list[float] = field(default_factory=list)
     oa_tokens: dict[str, float] = field(default_factory=dict)  # the official account's
     oa_users: dict[str, str] = field(default_factory=dict)  # oa_openid -> mini-program openid
     oa_sent: list[dict] = field(default_factory=list)
@@ -146,8 +148,9 @@ class SandboxState:
             self.login_codes.clear()
             self.phone_codes.clear()
             self.tokens.clear()
-            self.plain_token = self.stable_token = None
+            self.plain_token = self.stable_token = self.oa_stable_token = None
             self.force_refreshes.clear()
+            self.oa_force_refreshes.clear()
             self.oa_tokens.clear()
             self.oa_users.clear()
             self.oa_sent.clear()
@@ -244,28 +247,41 @@ class SandboxState:
         FORCE_REFRESH_INTERVAL seconds and FORCE_REFRESH_PER_DAY times a day."""
         if not isinstance(appid, str) or not isinstance(secret, str):
             raise WeChatError(41002 if not appid else 40001)
-        self._check_app(appid, secret, bad_secret=40001)
+        # The official account has stable tokens of its own (its own appid, its own tokens).
+        official = appid == self.config.oa_appid
+        if official:
+            self._check_app(appid, secret, 40001, self.config.oa_appid, self.config.oa_secret)
+        else:
+            self._check_app(appid, secret, bad_secret=40001)
         if grant_type != "client_credential":
             raise WeChatError(40002)
         if force_refresh not in (None, True, False):
             raise WeChatError(47001)
         now = time.time()
+        tokens = self.oa_tokens if official else self.tokens
         with self.lock:
-            current = self.stable_token
-            left = self.tokens.get(current, 0.0) - now if current else 0.0
+            current = self.oa_stable_token if official else self.stable_token
+            refreshes = self.oa_force_refreshes if official else self.force_refreshes
+            left = tokens.get(current, 0.0) - now if current else 0.0
             if not force_refresh and left > STABLE_RENEW_BEFORE:
                 return {"access_token": current, "expires_in": int(left)}
             if force_refresh:
-                self.force_refreshes = [t for t in self.force_refreshes if now - t < 86400]
-                if self.force_refreshes and now - self.force_refreshes[-1] < FORCE_REFRESH_INTERVAL:
+                refreshes[:] = [t for t in refreshes if now - t < 86400]
+                if refreshes and now - refreshes[-1] < FORCE_REFRESH_INTERVAL:
                     raise WeChatError(45011)
-                if len(self.force_refreshes) >= FORCE_REFRESH_PER_DAY:
+                if len(refreshes) >= FORCE_REFRESH_PER_DAY:
                     raise WeChatError(45009)
-                self.force_refreshes.append(now)
-                self._retire(current, now, 0.0)
+                refreshes.append(now)
+                if official:
+                    tokens.pop(current, None)
+                else:
+                    self._retire(current, now, 0.0)
             token = self._new_token()
-            self.stable_token = token
-            self.tokens[token] = now + self.config.token_ttl
+            if official:
+                self.oa_stable_token = token
+            else:
+                self.stable_token = token
+            tokens[token] = now + self.config.token_ttl
         return {"access_token": token, "expires_in": int(self.config.token_ttl)}
 
     def check_token(self, token: str | None, official: bool = False) -> None:

@@ -800,6 +800,17 @@ def test_stable_token_refuses_bad_credentials(sandbox):
     assert _stable(sandbox, grant_type="password")["errcode"] == 40002
 
 
+def test_the_official_account_has_stable_tokens_of_its_own(sandbox):
+    oa = _stable(sandbox, appid=defaults.OA_APPID, secret=defaults.OA_SECRET)
+    mini = _stable(sandbox)
+    assert oa["access_token"] != mini["access_token"]
+    sandbox.state.check_token(oa["access_token"], official=True)
+    with pytest.raises(SandboxError) as caught:
+        sandbox.state.check_token(oa["access_token"])  # not a mini-program token
+    assert caught.value.errcode == 40001
+    assert _stable(sandbox, appid=defaults.OA_APPID, secret="wrong")["errcode"] == 40001
+
+
 def test_plain_token_retires_the_previous_one_after_five_minutes(sandbox):
     state = sandbox.state
     old = _plain(sandbox)
