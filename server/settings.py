@@ -137,8 +137,12 @@ SETTINGS: tuple[Setting, ...] = (
     # -- routing, notices, the sweep -------------------------------------------------------------
     S("ROUTE_JOB_TIMEOUT", 60, "seconds a job may run before RQ stops it", _int),
     S("NOTICE_RETRY_DELAYS", [10, 60, 300], "seconds between attempts after a transient WeChat error; then `failed`", _ints, shown="`10,60,300`"),
-    S("REMIND_AFTER_HOURS", 48.0, "hours before a deputy is reminded of an unanswered item", _float),
-    S("OVERDUE_AFTER_HOURS", 72.0, "hours before an unanswered item is marked overdue for staff", _float),
+    # -- deadlines, escalation, the call-back (server/routing/stages.py, escalation.py) ---------
+    S("DEPUTY_ANSWER_HOURS", 24.0, "hours the accountable deputy has to answer an item (or a follow-up)", _float),
+    S("DEPUTY_REANSWER_HOURS", 24.0, "hours the deputy has to answer again after 不满意 or 「没解决」", _float),
+    S("TRIAGE_WORKDAYS", 1, "working days station staff have to hand on an item nobody could be routed to", _int),
+    S("ESCALATE_COMMITTEE_WORKDAYS", 2, "working days past the deadline when the 代表工委 is told", _int),
+    S("REVISIT_DAYS", 7, "days after closing when the citizen is asked 「问题解决了吗？」 (`0`: never)", _int),
     S("SWEEP_INTERVAL", 60, "seconds between sweeps", _int),
     S("SWEEP_GRACE_SECONDS", 30, "how old a lost row must be before the sweep picks it up again", _int),
     S("NOTICE_STUCK_SECONDS", 600, "seconds after which a notice stuck in `sending` is marked failed", _int),

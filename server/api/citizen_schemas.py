@@ -95,6 +95,16 @@ class MessageSummary(Schema):
     created_at = fields.String()
     replied = fields.Boolean()
     rating = fields.String(allow_none=True)
+    due_at = fields.String(
+        allow_none=True, metadata={"description": "当前环节的办理期限；没有待办环节时为空"}
+    )
+    colour = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["green", "yellow", "red"],
+            "description": "三色督办：green 正常，yellow 剩余不超过 1 个工作日，red 已超期",
+        },
+    )
 
 
 class MessagePage(Schema):
@@ -124,6 +134,26 @@ class MessageDetail(MessageSummary):
     )
     thread = fields.List(fields.Nested(ThreadItem))
     timeline = fields.List(fields.Dict())
+    stage = fields.Dict(
+        allow_none=True,
+        metadata={"description": "当前办理环节：name、label、holder（deputy|staff）"},
+    )
+    merged_into = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "重复反映已合并到较早的反映：其 tracking_no、status、status_label"
+        },
+    )
+    merged = fields.List(
+        fields.Dict(), metadata={"description": "合并到本反映的重复反映：tracking_no"}
+    )
+    revisit = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "回访「问题解决了吗？」：asked_at、answered（null 待回答）、solved；"
+            "可用 POST /messages/<id>/revisit 回答"
+        },
+    )
 
 
 class FollowupIn(RequestSchema):
@@ -181,3 +211,7 @@ class ScanOut(Schema):
     categories = fields.List(fields.Dict())
     subscribe_templates = fields.Dict()
     limits = fields.Dict()
+    scope = fields.List(
+        fields.Dict(),
+        metadata={"description": "不在受理范围的事项及去向：[{topic, where}]，提交前展示"},
+    )

@@ -4,27 +4,90 @@ from __future__ import annotations
 
 from flask import current_app
 
+from server.handling import revisits
 from server.handling.decisions import rejection
 from server.handling.ratings import ratable
+from server.handling.revisits import REVISIT_QUESTION
 from server.intake.photos import photo_url
-from server.intake.scenes import Scan, active_categories
+from server.intake.scenes import Scan, active_categories, scope_rules
 from server.models import RATING_LABELS, Event, Message
 from server.models.event import EVENT_LABELS
 from server.models.lifecycle import FINISHED
 from server.notices.outbox import reachable
-from server.platform.clock import iso, local_today
+from server.platform.clock import iso, local_today, utcnow
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.routing import roster, workdays
+from server.routing.deadlines import due_now
 from server.routing.duty import on_duty_deputies, station_shifts
+from server.routing.stages import colour, open_stage
 
 # Events a citizen sees in their thread; internal ones (consent, flags) stay on the dashboard.
-CITIZEN_EVENTS = ("received", "routed", "reassigned", "rejected", "closed", "reopened", "rated")
+CITIZEN_EVENTS = (
+    "received",
+    "routed",
+    "reassigned",
+    "rejected",
+    "merged",
+    "closed",
+    "reopened",
+    "rated",
+    "revisit_answered",
+)
 
 
 def deputy_label(deputy) -> str:
     level = f"{deputy.level}级" if deputy.level not in ("全国",) else "全国"
     return f"{deputy.name}（{level}人大代表）"
+
+
+def deadline(message: Message) -> dict:
+    """The open stage's deadline and its colour (三色), for lists and the item."""
+    now = utcnow()
+    due = due_now(message, now)
+    return {"due_at": iso(due), "colour": colour(due, now, workdays.current())}
+
+
+def stage_view(message: Message) -> dict | None:
+    stage = open_stage(message.status)
+    if stage is None:
+        return None
+    holder = stage.holder if message.active_assignment is not None else "staff"
+    return {"name": stage.name, "label": stage.label, "holder": holder}
+
+
+def merge_links(message: Message) -> tuple[dict | None, list[dict]]:
+    """The earlier item a duplicate joined (its progress, never its content), and the
+    duplicates merged into this one."""
+    earlier = message.merged_into
+    into = (
+        {
+            "tracking_no": earlier.tracking_no,
+            "status": earlier.status,
+            "status_label": earlier.status_label,
+            "replied": earlier.first_replied_at is not None,
+        }
+        if earlier is not None
+        else None
+    )
+    duplicates = db.session.scalars(
+        db.select(Message.tracking_no)
+        .where(Message.merged_into_id == message.id)
+        .order_by(Message.id)
+    )
+    return into, [{"tracking_no": t} for t in duplicates]
+
+
+def revisit_view(message: Message) -> dict | None:
+    if message.revisit_asked_at is None:
+        return None
+    return {
+        "question": REVISIT_QUESTION,
+        "asked_at": iso(message.revisit_asked_at),
+        "answered": message.revisit_answered_at is not None,
+        "solved": message.revisit_solved,
+        "can_answer": revisits.answerable(message),
+    }
 
 
 def summary(message: Message) -> dict:
@@ -39,6 +102,7 @@ def summary(message: Message) -> dict:
         "created_at": iso(message.created_at),
         "replied": message.first_replied_at is not None,
         "rating": message.rating,
+        **deadline(message),
     }
 
 
@@ -49,6 +113,10 @@ def event_text(event: Event, viewer: str = "citizen") -> str:
         who = "我的评价" if viewer == "citizen" else "群众评价"
         text = f"{who}：{RATING_LABELS.get(data.get('score'), '')}"
         return text + (f"（{data['comment']}）" if data.get("comment") else "")
+    if event.kind == "merged":
+        return f"与较早的反映 {data.get('into') or ''} 重复，已合并办理，请关注该反映的进展"
+    if event.kind == "revisit_answered":
+        return "回访：" + ("问题已解决" if data.get("solved") else "问题没有解决，重新办理")
     if event.kind == "rejected":
         text = "不予受理" + (f"：{data['reason']}" if data.get("reason") else "")
         return text + (f"。建议：{data['where']}" if data.get("where") else "")
@@ -97,6 +165,7 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
     )
     assignment = message.active_assignment
     out = summary(message)
+    merged_into, merged = merge_links(message)
     out.update(
         {
             "photos": [{"id": p.id, "url": photo_url(p)} for p in message.photos],
@@ -130,6 +199,10 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
             "can_rate": ratable(message),
             "can_follow_up": message.status not in FINISHED,
             "rejection": rejection(message),
+            "stage": stage_view(message),
+            "merged_into": merged_into,
+            "merged": merged,
+            "revisit": revisit_view(message),
             # Whether the next answer can reach them in WeChat (a consent credit is left);
             # when not, the mini-program offers the subscribe prompt and says so.
             "notice_reachable": reachable(message.citizen_id) if viewer == "citizen" else None,
@@ -172,6 +245,7 @@ def scan_view(scan: Scan, scene: str) -> dict:
         "on_duty": on_duty,
         "today": local_today().isoformat(),
         "categories": [c.public() for c in active_categories()],
+        "scope": scope_rules(),
         "subscribe_templates": {"reply": config["WECHAT_TEMPLATES"].reply},
         "limits": {
             "content_max_chars": config["CONTENT_MAX_CHARS"],

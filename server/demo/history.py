@@ -534,10 +534,11 @@ class _Writer:
                 note="",
                 staff=self.staff.display_name,
             )
+        allowance = current_app.config["DEPUTY_ANSWER_HOURS"]
         if past.waiting:
-            self.remind(message, assignment, hours(current_app.config["REMIND_AFTER_HOURS"]))
+            self.remind(message, assignment, hours(allowance / 2))
         if message.status in ("routed", "reopened"):
-            overdue = hours(current_app.config["OVERDUE_AFTER_HOURS"])
+            overdue = hours(allowance)
             if overdue < self.now:
                 message.overdue_at = overdue
                 _event(message, "overdue", overdue, "system")

@@ -1,8 +1,9 @@
 """The domain model; importing this package registers every table."""
 
 from server.models.audit import AuditLog
+from server.models.board import AUDIENCES, BoardNotice
 from server.models.calendar import DAY_KINDS, CalendarDay
-from server.models.category import DEFAULT_CATEGORIES, Category
+from server.models.category import DEFAULT_CATEGORIES, DEFAULT_SCOPE, Category, ScopeRule
 from server.models.citizen import Citizen, ConsentCredit
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
 from server.models.event import Event
@@ -24,10 +25,12 @@ from server.models.station import Station, StationMember
 from server.models.walkin import WalkIn
 
 __all__ = [
+    "AUDIENCES",
     "AWAITING_DEPUTY",
     "CHANNEL_LABELS",
     "DAY_KINDS",
     "DEFAULT_CATEGORIES",
+    "DEFAULT_SCOPE",
     "LEVELS",
     "RATING_LABELS",
     "ROLES",
@@ -35,6 +38,7 @@ __all__ = [
     "STATUS_LABELS",
     "Assignment",
     "AuditLog",
+    "BoardNotice",
     "CalendarDay",
     "Category",
     "Citizen",
@@ -47,6 +51,7 @@ __all__ = [
     "Notification",
     "Rating",
     "Reply",
+    "ScopeRule",
     "StaffUser",
     "Station",
     "StationMember",

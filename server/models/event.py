@@ -29,6 +29,12 @@ EVENT_LABELS = {
     "deputy_bound": "代表绑定微信",
     "consent": "订阅授权",
     "redacted": "个人信息已按保存期限删除",
+    "escalated": "超期督办提醒",
+    "supervised": "督办",
+    "merged": "重复反映，已合并办理",
+    "merged_in": "合并重复反映",
+    "revisit_asked": "回访：问题解决了吗",
+    "revisit_answered": "回访答复",
 }
 
 

@@ -12,7 +12,8 @@ from server.models.types import UTCDateTime
 from server.platform.clock import utcnow
 from server.platform.db import db
 
-ROLES = {"admin": "管理员", "station_staff": "联络站工作人员"}
+# committee (代表工委): above the stations, sees all of them read-only and may 督办.
+ROLES = {"admin": "管理员", "station_staff": "联络站工作人员", "committee": "代表工委"}
 
 staff_stations = Table(
     "staff_stations",

@@ -57,6 +57,12 @@ KINDS = {
     "reply": ("reply", "pages/detail/detail?id={id}"),
     # A refusal reaches the citizen like an answer: what happened, and where to go instead.
     "rejected": ("reply", "pages/detail/detail?id={id}"),
+    # A duplicate merged into an earlier item: the citizen follows that one from now on.
+    "merged": ("reply", "pages/detail/detail?id={id}"),
+    # 督办: staff or the 代表工委 press the deputy who holds the item.
+    "supervised": ("reminder", "pages/deputy/item/item?id={id}"),
+    # 回访: 「问题解决了吗？」 some days after closing, answered in the mini-program.
+    "revisit": ("reply", "pages/detail/detail?id={id}"),
 }
 
 # WeChat's limits per data type (characters); see docs/wechat.md.

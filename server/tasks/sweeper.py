@@ -6,8 +6,10 @@ twice:
 - messages still `received` after a grace period -> routed again (server/routing/recovery.py);
 - notices pending or due for retry whose job got lost -> enqueued again; notices stuck in
   `sending` (the worker died mid-call) -> `failed`, never resent (server/notices/delivery.py);
-- reminders after REMIND_AFTER_HOURS, overdue marks after OVERDUE_AFTER_HOURS
-  (server/routing/deadlines.py);
+- each open stage's deadline, and the escalation chain: the holder reminded one working day
+  before it, station staff told (and the item marked overdue) at it, the 代表工委 after
+  ESCALATE_COMMITTEE_WORKDAYS (server/routing/deadlines.py);
+- the call-back (回访) REVISIT_DAYS after closing (server/handling/revisits.py);
 - photos, phone and place of items closed RETENTION_DAYS ago, and photos never submitted
   (server/intake/retention.py).
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import logging
 
+from server.handling import revisits
 from server.intake import retention
 from server.notices import delivery
 from server.platform.clock import utcnow
@@ -30,8 +33,9 @@ def run_sweep() -> dict:
         "rerouted": recovery.reroute_lost(now),
         "notices_requeued": delivery.resend_lost(now),
         "notices_interrupted": delivery.fail_stuck(now),
-        "reminders": deadlines.remind(now),
-        "overdue": deadlines.mark_overdue(now),
+        "deadlines": deadlines.stamp_due(now),
+        "escalated": deadlines.escalate(now),
+        "revisits": revisits.ask_due(now),
         "redacted": retention.apply_retention(now),
     }
     if any(summary.values()):

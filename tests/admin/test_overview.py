@@ -46,6 +46,9 @@ class Cohort:
             routed_at=created if status != "received" else None,
             first_replied_at=created + timedelta(minutes=replied_after) if replied_after else None,
             overdue_at=NOW if overdue else None,
+            # as the sweep stamps it: the deputy's answer is due 72 hours after routing
+            stage_started_at=created if status in ("routed", "reopened") else None,
+            due_at=created + timedelta(hours=72) if status in ("routed", "reopened") else None,
             rating=rating,
             # as routing and the reject action leave it: nobody's for unrouted or refused items
             assigned_deputy_id=(
@@ -69,7 +72,7 @@ class Cohort:
 
 
 def test_a_cohort_is_summarized(ctx):
-    ctx.config["OVERDUE_AFTER_HOURS"] = 72
+    ctx.config["DEPUTY_ANSWER_HOURS"] = 72
     items = Cohort()
     items.add(10, "received")
     items.add(60, "replied", replied_after=30)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from server.platform import clock
 from server.platform.clock import local_today
 from server.platform.db import db
 from tests import factories
@@ -69,3 +72,20 @@ def signed_in(live, stations):
 @pytest.fixture
 def wechat_down(live):
     live.sandbox.faults(error_rate=1, errcode=-1, paths=["/wxa/msg_sec_check"])
+
+
+class MovableClock:
+    """The app's clock (server/platform/clock.py: utcnow), moved forward by a test."""
+
+    def move(self, **delta) -> None:
+        clock.move_clock(timedelta(**delta))
+
+    def now(self):
+        return clock.utcnow()
+
+
+@pytest.fixture
+def movable_clock():
+    """Move "now" for the app (sweeps, deadlines, the API's colours); reset afterwards."""
+    yield MovableClock()
+    clock.reset_clock()
