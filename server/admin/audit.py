@@ -40,6 +40,9 @@ ACTION_LABELS = {
     "item_replied": "联络站答复",
     "notice_retried": "重新发送通知",
     "walk_in_created": "来访登记",
+    "item_supervised": "督办",
+    "item_merged": "合并重复反映",
+    "revisit_recorded": "记录回访结果",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (
@@ -49,4 +52,7 @@ ITEM_ACTIONS = (
     "item_replied",
     "notice_retried",
     "walk_in_created",
+    "item_supervised",
+    "item_merged",
+    "revisit_recorded",
 )

@@ -93,7 +93,19 @@ def load_staff():
         return _signed_out("已退出登录，请重新登录")
     session["seen_at"] = now
     g.staff = staff
+    if (
+        staff.role == "committee"
+        and request.method not in ("GET", "HEAD")
+        and request.endpoint not in COMMITTEE_WRITES
+    ):
+        # The 代表工委 oversees: it reads every station and presses (督办), it does not act.
+        return render_template("admin/error.html", code=403, message=COMMITTEE_READ_ONLY), 403
     return None
+
+
+# What the 代表工委 (role committee) may change: it reads everything else.
+COMMITTEE_WRITES = frozenset({"admin.item_supervise", "admin.logout"})
+COMMITTEE_READ_ONLY = "代表工委账号只能查看和督办，不能办理事项或修改设置"
 
 
 def _ended(staff_id: int, sid: str | None) -> bool:

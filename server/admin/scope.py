@@ -1,4 +1,5 @@
-"""What the signed-in account may see: administrators everything, station staff their stations.
+"""What the signed-in account may see: administrators everything, station staff their stations,
+the 代表工委 (committee) every station, read-only but for 督办 (server/admin/auth.py).
 
 Anything outside an account's stations answers 404, as if it did not exist: ids reveal nothing.
 """
@@ -15,9 +16,14 @@ def is_admin() -> bool:
     return g.staff is not None and g.staff.role == "admin"
 
 
+def is_committee() -> bool:
+    return g.staff is not None and g.staff.role == "committee"
+
+
 def station_ids() -> list[int] | None:
-    """The stations this account works for; None means all of them (administrators)."""
-    if is_admin():
+    """The stations this account works for; None means all of them (administrators and the
+    代表工委)."""
+    if is_admin() or is_committee():
         return None
     return sorted(s.id for s in g.staff.stations)
 

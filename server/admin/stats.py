@@ -30,6 +30,7 @@ from server.admin import scope
 from server.admin.filters import local_day_start, overdue_clause
 from server.admin.present import NOT_NOTIFIED, OPEN_STATUSES
 from server.models import RATING_LABELS, Category, Deputy, Event, Message, Notification, Station
+from server.notices import board
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 
@@ -48,7 +49,18 @@ def period_starts(today: date) -> dict[str, date]:
     }
 
 
-FLOW = ("received", "routed", "replied", "closed", "not_notified", *RATING_LABELS)
+# solved / not_solved: the call-back's answer (回访), counted apart from closed (closed is not
+# solved).
+FLOW = (
+    "received",
+    "routed",
+    "replied",
+    "closed",
+    "not_notified",
+    "solved",
+    "not_solved",
+    *RATING_LABELS,
+)
 BACKLOG = ("open", "overdue", "unassigned")
 
 
@@ -70,6 +82,8 @@ def _flow_columns(since: datetime) -> list:
         func.count(Message.first_replied_at),
         _count_if(Message.status == "closed"),
         _count_if(not_notified),
+        _count_if(Message.revisit_solved.is_(True)),
+        _count_if(Message.revisit_solved.is_(False)),
         *(_count_if(Message.rating == rating) for rating in RATING_LABELS),
     ]
 
@@ -276,6 +290,10 @@ def overview(now: datetime | None = None) -> dict:
         "deputy_total": deputy_total,
         "table_rows": TABLE_ROWS,
         "latest": latest_messages(),
+        # The escalation chain's and 督办's notices for this account (server/notices/board.py).
+        "notices": board.latest(
+            scope.station_ids(), committee=scope.is_admin() or scope.is_committee(), limit=10
+        ),
     }
 
 

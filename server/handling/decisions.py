@@ -63,7 +63,9 @@ class NotMerged(Exception):
 MERGE_REASON = "与较早的反映重复，已合并办理"
 
 
-def merge(message: Message, earlier: Message, actor_id: int, note: str = "") -> Notification | None:
+def merge(
+    message: Message, earlier: Message, actor_id: int, note: str = "", **event_data
+) -> Notification | None:
     """A duplicate joins an earlier item: refused in its own way (the move `merge`), both
     linked, and its citizen told to follow the earlier item. The caller commits."""
     if earlier.id == message.id:
@@ -83,6 +85,7 @@ def merge(message: Message, earlier: Message, actor_id: int, note: str = "") -> 
         into=earlier.tracking_no,
         into_id=earlier.id,
         note=note,
+        **event_data,
     )
     record(
         "merged_in",

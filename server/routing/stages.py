@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from server.routing.calendar import WorkCalendar
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
-COLOUR_LABELS = {GREEN: "正常", YELLOW: "临期", RED: "超期"}
+COLOUR_LABELS = {GREEN: "正常", YELLOW: "临期", RED: "逾期"}
 DEPUTY, STAFF = "deputy", "staff"
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import g
 
+from server import tasks
 from server.admin import stats
 from server.admin.charts import day_bars, nice_max
 from server.admin.present import duration_text, mask_name
@@ -235,7 +236,9 @@ def test_old_overdue_items_count_as_of_now(live, signed_in, world):
         for item in (old, answered):
             message = db.session.get(Message, item["id"])
             message.created_at -= timedelta(days=40)
+            message.stage_started_at -= timedelta(days=40)
         db.session.commit()
+        tasks.sweep()  # stamps the deadlines (the old one's passed 39 days ago)
     admin = signed_in()
     html = admin.get("/admin/").get_data(as_text=True)
     assert backlog_figure(html, "open")[0] == "2"  # the old one and today's
