@@ -162,6 +162,22 @@ class FollowupIn(RequestSchema):
     subscribed = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
 
 
+class JsonBoolean(fields.Boolean):
+    """Only JSON true or false: 1, "yes" or "是" are refused, not guessed at."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class RevisitIn(RequestSchema):
+    solved = JsonBoolean(
+        required=True,
+        error_messages={"required": "请回答问题是否解决", "invalid": "solved 应为 true 或 false"},
+    )
+
+
 class RatingIn(RequestSchema):
     score = fields.String(
         required=True,
