@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+import openpyxl
+
 from server.models import Event, Message, Notification
 from server.platform.db import db
 from tests.factories import make_staff
@@ -86,6 +90,12 @@ def test_supervise_presses_the_deputy_and_is_counted(live, stations, signed_in):
     assert len(pressed) == 2 and "督办" in pressed[0]["data"]["thing4"]["value"]
     page = clerk.get(f"/admin/items/{created['id']}").get_data(as_text=True)
     assert 'id="supervised">2<' in page
+    # The register counts the 督办 and says whether the item ever went overdue.
+    book = openpyxl.load_workbook(io.BytesIO(clerk.get("/admin/registers/suggestions.xlsx").data))
+    sheet = book.active
+    header = [c.value for c in sheet[2]]
+    (row,) = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(3)]
+    assert row["督办次数"] == 2 and row["是否超期"] == "否"
     with live.app.app_context():
         assert count(Notification, Notification.kind == "supervised") == 2
 
