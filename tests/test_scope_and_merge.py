@@ -43,7 +43,7 @@ def test_merging_a_duplicate_links_both_and_tells_its_citizen(live, stations, si
     assert later.status_code == 409 and "更早" in later.get_data(as_text=True)
 
     done = clerk.post(path, {"into": earlier["tracking_no"]}, follow_redirects=True)
-    assert f"已合并到 {earlier['tracking_no']}" in done.get_data(as_text=True)
+    assert "已作为重复反映合并到较早的反映" in done.get_data(as_text=True)
     live.work()
 
     mine = live.api("GET", f"/messages/{duplicate['id']}", token).json()

@@ -212,7 +212,7 @@ def item_merge(message_id: int):
         notice = actions.merge(message, earlier, g.staff)
     except actions.ActionError as exc:
         return _item_page(message, {"into": str(exc)}, request.form, status=409)
-    return _done(message, f"已合并到 {earlier.tracking_no}" + notice_outcome(notice, "群众"))
+    return _done(message, "已作为重复反映合并到较早的反映" + notice_outcome(notice, "群众"))
 
 
 @bp.post("/items/<int:message_id>/close")

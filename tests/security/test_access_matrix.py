@@ -49,8 +49,10 @@ from server.platform.db import db
 from tests import factories
 from tests.security.world import (
     ADMIN,
+    ANON,
     CITIZEN,
     CJK,
+    COMMITTEE,
     DEPUTY,
     IDENTITIES,
     OTHER_CITIZEN,
@@ -71,7 +73,9 @@ QR_CONTENT = "k3f9x2-verify"
 
 LOGIN = "login"  # a dashboard page sends the caller to /admin/login
 WECHAT_USERS = (CITIZEN, OTHER_CITIZEN, DEPUTY, OTHER_DEPUTY)
-DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN)
+DASHBOARD_USERS = (STAFF, OTHER_STAFF, ADMIN, COMMITTEE)
+# What the 代表工委 may change on the dashboard (server/admin/auth.py: COMMITTEE_WRITES).
+COMMITTEE_WRITES = ("/admin/items/<int:message_id>/supervise", "/admin/logout")
 # What each side's staff may see of the items; `may` expands a prefix to all its secrets except
 # full phone numbers and visitors' names, which must be named one by one where they may appear.
 A_ITEMS = ("m1", "m2", "wa")
@@ -109,6 +113,10 @@ class Row:
     fresh_session: bool = False  # staff sign in anew for this row (it signs them out)
     after: Callable | None = None  # (world, who, identity) -> None, more checks afterwards
 
+    def __post_init__(self) -> None:
+        if COMMITTEE not in self.cases:
+            self.cases[COMMITTEE] = committee_outcome(self)
+
     def path(self, world: World, who: str) -> str:
         def value(match: re.Match) -> str:
             ref = self.args[match.group(1)]
@@ -124,9 +132,26 @@ class Row:
 
 
 def cases(default: Outcome, **by_who: Outcome) -> dict:
-    out = dict.fromkeys(IDENTITIES, default)
+    """Every identity's outcome; the 代表工委's, unless given, follows from the others'
+    (committee_outcome)."""
+    out = dict.fromkeys((i for i in IDENTITIES if i != COMMITTEE), default)
     out.update(by_who)
     return out
+
+
+def committee_outcome(row: Row) -> Outcome:
+    """The 代表工委 reads what administrators read (every station), is refused what only
+    administrators may do, and may change nothing but 督办 (and sign out); outside the
+    dashboard it is any dashboard account (a cookie, no bearer token)."""
+    outcomes = row.cases
+    if not row.rule.startswith("/admin"):
+        return outcomes[STAFF]
+    if outcomes[ANON] == outcomes[ADMIN]:
+        return outcomes[ADMIN]  # the same for anyone (signing in, the public pages)
+    if row.method == "GET":
+        admin_only_page = outcomes[STAFF] == 403 and outcomes[OTHER_STAFF] == 403
+        return 403 if admin_only_page else outcomes[ADMIN]
+    return outcomes[ADMIN] if row.rule in COMMITTEE_WRITES else 403
 
 
 def bearer(wechat: Outcome, **by_who: Outcome) -> dict:
@@ -339,6 +364,14 @@ API_ROWS = [
         body=lambda world, who: {"json": {"score": "satisfied"}},
     ),
     Row(
+        "POST",
+        "/api/v1/messages/<int:message_id>/revisit",
+        # Only the owner reaches the item, and it was never asked: a conflict, in Chinese.
+        bearer(404, citizen=409),
+        args={"message_id": "m1"},
+        body=lambda world, who: {"json": {"solved": True}},
+    ),
+    Row(
         "GET",
         "/api/v1/scan/<scene>",
         cases(Ok(json={"kind": "station", "station.name": STATION_A})),
@@ -547,11 +580,14 @@ DASHBOARD_ROWS = [
     Row(
         "GET",
         "/admin/deputies/<int:deputy_id>",
-        dashboard(
-            Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
-            Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
-            Ok(has=("周共享", "重新生成编码"), lacks=("只能由系统管理员修改",)),
-        ),
+        {
+            **dashboard(
+                Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
+                Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
+                Ok(has=("周共享", "重新生成编码"), lacks=("只能由系统管理员修改",)),
+            ),
+            COMMITTEE: Ok(has=("周共享",), lacks=("重新生成编码",)),
+        },
         args={"deputy_id": "d5"},
         variant="serves A and B",
     ),
@@ -712,6 +748,32 @@ DASHBOARD_ROWS = [
         station_a(Ok(302, location=item_page_of("reject"))),
         args={"message_id": spare_item("reject")},
         body=form(reason="广告信息"),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/merge",
+        station_a(Ok(302, location=item_page_of("merge"))),
+        args={"message_id": spare_item("merge")},
+        body=form(into=lambda world, who: world.secrets["m1.tracking"]),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/supervise",
+        # 督办 of the real item: it changes no status, and the 代表工委 may do it too.
+        {
+            **station_a(Ok(302, location=to("/admin/items/{m1}"))),
+            COMMITTEE: Ok(302, location=to("/admin/items/{m1}")),
+        },
+        args={"message_id": "m1"},
+        body=form(supervise_note="请尽快答复"),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/revisit",
+        # Nothing to record for the real item (never asked): back to its page with a message.
+        station_a(Ok(302, location=to("/admin/items/{m1}"))),
+        args={"message_id": "m1"},
+        body=form(solved="1"),
     ),
     Row(
         "POST",
@@ -992,6 +1054,11 @@ DASHBOARD_ROWS = [
             Ok(see=("wb.tracking", "wb.content"), may=B_ITEMS),
             Ok(see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS),
         ),
+    ),
+    Row(
+        "GET",
+        "/admin/walk-ins/callbacks",
+        dashboard(Ok(has=("回访名单",)), Ok(has=("回访名单",)), Ok(has=("回访名单",))),
     ),
     Row("GET", "/admin/walk-ins/new", dashboard(Ok(), Ok(), Ok())),
     Row(

@@ -45,10 +45,21 @@ OTHER_DEPUTY = "other_deputy"  # resident at the same station, not assigned
 STAFF = "staff"  # station staff of the item's station (金竹)
 OTHER_STAFF = "other_staff"  # staff of 城东 only
 ADMIN = "admin"
-IDENTITIES = (ANON, CITIZEN, OTHER_CITIZEN, DEPUTY, OTHER_DEPUTY, STAFF, OTHER_STAFF, ADMIN)
+COMMITTEE = "committee"  # 代表工委: every station read-only, and 督办
+IDENTITIES = (
+    ANON,
+    CITIZEN,
+    OTHER_CITIZEN,
+    DEPUTY,
+    OTHER_DEPUTY,
+    STAFF,
+    OTHER_STAFF,
+    ADMIN,
+    COMMITTEE,
+)
 # Who may act on the dashboard's station-A objects; the spares below are one per each of them.
 STATION_A_STAFF = (STAFF, ADMIN)
-USERNAMES = {STAFF: "jinzhu", OTHER_STAFF: "chengdong", ADMIN: "admin"}
+USERNAMES = {STAFF: "jinzhu", OTHER_STAFF: "chengdong", ADMIN: "admin", COMMITTEE: "gongwei"}
 
 STATION_A = "金竹社区人大代表联络站"
 STATION_B = "城东街道代表之家"
@@ -198,6 +209,7 @@ def _rows(live: Live) -> dict:
         }
         invite = factories.invite(d4)
         make_staff(USERNAMES[ADMIN], "admin", name="系统管理员")
+        make_staff(USERNAMES[COMMITTEE], "committee", name="代表工委")
         make_staff(USERNAMES[STAFF], stations=[a], name="金竹联络员")
         make_staff(USERNAMES[OTHER_STAFF], stations=[b], name="城东联络员")
         spare_user = make_staff("spare", stations=[b], name="备用账号")
@@ -252,6 +264,32 @@ def _message_id(live: Live, content: str) -> tuple[int, str]:
     return row.id, row.tracking_no
 
 
+def _merge_spares(live: Live, ids: dict) -> None:
+    """A duplicate per allowed identity, written before the walk-ins so that the overview's
+    newest items still show those."""
+    with live.app.app_context():
+        staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
+        ids["merge_spares"] = {
+            (who, "merge"): actions.create_walk_in(
+                actions.Visit(
+                    station_id=ids["station_a"],
+                    category_id=1,
+                    content=f"备用事项：{who} merge",
+                    visitor_name="",
+                    visitor_phone="",
+                    visitor_count=1,
+                    received_by_id=None,
+                    visited_at=utcnow(),
+                    address="",
+                    answer="",
+                ),
+                staff,
+            ).id
+            for who in STATION_A_STAFF
+        }
+        db.session.remove()
+
+
 def _spares(live: Live, ids: dict, m1: int, d1_citizen: int) -> None:
     """Objects that one allowed identity may change or destroy without changing what the
     others are asked about: an item per (identity, action), a failed notice per identity."""
@@ -303,6 +341,7 @@ def _spares(live: Live, ids: dict, m1: int, d1_citizen: int) -> None:
         )
         db.session.add(orphan)
         db.session.commit()
+        items.update(ids.pop("merge_spares"))
         ids.update(spare_items=items, spare_notices=notices, orphan_notice=orphan.id)
         db.session.remove()
 
@@ -369,9 +408,10 @@ def build_world(live: Live) -> World:
     who[OTHER_CITIZEN] = Identity(OTHER_CITIZEN, url, other_token, other_openid)
     who[DEPUTY] = Identity(DEPUTY, url, d1_token, d1_openid)
     who[OTHER_DEPUTY] = Identity(OTHER_DEPUTY, url, d2_token, d2_openid)
-    for name in (STAFF, OTHER_STAFF, ADMIN):
+    for name in (STAFF, OTHER_STAFF, ADMIN, COMMITTEE):
         who[name] = Identity(name, url, username=USERNAMES[name]).sign_in()
 
+    _merge_spares(live, ids)
     _walk_in(who[STAFF], ids["station_a"], "丙来访：楼道灯不亮", "钱多多", "13700001111")
     _walk_in(who[OTHER_STAFF], ids["station_b"], "丁来访：公交站牌破损", "周大福", "13600002222")
     wa_id, wa_tracking = _message_id(live, "丙来访：楼道灯不亮")
