@@ -71,10 +71,9 @@ def test_each_escalation_step_is_taken_once_when_the_sweep_runs_twice(live, worl
         ]
         assert message.tracking_no in station_notices[0].text
     live.work()
-    assert [m["template_id"] for m in live.sandbox.sent(deputy_openid)] == [
-        templates.new_item,
-        templates.reminder,
-    ]
+    sent = live.sandbox.sent(deputy_openid)
+    assert [m["template_id"] for m in sent] == [templates.new_item, templates.reminder]
+    assert sent[1]["data"]["thing4"]["value"].startswith("已逾期")  # red, said in the reminder
 
     movable_clock.move(days=7)  # more than two working days past the deadline, any week
     with live.app.app_context():

@@ -152,7 +152,12 @@ def _take(step: Step, message: Message, now: datetime) -> bool:
                 message,
                 deputy.citizen_id,
                 deputy_id=deputy.id,
-                note=f"请于{due_text}前答复",
+                # 三色 in the reminder itself: yellow before the deadline, red after it.
+                note=(
+                    f"已逾期（应于{due_text}前答复），请尽快答复"
+                    if now >= message.due_at
+                    else f"临期：请于{due_text}前答复"
+                ),
             )
             is not None
         )
