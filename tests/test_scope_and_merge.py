@@ -22,7 +22,7 @@ def test_the_scan_says_what_is_not_accepted_and_where_to_go(live, world):
 
 
 def test_merging_a_duplicate_links_both_and_tells_its_citizen(live, stations, signed_in):
-    bind_deputy(live, stations, "王建国")
+    _, deputy_token = bind_deputy(live, stations, "王建国")
     _, first_token = live.citizen("先来的")
     earlier = submit(live, first_token, stations["scenes"]["金竹"], content="金竹西路路灯不亮")
     openid, token = citizen_with_consent(live)
@@ -68,6 +68,21 @@ def test_merging_a_duplicate_links_both_and_tells_its_citizen(live, stations, si
         assert count(Event, Event.kind == "merged") == 1
         assert count(Event, Event.kind == "merged_in", Event.message_id == earlier["id"]) == 1
         assert db.session.get(Message, duplicate["id"]).merged_into_id == earlier["id"]
+    # The earlier item's answer: its duplicate's citizen is told it has one (not its text).
+    answer = live.api(
+        "POST", f"/deputy/messages/{earlier['id']}/replies", deputy_token, json={"content": "已修"}
+    )
+    assert answer.status_code == 201, answer.text
+    with live.app.app_context():
+        told = db.session.scalars(
+            db.select(Notification)
+            .where(Notification.kind == "merged", Notification.message_id == duplicate["id"])
+            .order_by(Notification.id)
+        ).all()
+        assert len(told) == 2 and "已有答复" in told[1].data["thing3"]
+        assert "已修" not in told[1].data["thing3"]
+    mine = live.api("GET", f"/messages/{duplicate['id']}", token).json()
+    assert mine["merged_into"]["replied"] is True
 
 
 def test_supervise_presses_the_deputy_and_is_counted(live, stations, signed_in):
