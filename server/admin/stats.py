@@ -23,7 +23,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import case, exists, func
 
 from server.admin import scope
@@ -41,6 +40,7 @@ from server.models import (
     StatusCount,
     tally,
 )
+from server.notices import board
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 
@@ -59,7 +59,18 @@ def period_starts(today: date) -> dict[str, date]:
     }
 
 
-FLOW = ("received", "routed", "replied", "closed", "not_notified", *RATING_LABELS)
+# solved / not_solved: the call-back's answer (回访), counted apart from closed (closed is not
+# solved).
+FLOW = (
+    "received",
+    "routed",
+    "replied",
+    "closed",
+    "not_notified",
+    "solved",
+    "not_solved",
+    *RATING_LABELS,
+)
 BACKLOG = ("open", "overdue", "unassigned")
 # What the summary rows count per day (server/models/tally.py), under the overview's names.
 DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS)
@@ -92,6 +103,28 @@ def _summary(counts: dict, median: float | None = None) -> dict:
         "rated": rated,
         # 满意 + 基本满意, as the seeds report it
         "satisfied_pct": round(100 * good / rated) if rated else None,
+    }
+
+
+def revisit_answers(starts: dict[str, datetime]) -> dict[str, dict[str, int]]:
+    """Per period, the items received in it whose call-back (回访) was answered 解决了 / 没解决:
+    counted apart from 已办结 (closed is not solved), over the period's few answered items."""
+    since = min(starts.values())
+    columns = []
+    for start in starts.values():
+        columns += [
+            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(True)),
+            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(False)),
+        ]
+    query = (
+        db.select(*columns)
+        .select_from(Message)
+        .where(Message.created_at >= since, Message.revisit_solved.is_not(None))
+    )
+    counts = [int(n) for n in db.session.execute(scope.scope_messages(query)).one()]
+    return {
+        name: {"solved": counts[2 * i], "not_solved": counts[2 * i + 1]}
+        for i, name in enumerate(starts)
     }
 
 
@@ -162,32 +195,28 @@ def month_flow(month: date) -> Tally:
 
 def backlog(now: datetime) -> Tally:
     """Every item still waiting for someone, as of `now`: the open statuses' current counts,
-    less (for "overdue") the open items too young to be overdue yet. Those are only the last
-    OVERDUE_AFTER_HOURS of items, so that query stays small however long the history."""
-    cutoff = now - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
-    young = (
-        Message.status.in_(OPEN_STATUSES),
-        Message.created_at > cutoff,
-        Message.overdue_at.is_(None),
-    )
+    and (for "overdue") the open items past their stage's deadline (due_at, stamped by the
+    sweep: server/routing/deadlines.py), read along ix_messages_status_due — the few overdue
+    items, however long the history."""
     counts = [
         func.sum(StatusCount.n),
         func.sum(case((StatusCount.status == "unassigned", StatusCount.n), else_=0)),
     ]
     open_only = StatusCount.status.in_(OPEN_STATUSES)
+    late = (Message.status.in_(OPEN_STATUSES), Message.due_at <= now)
     groups = []
-    for counted_by, young_by in (
+    for counted_by, late_by in (
         (StatusCount.station_id, Message.station_id),
         (StatusCount.deputy_id, Message.assigned_deputy_id),
     ):
         counted = db.select(counted_by, *counts).where(open_only).group_by(counted_by)
-        too_young = db.select(young_by, func.count()).where(*young).group_by(young_by)
-        minus = {
-            k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(too_young))
+        overdue = db.select(late_by, func.count()).where(*late).group_by(late_by)
+        by_key = {
+            k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(overdue))
         }
         groups.append(
             [
-                (k, int(n), int(n) - minus.get(k, 0), int(unassigned))
+                (k, int(n), by_key.get(k, 0), int(unassigned))
                 for k, n, unassigned in db.session.execute(_scoped(counted, StatusCount.station_id))
             ]
         )
@@ -326,12 +355,18 @@ def overview(now: datetime | None = None) -> dict:
     first = min(days["month"], days["week"], today - timedelta(days=CHART_DAYS - 1))
     by_day = daily_totals(first)
     failed = not_notified(starts)
+    revisited = revisit_answers(starts)
     month = month_flow(days["month"])
     month.total["not_notified"] = failed["month"]
+    month.total.update(revisited["month"])
     waiting = backlog(now)
     periods = {}
     for name, day in days.items():
-        counts = {**period_counts(by_day, day), "not_notified": failed[name]}
+        counts = {
+            **period_counts(by_day, day),
+            "not_notified": failed[name],
+            **revisited[name],
+        }
         periods[name] = _summary(counts, median_responses(starts[name]).get(None))
     stations, station_total = per_station(month, waiting)
     deputies, deputy_total = per_deputy(month, waiting, starts["month"])
@@ -348,6 +383,10 @@ def overview(now: datetime | None = None) -> dict:
         "deputy_total": deputy_total,
         "table_rows": TABLE_ROWS,
         "latest": latest_messages(),
+        # The escalation chain's and 督办's notices for this account (server/notices/board.py).
+        "notices": board.latest(
+            scope.station_ids(), committee=scope.is_admin() or scope.is_committee(), limit=10
+        ),
     }
 
 
