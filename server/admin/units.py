@@ -12,9 +12,13 @@ from server.admin.auth import admin_only, requires
 from server.admin.forms import parse_int, text
 from server.models import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.audit import audit
+from server.notices import board
+from server.platform.clock import utcnow
 from server.platform.db import db
 from server.platform.errors import ApiError
+from server.routing import workdays
 from server.routing.deadlines import transfer_stage
+from server.routing.stages import colour
 from server.units import keys, transfers
 
 ANSWER_DAYS_MAX = 60
@@ -181,6 +185,9 @@ def unit_inbox():
         "admin/unit_inbox.html",
         rows=rows,
         status=status,
+        # The escalation chain's reminders and 督办 for this unit (server/notices/board.py).
+        notices=board.for_unit(unit_id, limit=10),
+        colour_of=_colour_of,
         stage_of=_stage_of,
         TRANSFER_STATUSES=TRANSFER_STATUSES,
     )
@@ -269,3 +276,8 @@ def _stage_of(row: Transfer) -> tuple[str | None, object]:
         return None, None
     stage, due = transfer_stage(row)
     return (stage.name if stage is not None else None), due
+
+
+def _colour_of(due) -> str | None:
+    """三色 of a transfer's open stage (server/routing/stages.py: colour)."""
+    return colour(due, utcnow(), workdays.current())
