@@ -36,8 +36,12 @@ from server.models import (
     Event,
     Message,
     Notification,
+    Rating,
+    Reply,
     Station,
     StatusCount,
+    Transfer,
+    Unit,
     tally,
 )
 from server.notices import board
@@ -381,6 +385,7 @@ def overview(now: datetime | None = None) -> dict:
         "station_total": station_total,
         "per_deputy": deputies,
         "deputy_total": deputy_total,
+        "per_unit": per_unit(starts["month"]),
         "table_rows": TABLE_ROWS,
         "latest": latest_messages(),
         # The escalation chain's and 督办's notices for this account (server/notices/board.py).
@@ -388,6 +393,53 @@ def overview(now: datetime | None = None) -> dict:
             scope.station_ids(), committee=scope.is_admin() or scope.is_committee(), limit=10
         ),
     }
+
+
+def per_unit(since: datetime) -> list[dict]:
+    """Each handling unit's month: items handed to it, signed and answered on time (by the
+    transfer's own deadlines), and the share of 满意 + 基本满意 among ratings of its answers."""
+    handed = (
+        db.select(
+            Unit.id,
+            Unit.name,
+            func.count(Transfer.id),
+            _count_if(Transfer.signed_at <= Transfer.sign_due_at),
+            _count_if(Transfer.answered_at <= Transfer.due_at),
+            func.count(Transfer.answered_at),
+        )
+        .join(Transfer, Transfer.unit_id == Unit.id)
+        .join(Message, Message.id == Transfer.message_id)
+        .where(Transfer.handed_at >= since)
+        .group_by(Unit.id, Unit.name)
+        .order_by(func.count(Transfer.id).desc(), Unit.id)
+        .limit(TABLE_ROWS)
+    )
+    rows = list(db.session.execute(scope.scope_messages(handed)))
+    good = Rating.score.in_(("satisfied", "basically_satisfied"))
+    rated = (
+        db.select(Reply.unit_id, func.count(), _count_if(good))
+        .join(Reply, Reply.id == Rating.reply_id)
+        .join(Message, Message.id == Rating.message_id)
+        .where(Rating.created_at >= since, Reply.unit_id.in_([r[0] for r in rows]))
+        .group_by(Reply.unit_id)
+    )
+    ratings = {k: (int(n), int(g)) for k, n, g in db.session.execute(scope.scope_messages(rated))}
+    out = []
+    for unit_id, name, n, signed, on_time, answered in rows:
+        n_rated, n_good = ratings.get(unit_id, (0, 0))
+        out.append(
+            {
+                "id": unit_id,
+                "name": name,
+                "handed": int(n),
+                "signed_on_time": int(signed),
+                "answered": int(answered),
+                "answered_on_time": int(on_time),
+                "rated": n_rated,
+                "satisfied_pct": round(100 * n_good / n_rated) if n_rated else None,
+            }
+        )
+    return out
 
 
 def latest_messages(limit: int = 10) -> list[Message]:

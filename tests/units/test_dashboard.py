@@ -125,6 +125,14 @@ def test_staff_hand_on_a_unit_answers_on_its_own_page_and_sees_nothing_else(live
         assert db.session.get(Message, item).status == "replied"
     page = jinzhu.get(f"/admin/items/{item}").get_data(as_text=True)
     assert "区城市管理局 答复" in page and "已更换灯具" in page
+    # The overview's per-unit table: handed, signed and answered on time, not yet rated.
+    overview = jinzhu.get("/admin/").get_data(as_text=True)
+    row = re.search(r'<tr data-unit="区城市管理局">(.*?)</tr>', overview, re.S).group(1)
+    assert 'data-metric="handed">1<' in row and 'data-metric="signed_on_time">1<' in row
+    assert 'data-metric="answered_on_time">1<' in row and 'data-metric="unit_satisfied">—<' in row
+    assert 'data-unit="区住房和城乡建设局"' not in overview  # nothing handed to it
+    elsewhere = signed_in("chengdong").get("/admin/").get_data(as_text=True)
+    assert 'data-unit="区城市管理局"' not in elsewhere  # 金竹's item: not 城东's figures
 
 
 def test_a_returned_item_waits_in_triage_and_is_handed_again(live, signed_in, desks):
