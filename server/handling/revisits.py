@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
-from server.models import Message
+from server.models import Message, Reply
 from server.models.event import record
 from server.models.lifecycle import move
 from server.notices.outbox import queue_notice, reachable
 from server.platform.clock import utcnow
 from server.platform.db import db
+from server.units.transfers import answered_by_unit, reopen_with_unit
 
 REVISIT_QUESTION = "问题解决了吗？"
 BATCH = 500
@@ -114,7 +115,13 @@ def answer(
     record("revisit_answered", message.id, actor, actor_id, solved=solved, note=note)
     if solved:
         return
-    event_id = move(message, "revisit_reopen", actor, actor_id, reason="revisit")
+    by_unit = _unit_answered_last(message)
+    if by_unit is not None:
+        # A unit gave the last answer: it is the unit's to do again (its inbox), with a new
+        # deadline; the deputy who handed it on is told below.
+        event_id = reopen_with_unit(message, by_unit, actor_id, {}, actor=actor, reason="revisit")
+    else:
+        event_id = move(message, "revisit_reopen", actor, actor_id, reason="revisit")
     assignment = message.active_assignment
     if assignment is None:
         return  # answered by the station itself: staff see it among open work
@@ -126,3 +133,14 @@ def answer(
         deputy_id=assignment.deputy_id,
         note="回访群众表示问题没有解决，请重新办理",
     )
+
+
+def _unit_answered_last(message: Message):
+    """The unit's answered transfer, when the item's latest answer was a unit's."""
+    latest = db.session.scalar(
+        db.select(Reply.id)
+        .where(Reply.message_id == message.id, Reply.author_kind != "citizen")
+        .order_by(Reply.id.desc())
+        .limit(1)
+    )
+    return answered_by_unit(message, latest) if latest is not None else None

@@ -100,10 +100,10 @@ MOVES: tuple[Move, ...] = (
     *_rows("unit_sign", ["transferred"], None, [UNIT], "unit_signed"),
     *_rows("unit_answer", ["transferred"], "replied", [UNIT], "unit_answered"),
     *_rows("unit_return", ["transferred"], "returned", [UNIT], "unit_returned"),
-    # 不满意 with a unit's answer: back to that unit, with a new deadline.
-    *_rows(
-        "unit_reopen", ["replied", "followed_up", "closed"], "transferred", [CITIZEN], "reopened"
-    ),
+    # 不满意 with a unit's answer: back to that unit, with a new deadline; 「没解决」 at the
+    # call-back (回访, staff for a walk-in) does the same from a closed item.
+    *_rows("unit_reopen", ["replied", "followed_up"], "transferred", [CITIZEN], "reopened"),
+    *_rows("unit_reopen", ["closed"], "transferred", [CITIZEN, STAFF], "reopened"),
     *_rows("close", LIVE, "closed", [CITIZEN, STAFF, SYSTEM], "closed"),
     *_rows("reject", LIVE, "rejected", [STAFF], "rejected"),
     # A duplicate of an earlier item: refused in its own way, linked to the item it joins.

@@ -256,9 +256,17 @@ def answered_by_unit(message: Message, reply_id: int) -> Transfer | None:
     )
 
 
-def reopen_with_unit(message: Message, row: Transfer, citizen_id: int, values: dict) -> int:
-    """不满意 with the unit's answer: the same transfer is open again (signed: the unit has it),
-    with SECOND_ANSWER_WORKDAYS from now. Returns the move's event id."""
+def reopen_with_unit(
+    message: Message,
+    row: Transfer,
+    actor_id: int | None,
+    values: dict,
+    actor: str = "citizen",
+    **data,
+) -> int:
+    """不满意 (or 「没解决」 at the call-back) with the unit's answer: the same transfer is open
+    again (signed: the unit has it), with SECOND_ANSWER_WORKDAYS from now. Returns the move's
+    event id."""
     now = utcnow()
     due = stage_due("unit_second_answer", now, current_app.config, workdays.current())
     _claim(
@@ -273,10 +281,11 @@ def reopen_with_unit(message: Message, row: Transfer, citizen_id: int, values: d
     return move(
         message,
         "unit_reopen",
-        "citizen",
-        citizen_id,
+        actor,
+        actor_id,
         values={**values, "due_at": due},
         transfer_id=row.id,
         unit=row.unit.name,
         due_at=iso(due),
+        **data,
     )

@@ -325,3 +325,40 @@ def test_a_unit_that_does_not_sign_is_reminded_then_the_station_then_the_committ
             db.select(BoardNotice).where(BoardNotice.audience == "committee")
         ).all()
         assert [n.message_id for n in committee] == [mid]
+
+
+def test_not_solved_at_the_call_back_goes_back_to_the_unit_that_answered(
+    live, world, units, movable_clock
+):
+    (_, token), (_, deputy_token), mid = routed_item(live, world)
+    key = units["keys"]["城管局"]
+    tid = hand(live, deputy_token, mid, units["ids"]["城管局"]).json()["transfer"]["id"]
+    assert live.api("POST", f"/unit/transfers/{tid}/sign", key).ok
+    answered = live.api(
+        "POST",
+        f"/unit/transfers/{tid}/answer",
+        key,
+        json={"content": "已修复", "result": "solved"},
+    )
+    assert answered.status_code == 200, answered.text
+    rated = live.api("POST", f"/messages/{mid}/rating", token, json={"score": "satisfied"})
+    assert rated.json()["status"] == "closed"
+    movable_clock.move(days=8)
+    with live.app.app_context():
+        tasks.sweep()
+    answer = live.api("POST", f"/messages/{mid}/revisit", token, json={"solved": False})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["status"] == "transferred"
+    assert body["stage"] == {
+        "name": "unit_second_answer",
+        "label": "承办单位再次答复",
+        "holder": "unit",
+    }
+    assert body["colour"] in ("green", "yellow") and body["due_at"]
+    with live.app.app_context():
+        row = db.session.get(Transfer, tid)
+        assert row.status == "signed" and row.round == 2
+        assert db.session.get(Message, mid).due_at == row.due_at  # the unit's new deadline
+    (listed,) = live.api("GET", "/unit/transfers?status=signed", key).json()["transfers"]
+    assert listed["id"] == tid and listed["stage"] == "unit_second_answer"
