@@ -41,10 +41,11 @@ def register_cli(app: Flask) -> None:
 @click.command("seed")
 @with_appcontext
 def seed_command() -> None:
-    """Add the default categories and the working-day calendar to a new database."""
-    from server.seed import seed_calendar, seed_categories
+    """Add the default categories, scope rules and the working-day calendar to a new database."""
+    from server.seed import seed_calendar, seed_categories, seed_scope
 
     click.echo(f"categories added: {seed_categories()}")
+    click.echo(f"scope rules added: {seed_scope()}")
     click.echo(f"calendar days added: {seed_calendar()}")
 
 

@@ -7,8 +7,10 @@ from datetime import date
 
 from server.models import (
     DEFAULT_CATEGORIES,
+    DEFAULT_SCOPE,
     CalendarDay,
     Category,
+    ScopeRule,
 )
 from server.platform.db import db
 
@@ -22,6 +24,16 @@ def seed_categories() -> int:
             added += 1
     db.session.commit()
     return added
+
+
+def seed_scope() -> int:
+    """The 「不在受理范围」 guidance, once: a database that has any rule keeps its own."""
+    if db.session.scalar(db.select(db.func.count()).select_from(ScopeRule)):
+        return 0
+    for order, (topic, where) in enumerate(DEFAULT_SCOPE):
+        db.session.add(ScopeRule(topic=topic, where=where, sort_order=order))
+    db.session.commit()
+    return len(DEFAULT_SCOPE)
 
 
 # chinesecalendar's English names, as the State Council's notice calls the holidays.

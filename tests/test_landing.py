@@ -76,3 +76,11 @@ def test_no_public_error_page_links_to_the_dashboard(live):
     assert status == 404 and "/admin" not in html
     status, html = page(live, "/admin/no-such-page")
     assert status in (302, 404)
+
+
+def test_the_page_says_what_is_not_accepted_before_anyone_writes(live, station):
+    status, html = page(live, f"/q/{station['scene']}")
+    assert status == 200
+    scope = html[html.index('id="scope"') :]
+    assert "不在受理范围" in scope and "110" in scope and "12345" in scope
+    assert_public(html)

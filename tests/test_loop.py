@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from server import tasks
 from server.models import Assignment, Event, Message, Notification
-from server.platform.clock import LOCAL, utcnow
+from server.platform.clock import LOCAL
 from server.platform.db import db
 from server.platform.queue import get_queue
 from tests import factories
@@ -337,27 +337,3 @@ def test_routing_twice_assigns_and_notifies_once(live, world):
         assert count(Assignment, Assignment.message_id == created["id"]) == 1
         assert count(Notification) == 1
     assert len(live.sandbox.sent(deputy_openid)) == 1
-
-
-def test_reminder_after_48_hours_and_overdue_after_72(live, world):
-    deputy_openid, _ = bind_deputy(live, world, "王建国")
-    _, token = live.citizen()
-    created = submit(live, token, world["scene"])
-    live.work()
-    with live.app.app_context():
-        message = db.session.get(Message, created["id"])
-        message.created_at = utcnow() - timedelta(hours=73)
-        message.active_assignment.created_at = utcnow() - timedelta(hours=49)
-        db.session.commit()
-        first = tasks.sweep()
-        second = tasks.sweep()  # safe to run twice
-    assert first["reminders"] == 1 and first["overdue"] == 1
-    assert second["reminders"] == 0 and second["overdue"] == 0
-    live.work()
-    templates = live.app.config["WECHAT_TEMPLATES"]
-    assert [m["template_id"] for m in live.sandbox.sent(deputy_openid)] == [
-        templates.new_item,
-        templates.reminder,
-    ]
-    inbox = live.api("GET", "/deputy/inbox", live.login(deputy_openid)["token"]).json()
-    assert inbox["items"][0]["overdue"] is True

@@ -105,6 +105,10 @@ function scanAnswer(overrides) {
       ],
       subscribe_templates: { reply: TEMPLATES.reply, progress: TEMPLATES.progress, solved: TEMPLATES.solved },
       limits: { content_max_chars: 2000, max_photos: 9, max_upload_bytes: 10 * 1024 * 1024 },
+      scope: [
+        { topic: '火灾、治安、急病等紧急情况', where: '请立即拨打 119、110、120', category: null },
+        { topic: '水电气、市政设施报修等日常服务诉求', where: '请拨打 12345 政务服务便民热线', category: null },
+      ],
     },
     overrides
   )
@@ -123,6 +127,8 @@ function summary(overrides) {
       created_at: '2026-11-16T01:05:00+00:00',
       replied: false,
       rating: null,
+      due_at: null,
+      colour: null,
     },
     overrides
   )
@@ -145,6 +151,10 @@ function detail(overrides) {
         { kind: 'event', author: '系统', content: '已交代表办理', created_at: '2026-11-16T01:06:00+00:00' },
       ],
       timeline: [],
+      stage: null,
+      merged_into: null,
+      merged: [],
+      revisit: null,
     },
     overrides
   )

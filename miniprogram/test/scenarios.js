@@ -294,9 +294,9 @@ const SCENARIOS = [
         statusCode: 200,
         data: {
           items: [
-            summary({ id: 5, status: 'routed', status_label: '办理中', overdue: true }),
-            summary({ id: 4, status: 'reopened', status_label: '重新办理' }),
-            summary({ id: 3, status: 'followed_up', status_label: '追问待答复' }),
+            summary({ id: 5, status: 'routed', status_label: '办理中', overdue: true, colour: 'red', due_at: '2026-11-16T01:05:00+00:00' }),
+            summary({ id: 4, status: 'reopened', status_label: '重新办理', colour: 'yellow', due_at: '2026-11-17T01:05:00+00:00' }),
+            summary({ id: 3, status: 'followed_up', status_label: '追问待答复', colour: 'green', due_at: '2026-11-20T01:05:00+00:00' }),
           ],
           counts: { routed: 1, reopened: 1, followed_up: 1, awaiting: 3 },
           page: 1,

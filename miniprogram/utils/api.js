@@ -456,6 +456,11 @@ const api = {
     return request('POST', '/messages/' + encodeURIComponent(id) + '/rating', { data })
   },
 
+  /** 回访: 「问题解决了吗？」 answered; not solved puts the item back to work. */
+  answerRevisit(id, solved) {
+    return request('POST', '/messages/' + encodeURIComponent(id) + '/revisit', { data: { solved: !!solved } })
+  },
+
   /** Tell the server which templates the user allowed in wx.requestSubscribeMessage. */
   reportSubscriptions(accepted) {
     return request('POST', '/subscriptions', { data: { accepted: accepted || [] } })

@@ -87,7 +87,20 @@ function megabytes(bytes) {
   return (mb >= 10 || Math.round(mb) === mb ? Math.round(mb) : mb.toFixed(1)) + 'MB'
 }
 
+/**
+ * 三色督办 as a tag: red once the deadline has passed, yellow with at most one working day left
+ * (the server decides the colour: it knows the holidays), green otherwise.
+ */
+function deadlineTag(colour, dueAt) {
+  if (!colour) return null
+  const due = formatTime(dueAt)
+  if (colour === 'red') return { cls: 'danger', text: '已逾期' + (due ? '（应于' + due + '前）' : '') }
+  if (colour === 'yellow') return { cls: 'warning', text: '临期：请于' + due + '前办理' }
+  return { cls: 'ok', text: '办理期限 ' + due }
+}
+
 module.exports = {
+  deadlineTag,
   STATUS_TONES,
   RATINGS,
   formatTime,

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from server.handling import answers, decisions
+from server.handling import answers, decisions, revisits, supervision
 from server.intake.submission import new_tracking_no
 from server.models import (
     Assignment,
@@ -92,6 +92,43 @@ def reject(message: Message, staff: StaffUser, reason: str, where: str = ""):
     audit("item_rejected", f"message:{message.id}", reason=reason, staff_id=staff.id)
     db.session.commit()
     return notice
+
+
+def supervise(message: Message, staff: StaffUser, note: str):
+    """督办: press the holder with a note; returns the deputy's notice (None for staff)."""
+    try:
+        notice = supervision.supervise(message, staff.id, note, _staff(staff)["staff"])
+    except supervision.NotSupervisable as exc:
+        db.session.rollback()
+        raise ActionError(str(exc)) from None
+    audit("item_supervised", f"message:{message.id}", note=note, staff_id=staff.id)
+    db.session.commit()
+    return notice
+
+
+def merge(message: Message, earlier: Message, staff: StaffUser, note: str = ""):
+    """A duplicate joins an earlier item; returns the duplicate's citizen's notice or None."""
+    try:
+        with _moving():
+            notice = decisions.merge(message, earlier, staff.id, note, **_staff(staff))
+    except decisions.NotMerged as exc:
+        db.session.rollback()
+        raise ActionError(str(exc)) from None
+    audit("item_merged", f"message:{message.id}", into=earlier.tracking_no, staff_id=staff.id)
+    db.session.commit()
+    return notice
+
+
+def record_revisit(message: Message, staff: StaffUser, solved: bool, note: str = "") -> None:
+    """Staff record a walk-in visitor's answer to the call-back (回访)."""
+    try:
+        with _moving():
+            revisits.answer(message, solved, "staff", staff.id, note=note)
+    except revisits.NotAnswerable as exc:
+        db.session.rollback()
+        raise ActionError(str(exc)) from None
+    audit("revisit_recorded", f"message:{message.id}", solved=solved, staff_id=staff.id)
+    db.session.commit()
 
 
 def close(message: Message, staff: StaffUser, note: str = "") -> None:

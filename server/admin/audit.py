@@ -54,6 +54,9 @@ ACTION_LABELS = {
     "unit_signed": "承办单位签收",
     "unit_answered": "承办单位答复",
     "unit_returned": "承办单位退回",
+    "item_supervised": "督办",
+    "item_merged": "合并重复反映",
+    "revisit_recorded": "记录回访结果",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (
@@ -67,4 +70,7 @@ ITEM_ACTIONS = (
     "unit_signed",
     "unit_answered",
     "unit_returned",
+    "item_supervised",
+    "item_merged",
+    "revisit_recorded",
 )

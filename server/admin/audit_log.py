@@ -54,6 +54,8 @@ DATA_LABELS = {
     "password": None,
     "reason": "理由",
     "note": "说明",
+    "into": "合并到",
+    "solved": "问题是否解决",
     "to_deputy": "改派给",
     "content": "答复内容",
     "notice_kind": "通知",

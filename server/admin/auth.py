@@ -28,7 +28,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.admin import bp, throttle
 from server.admin.csrf import check_csrf, csrf_token
-from server.admin.scope import home_url, may
+from server.admin.scope import home_url, may, needed
 from server.identity import passwords, totp
 from server.models import AuditLog, StaffUser
 from server.models.audit import audit
@@ -119,12 +119,18 @@ def _gate(staff: StaffUser):
             flash("您的角色必须使用动态口令登录，请先绑定身份验证器", "warning")
             return redirect(url_for("admin.account_totp"))
     view = current_app.view_functions.get(request.endpoint or "")
-    permission = getattr(view, "permission", "dashboard")
+    permission = needed(getattr(view, "permission", "dashboard"), request.method)
     if not may(permission, staff):
         if request.endpoint == "admin.overview":
             return redirect(home_url(staff))
+        if permission == "act" and may("dashboard", staff):
+            # The 代表工委 oversees: it reads every station and presses (督办), it does not act.
+            return render_template("admin/error.html", code=403, message=READ_ONLY), 403
         abort(403)
     return None
+
+
+READ_ONLY = "代表工委账号只能查看和督办，不能办理事项或修改设置"
 
 
 def _ended(staff_id: int, sid: str | None) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import current_app
 from sqlalchemy import exists
 
 from server.admin import scope
@@ -145,8 +144,5 @@ def count(query) -> int:
 
 
 def overdue_clause(now: datetime | None = None):
-    """Still waiting, and older than OVERDUE_AFTER_HOURS (or already marked by the sweep)."""
-    cutoff = (now or utcnow()) - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
-    return Message.status.in_(OPEN_STATUSES) & (
-        Message.overdue_at.is_not(None) | (Message.created_at <= cutoff)
-    )
+    """Still waiting, and past the open stage's deadline (server/routing/deadlines.py stamps it)."""
+    return Message.status.in_(OPEN_STATUSES) & (Message.due_at <= (now or utcnow()))

@@ -6,12 +6,14 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from sqlalchemy.orm import joinedload, selectinload
 
 from server.admin import actions, bp, filters, scope, timeline
+from server.admin.auth import requires
 from server.admin.filters import ItemFilter
 from server.admin.forms import parse_id, parse_ids, parse_int, text
 from server.models import (
     Assignment,
     Category,
     Deputy,
+    Event,
     Message,
     Notification,
     Station,
@@ -107,9 +109,21 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
         )
     }
     walk_in = db.session.scalar(db.select(WalkIn).where(WalkIn.message_id == message.id))
+    supervised_count = db.session.scalar(
+        db.select(db.func.count(Event.id)).where(
+            Event.message_id == message.id, Event.kind == "supervised"
+        )
+    )
+    merged = list(
+        db.session.scalars(
+            db.select(Message).where(Message.merged_into_id == message.id).order_by(Message.id)
+        )
+    )
     return render_template(
         "admin/item.html",
         m=message,
+        supervised_count=supervised_count,
+        merged=merged,
         walk_in=walk_in,
         timeline=timeline.timeline(message),
         flags=timeline.flags(message),
@@ -170,6 +184,45 @@ def item_reject(message_id: int):
     except actions.ActionError as exc:
         return _item_page(message, {"reason": str(exc)}, request.form, status=409)
     return _done(message, "已标记为不予受理" + notice_outcome(notice, "群众"))
+
+
+@bp.post("/items/<int:message_id>/supervise")
+@requires("supervise")
+def item_supervise(message_id: int):
+    """督办 (station staff, administrators and the 代表工委)."""
+    message = scope.message_or_404(message_id)
+    errors: dict[str, str] = {}
+    note = text(request.form, "supervise_note", "督办意见", 200, required=True, errors=errors)
+    if errors:
+        return _item_page(message, errors, request.form, status=422)
+    try:
+        notice = actions.supervise(message, g.staff, note)
+    except actions.ActionError as exc:
+        return _item_page(message, {"supervise_note": str(exc)}, request.form, status=409)
+    who = "该代表" if notice is not None else "联络站"
+    return _done(message, "已督办" + (notice_outcome(notice, who) if notice else "，已提醒联络站"))
+
+
+@bp.post("/items/<int:message_id>/merge")
+def item_merge(message_id: int):
+    """A duplicate joins an earlier item, named by its tracking number."""
+    message = scope.message_or_404(message_id)
+    errors: dict[str, str] = {}
+    number = text(request.form, "into", "较早反映的编号", 20, required=True, errors=errors)
+    earlier = None
+    if not errors:
+        earlier = db.session.scalar(
+            scope.scope_messages(db.select(Message).where(Message.tracking_no == number))
+        )
+        if earlier is None:
+            errors["into"] = "找不到这个编号的反映（只能合并到本站可见的反映）"
+    if errors:
+        return _item_page(message, errors, request.form, status=422)
+    try:
+        notice = actions.merge(message, earlier, g.staff)
+    except actions.ActionError as exc:
+        return _item_page(message, {"into": str(exc)}, request.form, status=409)
+    return _done(message, "已作为重复反映合并到较早的反映" + notice_outcome(notice, "群众"))
 
 
 @bp.post("/items/<int:message_id>/close")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 
 from server.admin import wechat_errors
 from server.admin.audit import ACTION_LABELS
@@ -14,6 +14,9 @@ from server.models.event import EVENT_LABELS
 from server.models.lifecycle import OPEN
 from server.models.notification import NOTICE_STATUS_LABELS
 from server.platform.clock import local_text, utcnow
+from server.routing import workdays
+from server.routing.deadlines import STEP_LABELS, due_now
+from server.routing.stages import COLOUR_LABELS, colour
 
 # Events the dashboard adds to the ones the loop records.
 ADMIN_EVENT_LABELS = {
@@ -42,6 +45,9 @@ NOTICE_KIND_LABELS = {
     "rejected": "不予受理通知",
     "transferred": "转交单位通知",
     "unit_answered": "单位答复提醒",
+    "merged": "合并办理通知",
+    "supervised": "督办提醒",
+    "revisit": "回访",
 }
 # The jobs the queue page may list as failed (server/tasks/).
 JOB_LABELS = {
@@ -81,20 +87,18 @@ def mask_name(name: str | None) -> str:
 
 
 def urgency(message: Message, now: datetime | None = None) -> str:
-    """三色督办: red once overdue, yellow once a reminder is due, green otherwise."""
-    if message.status not in OPEN_STATUSES:
-        return "done"
+    """三色督办 (server/routing/stages.py: colour) of the open stage; "done" when nobody owes a
+    step."""
     now = now or utcnow()
-    config = current_app.config
-    age = now - message.created_at
-    if message.overdue_at is not None or age >= timedelta(hours=config["OVERDUE_AFTER_HOURS"]):
-        return "red"
-    if age >= timedelta(hours=config["REMIND_AFTER_HOURS"]):
-        return "yellow"
-    return "green"
+    return colour(due_now(message, now), now, workdays.current()) or "done"
 
 
-URGENCY_LABELS = {"red": "逾期", "yellow": "临期", "green": "正常", "done": ""}
+def due_of(message: Message) -> datetime | None:
+    """The open stage's deadline, for the item page and lists."""
+    return due_now(message, utcnow())
+
+
+URGENCY_LABELS = {**COLOUR_LABELS, "done": ""}
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -116,6 +120,8 @@ def register_template_helpers(app: Flask) -> None:
         NOTICE_KIND_LABELS=NOTICE_KIND_LABELS,
         JOB_LABELS=JOB_LABELS,
         urgency=urgency,
+        due_of=due_of,
+        STEP_LABELS=STEP_LABELS,
         notice_problem=wechat_errors.explain,
         notice_raw=wechat_errors.raw,
     )

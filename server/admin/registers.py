@@ -4,6 +4,8 @@ for a date range and station with the same filters as the item list."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import abort, current_app, g, redirect, render_template, request, send_file, url_for
 from sqlalchemy.orm import joinedload, selectinload
@@ -21,6 +23,7 @@ from server.models import (
     Message,
     RegisterExport,
     Station,
+    Transfer,
     WalkIn,
 )
 from server.models.audit import audit
@@ -29,20 +32,76 @@ from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.platform.queue import after_commit, enqueue_export
 
-SUGGESTION_COLUMNS = [
-    Column("编号", 16),
-    Column("收到时间", 17, number_format=DATETIME_FORMAT),
-    Column("渠道", 10),
-    Column("联络站", 22, wrap=True),
-    Column("反映人", 18, wrap=True),
-    Column("类别", 10),
-    Column("内容", 50, wrap=True),
-    Column("承办代表", 10),
-    Column("办理情况", 40, wrap=True),
-    Column("答复时间", 17, number_format=DATETIME_FORMAT),
-    Column("用时", 10, number_format=HOURS_FORMAT),
-    Column("满意度", 10),
-]
+
+@dataclass(frozen=True)
+class Field:
+    """One register column and how a row's cell is read: value(message, context)."""
+
+    column: Column
+    value: Callable[[Message, Context], object]
+
+
+@dataclass
+class Context:
+    """What the rows need beyond the messages, each read once for the whole export."""
+
+    walk_ins: dict[int, WalkIn]
+    reasons: dict[int, str]
+    supervised: dict[int, int]  # 督办次数 per message
+    transfers: dict[int, Transfer]  # the latest transfer (交办) per message
+
+
+def _handed(c: Context, m: Message) -> Transfer | None:
+    return c.transfers.get(m.id)
+
+
+def _when(value) -> object:
+    return excel_time(value) if value is not None else ""
+
+
+# 意见建议登记簿, as data: a column is one row here (the unit columns 承办单位, 交办时间, 签收,
+# 答复 read the item's latest transfer).
+SUGGESTION_FIELDS: tuple[Field, ...] = (
+    Field(Column("编号", 16), lambda m, c: m.tracking_no),
+    Field(
+        Column("收到时间", 17, number_format=DATETIME_FORMAT), lambda m, c: excel_time(m.created_at)
+    ),
+    Field(Column("渠道", 10), lambda m, c: CHANNEL_LABELS.get(m.channel, m.channel)),
+    Field(
+        Column("联络站", 22, wrap=True), lambda m, c: m.station.name if m.station else "代表直通"
+    ),
+    Field(Column("反映人", 18, wrap=True), lambda m, c: _reporter(m, c.walk_ins.get(m.id))),
+    Field(Column("类别", 10), lambda m, c: m.category.name),
+    Field(Column("内容", 50, wrap=True), lambda m, c: m.content),
+    Field(Column("承办代表", 10), lambda m, c: _deputy(m)),
+    Field(Column("办理情况", 40, wrap=True), lambda m, c: handling(m, c.reasons)),
+    Field(
+        Column("答复时间", 17, number_format=DATETIME_FORMAT),
+        lambda m, c: excel_time(m.first_replied_at),
+    ),
+    Field(Column("用时", 10, number_format=HOURS_FORMAT), lambda m, c: _hours(m)),
+    Field(
+        Column("承办单位", 16, wrap=True),
+        lambda m, c: t.unit.name if (t := _handed(c, m)) is not None else "",
+    ),
+    Field(
+        Column("交办时间", 17, number_format=DATETIME_FORMAT),
+        lambda m, c: _when(t.handed_at) if (t := _handed(c, m)) is not None else "",
+    ),
+    Field(
+        Column("签收", 17, number_format=DATETIME_FORMAT),
+        lambda m, c: _when(t.signed_at) if (t := _handed(c, m)) is not None else "",
+    ),
+    Field(
+        Column("答复", 17, number_format=DATETIME_FORMAT),
+        lambda m, c: _when(t.answered_at) if (t := _handed(c, m)) is not None else "",
+    ),
+    Field(Column("是否超期", 8), lambda m, c: "是" if m.overdue_at is not None else "否"),
+    Field(Column("督办次数", 8), lambda m, c: c.supervised.get(m.id, 0)),
+    Field(Column("满意度", 10), lambda m, c: RATING_LABELS.get(m.rating, "")),
+    Field(Column("回访", 10), lambda m, c: _revisit(m)),
+)
+SUGGESTION_COLUMNS = [f.column for f in SUGGESTION_FIELDS]
 VISIT_COLUMNS = [
     Column("编号", 16),
     Column("接待时间", 17, number_format=DATETIME_FORMAT),
@@ -83,12 +142,14 @@ def _reasons(messages: list[Message]) -> dict[int, str]:
     if not ids:
         return {}
     events = db.session.scalars(
-        db.select(Event).where(Event.kind == "rejected", Event.message_id.in_(ids))
+        db.select(Event).where(Event.kind.in_(("rejected", "merged")), Event.message_id.in_(ids))
     )
     out = {}
     for event in events:
         data = event.data or {}
         where = f"；建议：{data['where']}" if data.get("where") else ""
+        if event.kind == "merged":
+            where = f"，并入 {data.get('into') or ''}"
         out[event.message_id] = (data.get("reason") or "") + where
     return out
 
@@ -131,25 +192,44 @@ def _reporter(message: Message, walk_in: WalkIn | None) -> str:
     return " ".join(p for p in (name, phone) if p) or ("来访群众" if walk_in else "微信用户")
 
 
+def _revisit(message: Message) -> str:
+    if message.revisit_answered_at is not None:
+        return "已解决" if message.revisit_solved else "未解决"
+    return "待回访答复" if message.revisit_asked_at is not None else ""
+
+
+def _supervised(messages: list[Message]) -> dict[int, int]:
+    """督办次数 per message, counted by the database (Event rows `supervised`)."""
+    ids = [m.id for m in messages]
+    counts: dict[int, int] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        rows = db.session.execute(
+            db.select(Event.message_id, db.func.count())
+            .where(Event.kind == "supervised", Event.message_id.in_(chunk))
+            .group_by(Event.message_id)
+        )
+        counts.update({message_id: n for message_id, n in rows})
+    return counts
+
+
+def _transfers(messages: list[Message]) -> dict[int, Transfer]:
+    """The latest transfer per message, read in chunks (with their units)."""
+    ids = [m.id for m in messages]
+    latest: dict[int, Transfer] = {}
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        rows = db.session.scalars(
+            db.select(Transfer)
+            .options(joinedload(Transfer.unit))
+            .where(Transfer.message_id.in_(chunk))
+            .order_by(Transfer.id)
+        )
+        latest.update({row.message_id: row for row in rows})
+    return latest
+
+
 def suggestion_rows(messages: list[Message], walk_ins: dict[int, WalkIn]) -> list[list]:
-    reasons = _reasons(messages)
-    return [
-        [
-            m.tracking_no,
-            excel_time(m.created_at),
-            CHANNEL_LABELS.get(m.channel, m.channel),
-            m.station.name if m.station else "代表直通",
-            _reporter(m, walk_ins.get(m.id)),
-            m.category.name,
-            m.content,
-            _deputy(m),
-            handling(m, reasons),
-            excel_time(m.first_replied_at),
-            _hours(m),
-            RATING_LABELS.get(m.rating, ""),
-        ]
-        for m in messages
-    ]
+    context = Context(walk_ins, _reasons(messages), _supervised(messages), _transfers(messages))
+    return [[f.value(m, context) for f in SUGGESTION_FIELDS] for m in messages]
 
 
 def visit_rows(messages: list[Message], walk_ins: dict[int, WalkIn]) -> list[list]:

@@ -5,10 +5,12 @@ permission (`server/admin/auth.py: requires`; a view that names none needs `dash
 role has the permissions of its row. 等保 2.0 separates three administrators, none of whom can
 do another's job: 系统管理员 `admin` (accounts, stations, deputies, settings), 安全管理员
 `security_admin` (password policy, second factors, unlocks, keys) and 审计管理员 `audit_admin`
-(reads, searches and exports the audit log). A new role is a row here (and in ROLES).
+(reads, searches and exports the audit log). The 代表工委 `committee` reads every station's
+pages and may 督办 (`supervise`), nothing else: the dashboard's writes need `act` besides
+`dashboard` (`needed`). A new role is a row here (and in ROLES).
 
-Within the items: administrators see everything, station staff their stations. Anything outside
-an account's stations answers 404, as if it did not exist: ids reveal nothing.
+Within the items: administrators and the 代表工委 see everything, station staff their stations.
+Anything outside an account's stations answers 404, as if it did not exist: ids reveal nothing.
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ from server.models import Deputy, Message, Station, StationMember
 from server.platform.db import db
 
 # `self`: one's own account (password, second factor) — every role.
+# `dashboard`: read the item pages; `act`: change them (POST to a view that names no permission
+# of its own); `supervise`: 督办.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"self", "dashboard", "manage"}),
-    "station_staff": frozenset({"self", "dashboard"}),
+    "admin": frozenset({"self", "dashboard", "act", "supervise", "manage"}),
+    "station_staff": frozenset({"self", "dashboard", "act", "supervise"}),
+    # 代表工委: above the stations; reads all of them and presses whoever holds an item.
+    "committee": frozenset({"self", "dashboard", "supervise"}),
     "security_admin": frozenset({"self", "security"}),
     "audit_admin": frozenset({"self", "audit"}),
     # A handling unit's account: its own unit's inbox (server/admin/units.py), nothing else.
@@ -33,6 +39,14 @@ HOME = {
     "audit_admin": "admin.audit_log",
     "unit_staff": "admin.unit_inbox",
 }
+
+
+def needed(permission: str, method: str) -> str:
+    """The permission a request needs: a view's own, or for the dashboard's default, `act` when
+    it writes (so a read-only role reads every page and changes none)."""
+    if permission == "dashboard" and method not in ("GET", "HEAD", "OPTIONS"):
+        return "act"
+    return permission
 
 
 def may(permission: str, staff=None) -> bool:
@@ -49,9 +63,14 @@ def is_admin() -> bool:
     return g.staff is not None and g.staff.role == "admin"
 
 
+def is_committee() -> bool:
+    return g.staff is not None and g.staff.role == "committee"
+
+
 def station_ids() -> list[int] | None:
-    """The stations this account works for; None means all of them (administrators)."""
-    if is_admin():
+    """The stations this account works for; None means all of them (administrators and the
+    代表工委)."""
+    if is_admin() or is_committee():
         return None
     return sorted(s.id for s in g.staff.stations)
 

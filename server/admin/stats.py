@@ -23,7 +23,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import case, exists, func
 
 from server.admin import scope
@@ -37,10 +36,15 @@ from server.models import (
     Event,
     Message,
     Notification,
+    Rating,
+    Reply,
     Station,
     StatusCount,
+    Transfer,
+    Unit,
     tally,
 )
+from server.notices import board
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 
@@ -59,7 +63,18 @@ def period_starts(today: date) -> dict[str, date]:
     }
 
 
-FLOW = ("received", "routed", "replied", "closed", "not_notified", *RATING_LABELS)
+# solved / not_solved: the call-back's answer (回访), counted apart from closed (closed is not
+# solved).
+FLOW = (
+    "received",
+    "routed",
+    "replied",
+    "closed",
+    "not_notified",
+    "solved",
+    "not_solved",
+    *RATING_LABELS,
+)
 BACKLOG = ("open", "overdue", "unassigned")
 # What the summary rows count per day (server/models/tally.py), under the overview's names.
 DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS)
@@ -92,6 +107,28 @@ def _summary(counts: dict, median: float | None = None) -> dict:
         "rated": rated,
         # 满意 + 基本满意, as the seeds report it
         "satisfied_pct": round(100 * good / rated) if rated else None,
+    }
+
+
+def revisit_answers(starts: dict[str, datetime]) -> dict[str, dict[str, int]]:
+    """Per period, the items received in it whose call-back (回访) was answered 解决了 / 没解决:
+    counted apart from 已办结 (closed is not solved), over the period's few answered items."""
+    since = min(starts.values())
+    columns = []
+    for start in starts.values():
+        columns += [
+            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(True)),
+            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(False)),
+        ]
+    query = (
+        db.select(*columns)
+        .select_from(Message)
+        .where(Message.created_at >= since, Message.revisit_solved.is_not(None))
+    )
+    counts = [int(n) for n in db.session.execute(scope.scope_messages(query)).one()]
+    return {
+        name: {"solved": counts[2 * i], "not_solved": counts[2 * i + 1]}
+        for i, name in enumerate(starts)
     }
 
 
@@ -162,32 +199,28 @@ def month_flow(month: date) -> Tally:
 
 def backlog(now: datetime) -> Tally:
     """Every item still waiting for someone, as of `now`: the open statuses' current counts,
-    less (for "overdue") the open items too young to be overdue yet. Those are only the last
-    OVERDUE_AFTER_HOURS of items, so that query stays small however long the history."""
-    cutoff = now - timedelta(hours=current_app.config["OVERDUE_AFTER_HOURS"])
-    young = (
-        Message.status.in_(OPEN_STATUSES),
-        Message.created_at > cutoff,
-        Message.overdue_at.is_(None),
-    )
+    and (for "overdue") the open items past their stage's deadline (due_at, stamped by the
+    sweep: server/routing/deadlines.py), read along ix_messages_status_due — the few overdue
+    items, however long the history."""
     counts = [
         func.sum(StatusCount.n),
         func.sum(case((StatusCount.status == "unassigned", StatusCount.n), else_=0)),
     ]
     open_only = StatusCount.status.in_(OPEN_STATUSES)
+    late = (Message.status.in_(OPEN_STATUSES), Message.due_at <= now)
     groups = []
-    for counted_by, young_by in (
+    for counted_by, late_by in (
         (StatusCount.station_id, Message.station_id),
         (StatusCount.deputy_id, Message.assigned_deputy_id),
     ):
         counted = db.select(counted_by, *counts).where(open_only).group_by(counted_by)
-        too_young = db.select(young_by, func.count()).where(*young).group_by(young_by)
-        minus = {
-            k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(too_young))
+        overdue = db.select(late_by, func.count()).where(*late).group_by(late_by)
+        by_key = {
+            k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(overdue))
         }
         groups.append(
             [
-                (k, int(n), int(n) - minus.get(k, 0), int(unassigned))
+                (k, int(n), by_key.get(k, 0), int(unassigned))
                 for k, n, unassigned in db.session.execute(_scoped(counted, StatusCount.station_id))
             ]
         )
@@ -326,12 +359,18 @@ def overview(now: datetime | None = None) -> dict:
     first = min(days["month"], days["week"], today - timedelta(days=CHART_DAYS - 1))
     by_day = daily_totals(first)
     failed = not_notified(starts)
+    revisited = revisit_answers(starts)
     month = month_flow(days["month"])
     month.total["not_notified"] = failed["month"]
+    month.total.update(revisited["month"])
     waiting = backlog(now)
     periods = {}
     for name, day in days.items():
-        counts = {**period_counts(by_day, day), "not_notified": failed[name]}
+        counts = {
+            **period_counts(by_day, day),
+            "not_notified": failed[name],
+            **revisited[name],
+        }
         periods[name] = _summary(counts, median_responses(starts[name]).get(None))
     stations, station_total = per_station(month, waiting)
     deputies, deputy_total = per_deputy(month, waiting, starts["month"])
@@ -346,9 +385,61 @@ def overview(now: datetime | None = None) -> dict:
         "station_total": station_total,
         "per_deputy": deputies,
         "deputy_total": deputy_total,
+        "per_unit": per_unit(starts["month"]),
         "table_rows": TABLE_ROWS,
         "latest": latest_messages(),
+        # The escalation chain's and 督办's notices for this account (server/notices/board.py).
+        "notices": board.latest(
+            scope.station_ids(), committee=scope.is_admin() or scope.is_committee(), limit=10
+        ),
     }
+
+
+def per_unit(since: datetime) -> list[dict]:
+    """Each handling unit's month: items handed to it, signed and answered on time (by the
+    transfer's own deadlines), and the share of 满意 + 基本满意 among ratings of its answers."""
+    handed = (
+        db.select(
+            Unit.id,
+            Unit.name,
+            func.count(Transfer.id),
+            _count_if(Transfer.signed_at <= Transfer.sign_due_at),
+            _count_if(Transfer.answered_at <= Transfer.due_at),
+            func.count(Transfer.answered_at),
+        )
+        .join(Transfer, Transfer.unit_id == Unit.id)
+        .join(Message, Message.id == Transfer.message_id)
+        .where(Transfer.handed_at >= since)
+        .group_by(Unit.id, Unit.name)
+        .order_by(func.count(Transfer.id).desc(), Unit.id)
+        .limit(TABLE_ROWS)
+    )
+    rows = list(db.session.execute(scope.scope_messages(handed)))
+    good = Rating.score.in_(("satisfied", "basically_satisfied"))
+    rated = (
+        db.select(Reply.unit_id, func.count(), _count_if(good))
+        .join(Reply, Reply.id == Rating.reply_id)
+        .join(Message, Message.id == Rating.message_id)
+        .where(Rating.created_at >= since, Reply.unit_id.in_([r[0] for r in rows]))
+        .group_by(Reply.unit_id)
+    )
+    ratings = {k: (int(n), int(g)) for k, n, g in db.session.execute(scope.scope_messages(rated))}
+    out = []
+    for unit_id, name, n, signed, on_time, answered in rows:
+        n_rated, n_good = ratings.get(unit_id, (0, 0))
+        out.append(
+            {
+                "id": unit_id,
+                "name": name,
+                "handed": int(n),
+                "signed_on_time": int(signed),
+                "answered": int(answered),
+                "answered_on_time": int(on_time),
+                "rated": n_rated,
+                "satisfied_pct": round(100 * n_good / n_rated) if n_rated else None,
+            }
+        )
+    return out
 
 
 def latest_messages(limit: int = 10) -> list[Message]:

@@ -12,10 +12,14 @@ from server.admin.auth import admin_only, requires
 from server.admin.forms import parse_int, text
 from server.models import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.audit import audit
+from server.notices import board
+from server.platform.clock import utcnow
 from server.platform.db import db
 from server.platform.errors import ApiError
+from server.routing import workdays
+from server.routing.deadlines import transfer_stage
+from server.routing.stages import colour
 from server.units import keys, transfers
-from server.units.progress import transfer_stage
 
 ANSWER_DAYS_MAX = 60
 PER_PAGE = 50
@@ -181,7 +185,10 @@ def unit_inbox():
         "admin/unit_inbox.html",
         rows=rows,
         status=status,
-        stage_of=lambda row: transfer_stage(row) if row.open else (None, None),
+        # The escalation chain's reminders and 督办 for this unit (server/notices/board.py).
+        notices=board.for_unit(unit_id, limit=10),
+        colour_of=_colour_of,
+        stage_of=_stage_of,
         TRANSFER_STATUSES=TRANSFER_STATUSES,
     )
 
@@ -199,7 +206,7 @@ def _transfer_page(row: Transfer, errors=None, values=None, status: int = 200):
         "admin/unit_transfer.html",
         t=row,
         m=row.message,
-        stage=transfer_stage(row) if row.open else (None, None),
+        stage=_stage_of(row),
         errors=errors or {},
         values=values or {},
         RESULTS=RESULTS,
@@ -261,3 +268,16 @@ def unit_return(transfer_id: int):
     if errors:
         return _transfer_page(row, errors, request.form, 422)
     return _act(row, "return", "已退回联络站", reason=reason)
+
+
+def _stage_of(row: Transfer) -> tuple[str | None, object]:
+    """The open stage's name and deadline of a transfer (server/routing/stages.py)."""
+    if not row.open:
+        return None, None
+    stage, due = transfer_stage(row)
+    return (stage.name if stage is not None else None), due
+
+
+def _colour_of(due) -> str | None:
+    """三色 of a transfer's open stage (server/routing/stages.py: colour)."""
+    return colour(due, utcnow(), workdays.current())

@@ -124,3 +124,39 @@ def walkin_create():
     else:
         flash(f"来访登记已保存（编号 {message.tracking_no}），已当场答复办结", "success")
     return redirect(url_for("admin.item", message_id=message.id))
+
+
+@bp.get("/walk-ins/callbacks")
+def walkin_callbacks():
+    """回访 call-back list: walk-in visitors asked 「问题解决了吗？」 who have not answered yet
+    (they have no WeChat with us: staff phone them and record the answer)."""
+    query = scope.scope_messages(
+        db.select(Message, WalkIn)
+        .join(WalkIn, WalkIn.message_id == Message.id)
+        .where(
+            Message.status == "closed",
+            Message.revisit_asked_at.is_not(None),
+            Message.revisit_answered_at.is_(None),
+        )
+        .order_by(Message.revisit_asked_at, Message.id)
+        .limit(200)
+    )
+    return render_template("admin/callbacks.html", rows=db.session.execute(query).all())
+
+
+@bp.post("/items/<int:message_id>/revisit")
+def revisit_record(message_id: int):
+    """Staff record what a walk-in visitor said on the call-back."""
+    message = scope.message_or_404(message_id)
+    solved = request.form.get("solved")
+    back = url_for("admin.item", message_id=message.id)
+    if solved not in ("0", "1"):
+        flash("请选择“解决了”或“没解决”", "error")
+        return redirect(back)
+    try:
+        actions.record_revisit(message, g.staff, solved == "1")
+    except actions.ActionError as exc:
+        flash(str(exc), "error")
+        return redirect(back)
+    flash("已记录回访结果" + ("" if solved == "1" else "，事项已重新交回办理"), "success")
+    return redirect(back)

@@ -13,6 +13,7 @@ from server.api.citizen_schemas import (
     MessageIn,
     MessagePage,
     RatingIn,
+    RevisitIn,
     ScanOut,
     SubscriptionsIn,
     SubscriptionsOut,
@@ -20,7 +21,7 @@ from server.api.citizen_schemas import (
 )
 from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.api.schemas import PageQuery
-from server.handling import answers, ratings
+from server.handling import answers, ratings, revisits
 from server.intake import photos, submission
 from server.intake.scenes import resolve_scene
 from server.models import Message, Upload
@@ -200,6 +201,24 @@ def rating(body: dict, message_id: int):
     except ratings.NotRatable as exc:
         raise ApiError(409, "cannot_rate", str(exc)) from None
     _consents(body)
+    db.session.commit()
+    return present.detail(message)
+
+
+@blp.post(f"/messages/{MESSAGE_ID}/revisit")
+@require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@blp.arguments(RevisitIn)
+@blp.response(200, MessageDetail)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429))
+def revisit(body: dict, message_id: int):
+    """回访：问题解决了吗？没解决则重新办理"""
+    message = own_message(message_id)
+    try:
+        revisits.answer(message, body["solved"], "citizen", g.citizen.id)
+    except revisits.NotAnswerable as exc:
+        db.session.rollback()
+        raise ApiError(409, "cannot_revisit", str(exc)) from None
     db.session.commit()
     return present.detail(message)
 

@@ -95,6 +95,16 @@ class MessageSummary(Schema):
     created_at = fields.String()
     replied = fields.Boolean()
     rating = fields.String(allow_none=True)
+    due_at = fields.String(
+        allow_none=True, metadata={"description": "当前环节的办理期限；没有待办环节时为空"}
+    )
+    colour = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["green", "yellow", "red"],
+            "description": "三色督办：green 正常，yellow 剩余不超过 1 个工作日，red 已超期",
+        },
+    )
 
 
 class MessagePage(Schema):
@@ -137,16 +147,28 @@ class MessageDetail(MessageSummary):
         fields.Nested(StageItem),
         metadata={"description": "办理过程的每一步（收到、代表受理、转交单位、签收、答复、评价）"},
     )
-    stage = fields.String(
+    stage = fields.Dict(
         allow_none=True,
         metadata={
-            "description": "正在进行的环节：deputy、triage、unit_sign、unit_answer、second_answer"
+            "description": "当前办理环节：name（deputy_answer、second_answer、triage、"
+            "unit_sign、unit_answer、unit_second_answer）、label、holder（deputy|staff|unit）"
         },
     )
-    due_at = fields.String(allow_none=True, metadata={"description": "当前环节的办理期限"})
-    colour = fields.String(
+    merged_into = fields.Dict(
         allow_none=True,
-        metadata={"description": "green 正常、yellow 临期（不超过1个工作日）、red 超期"},
+        metadata={
+            "description": "重复反映已合并到较早的反映：其 tracking_no、status、status_label"
+        },
+    )
+    merged = fields.List(
+        fields.Dict(), metadata={"description": "合并到本反映的重复反映：tracking_no"}
+    )
+    revisit = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "回访「问题解决了吗？」：asked_at、answered（null 待回答）、solved；"
+            "可用 POST /messages/<id>/revisit 回答"
+        },
     )
 
 
@@ -154,6 +176,22 @@ class FollowupIn(RequestSchema):
     content = text(1000, "追问内容")
     # Templates the citizen allowed on this tap (wx.requestSubscribeMessage), for the answer.
     subscribed = fields.List(fields.String(validate=validate.Length(max=64)), load_default=list)
+
+
+class JsonBoolean(fields.Boolean):
+    """Only JSON true or false: 1, "yes" or "是" are refused, not guessed at."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class RevisitIn(RequestSchema):
+    solved = JsonBoolean(
+        required=True,
+        error_messages={"required": "请回答问题是否解决", "invalid": "solved 应为 true 或 false"},
+    )
 
 
 class RatingIn(RequestSchema):
@@ -205,3 +243,7 @@ class ScanOut(Schema):
     categories = fields.List(fields.Dict())
     subscribe_templates = fields.Dict()
     limits = fields.Dict()
+    scope = fields.List(
+        fields.Dict(),
+        metadata={"description": "不在受理范围的事项及去向：[{topic, where}]，提交前展示"},
+    )

@@ -21,7 +21,7 @@ from server.platform.errors import ApiError
 from server.platform.limits import per_citizen, per_ip
 from server.platform.text import MAX_ID
 from server.units import transfers
-from server.units.progress import latest_transfer, open_stage
+from server.units.progress import latest_transfer
 
 blp = Blueprint("deputy", __name__, description="代表：绑定、收件箱与答复")
 BEARER = [{"bearer": []}]
@@ -158,9 +158,6 @@ def inbox(query: dict):
     for message in rows:
         item = present.summary(message)
         item["overdue"] = message.overdue_at is not None
-        stage = open_stage(message)
-        item["due_at"] = iso(stage.due_at) if stage else None
-        item["colour"] = stage.colour if stage else None
         items.append(item)
     return {
         "items": items,

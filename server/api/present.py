@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 
+from server.handling import revisits
 from server.handling.decisions import rejection
 from server.handling.ratings import ratable
+from server.handling.revisits import REVISIT_QUESTION
 from server.intake.photos import photo_url
-from server.intake.scenes import Scan, active_categories
+from server.intake.scenes import Scan, active_categories, scope_rules
 from server.models import RATING_LABELS, Event, Message, Unit
 from server.models.event import EVENT_LABELS
 from server.models.lifecycle import FINISHED
@@ -16,9 +18,9 @@ from server.platform.clock import iso, local_today, utcnow
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.routing import roster, workdays
+from server.routing.deadlines import current_stage, due_now, transfer_stage
 from server.routing.duty import on_duty_deputies, station_shifts
 from server.routing.stages import colour
-from server.units.progress import open_stage, transfer_stage
 
 # Events a citizen sees in their thread; internal ones (consent, flags) stay on the dashboard.
 CITIZEN_EVENTS = (
@@ -26,9 +28,11 @@ CITIZEN_EVENTS = (
     "routed",
     "reassigned",
     "rejected",
+    "merged",
     "closed",
     "reopened",
     "rated",
+    "revisit_answered",
     "transferred",
     "unit_signed",
     "unit_answered",
@@ -39,6 +43,58 @@ CITIZEN_EVENTS = (
 def deputy_label(deputy) -> str:
     level = f"{deputy.level}级" if deputy.level not in ("全国",) else "全国"
     return f"{deputy.name}（{level}人大代表）"
+
+
+def deadline(message: Message) -> dict:
+    """The open stage's deadline and its colour (三色), for lists and the item."""
+    now = utcnow()
+    due = due_now(message, now)
+    return {"due_at": iso(due), "colour": colour(due, now, workdays.current())}
+
+
+def stage_view(message: Message) -> dict | None:
+    """The open stage (server/routing/stages.py): its name, label and who holds it."""
+    stage = current_stage(message)
+    if stage is None:
+        return None
+    holder = stage.holder
+    if holder == "deputy" and message.active_assignment is None:
+        holder = "staff"
+    return {"name": stage.name, "label": stage.label, "holder": holder}
+
+
+def merge_links(message: Message) -> tuple[dict | None, list[dict]]:
+    """The earlier item a duplicate joined (its progress, never its content), and the
+    duplicates merged into this one."""
+    earlier = message.merged_into
+    into = (
+        {
+            "tracking_no": earlier.tracking_no,
+            "status": earlier.status,
+            "status_label": earlier.status_label,
+            "replied": earlier.first_replied_at is not None,
+        }
+        if earlier is not None
+        else None
+    )
+    duplicates = db.session.scalars(
+        db.select(Message.tracking_no)
+        .where(Message.merged_into_id == message.id)
+        .order_by(Message.id)
+    )
+    return into, [{"tracking_no": t} for t in duplicates]
+
+
+def revisit_view(message: Message) -> dict | None:
+    if message.revisit_asked_at is None:
+        return None
+    return {
+        "question": REVISIT_QUESTION,
+        "asked_at": iso(message.revisit_asked_at),
+        "answered": message.revisit_answered_at is not None,
+        "solved": message.revisit_solved,
+        "can_answer": revisits.answerable(message),
+    }
 
 
 def summary(message: Message) -> dict:
@@ -53,6 +109,7 @@ def summary(message: Message) -> dict:
         "created_at": iso(message.created_at),
         "replied": message.first_replied_at is not None,
         "rating": message.rating,
+        **deadline(message),
     }
 
 
@@ -63,6 +120,10 @@ def event_text(event: Event, viewer: str = "citizen") -> str:
         who = "我的评价" if viewer == "citizen" else "群众评价"
         text = f"{who}：{RATING_LABELS.get(data.get('score'), '')}"
         return text + (f"（{data['comment']}）" if data.get("comment") else "")
+    if event.kind == "merged":
+        return f"与较早的反映 {data.get('into') or ''} 重复，已合并办理，请关注该反映的进展"
+    if event.kind == "revisit_answered":
+        return "回访：" + ("问题已解决" if data.get("solved") else "问题没有解决，重新办理")
     if event.kind == "rejected":
         text = "不予受理" + (f"：{data['reason']}" if data.get("reason") else "")
         return text + (f"。建议：{data['where']}" if data.get("where") else "")
@@ -150,7 +211,7 @@ def transfer_view(row, with_message: bool = True) -> dict:
         "handed_at": iso(row.handed_at),
         "sign_due_at": iso(row.sign_due_at),
         "due_at": iso(row.due_at),
-        "stage": stage,
+        "stage": stage.name if stage is not None else None,
         "stage_due_at": iso(stage_due),
         "colour": _colour(stage_due) if open_ else None,
         "signed_at": iso(row.signed_at),
@@ -237,8 +298,8 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
         )
     )
     assignment = message.active_assignment
-    stage = open_stage(message)
     out = summary(message)
+    merged_into, merged = merge_links(message)
     out.update(
         {
             "photos": [{"id": p.id, "url": photo_url(p)} for p in message.photos],
@@ -272,14 +333,15 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
             "can_rate": ratable(message),
             "can_follow_up": message.status not in FINISHED,
             "rejection": rejection(message),
+            "stage": stage_view(message),
+            "merged_into": merged_into,
+            "merged": merged,
+            "revisit": revisit_view(message),
             # Whether the next answer can reach them in WeChat (a consent credit is left);
             # when not, the mini-program offers the subscribe prompt and says so.
             "notice_reachable": reachable(message.citizen_id) if viewer == "citizen" else None,
             "thread": thread(message, events, viewer),
             "stages": stages(events),
-            "stage": stage.stage if stage else None,
-            "due_at": iso(stage.due_at) if stage else None,
-            "colour": stage.colour if stage else None,
             "timeline": [
                 {"kind": e.kind, "label": event_text(e, viewer), "created_at": iso(e.created_at)}
                 for e in events
@@ -318,6 +380,7 @@ def scan_view(scan: Scan, scene: str) -> dict:
         "on_duty": on_duty,
         "today": local_today().isoformat(),
         "categories": [c.public() for c in active_categories()],
+        "scope": scope_rules(),
         # Asked for together at each tap, in this order (server/notices/layouts.py).
         "subscribe_templates": {
             "reply": config["WECHAT_TEMPLATES"].reply,

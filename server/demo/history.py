@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from flask import current_app
+from sqlalchemy import update
 
+from server.handling import revisits
 from server.models import (
     Assignment,
     Category,
@@ -33,6 +35,7 @@ from server.models import (
 from server.models.lifecycle import move
 from server.platform.clock import LOCAL, local_today
 from server.platform.db import db
+from server.routing import deadlines
 
 
 @dataclass
@@ -559,10 +562,11 @@ class _Writer:
                 note="",
                 staff=self.staff.display_name,
             )
+        allowance = current_app.config["DEPUTY_ANSWER_HOURS"]
         if past.waiting:
-            self.remind(message, assignment, hours(current_app.config["REMIND_AFTER_HOURS"]))
+            self.remind(message, assignment, hours(allowance / 2))
         if message.status in ("routed", "reopened"):
-            overdue = hours(current_app.config["OVERDUE_AFTER_HOURS"])
+            overdue = hours(allowance)
             if overdue < self.now:
                 message.overdue_at = overdue
                 _event(message, "overdue", overdue, "system")
@@ -594,4 +598,20 @@ def seed_history(now: datetime, staff: StaffUser) -> int:
     for number, past in enumerate(items, 1):
         writer.write(past, number)
     db.session.commit()
+    _as_the_sweep_left_it(now)
     return len(items)
+
+
+def _as_the_sweep_left_it(now: datetime) -> None:
+    """The deadlines, escalation steps and call-backs the sweep took during those weeks, taken
+    now through the same code (so a real sweep finds nothing left); their notices went out
+    then, so they are marked sent, never sent again."""
+    deadlines.stamp_due(now)
+    deadlines.escalate(now)
+    revisits.ask_due(now)
+    db.session.execute(
+        update(Notification)
+        .where(Notification.status == "pending", Notification.created_at >= now)
+        .values(status="sent", sent_at=now, attempts=1)
+    )
+    db.session.commit()

@@ -34,6 +34,7 @@ def answer(
     db.session.flush()
     values = {} if message.first_replied_at else {"first_replied_at": now}
     move(message, "answer", actor, actor_id, values=values, reply_id=post.id, **event_data)
+    _tell_duplicates(message, post, now)
     if message.citizen_id is None:
         return post, None  # a walk-in: the station calls the visitor back
     notice = queue_notice(
@@ -46,6 +47,26 @@ def answer(
         replied_at=now,
     )
     return post, notice
+
+
+def _tell_duplicates(message: Message, post: Reply, now) -> None:
+    """The citizens whose duplicates were merged into this item follow it: they are told it
+    has an answer (not the answer itself: it was written to someone else)."""
+    duplicates = db.session.scalars(
+        db.select(Message).where(
+            Message.merged_into_id == message.id, Message.citizen_id.is_not(None)
+        )
+    )
+    for duplicate in duplicates:
+        queue_notice(
+            "merged",
+            f"merged-reply-{post.id}-{duplicate.id}",
+            duplicate,
+            duplicate.citizen_id,
+            reply="您关注的较早反映已有答复，请查看",
+            deputy=STATION,
+            replied_at=now,
+        )
 
 
 def follow_up_refusal(message: Message) -> str:

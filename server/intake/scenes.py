@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from server.models import Category, Deputy, Station
+from server.models import Category, Deputy, ScopeRule, Station
 from server.platform.cache import TTLCache
 from server.platform.db import db
 from server.platform.text import MAX_ID
@@ -50,6 +50,18 @@ def active_categories() -> list[Category]:
             db.select(Category).where(Category.active.is_(True)).order_by(Category.sort_order)
         )
     )
+
+
+def scope_rules() -> list[dict]:
+    """「不在受理范围」: what this platform does not take and where to go instead, shown before
+    submitting; a rule tied to a category names it."""
+    rows = db.session.execute(
+        db.select(ScopeRule, Category.name)
+        .outerjoin(Category, Category.id == ScopeRule.category_id)
+        .where(ScopeRule.active.is_(True))
+        .order_by(ScopeRule.sort_order, ScopeRule.id)
+    ).all()
+    return [{**rule.public(), "category": name} for rule, name in rows]
 
 
 TTL = 30.0

@@ -2,8 +2,9 @@
 
 from server.models import tally
 from server.models.audit import AuditChain, AuditLog
+from server.models.board import AUDIENCES, BoardNotice
 from server.models.calendar import DAY_KINDS, CalendarDay
-from server.models.category import DEFAULT_CATEGORIES, Category
+from server.models.category import DEFAULT_CATEGORIES, DEFAULT_SCOPE, Category, ScopeRule
 from server.models.citizen import Citizen, ConsentCredit, OfficialFollower
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
 from server.models.event import Event
@@ -30,10 +31,12 @@ from server.models.walkin import WalkIn
 tally.watch(Message)
 
 __all__ = [
+    "AUDIENCES",
     "AWAITING_DEPUTY",
     "CHANNEL_LABELS",
     "DAY_KINDS",
     "DEFAULT_CATEGORIES",
+    "DEFAULT_SCOPE",
     "LEVELS",
     "RATING_LABELS",
     "RESULTS",
@@ -44,6 +47,7 @@ __all__ = [
     "Assignment",
     "AuditChain",
     "AuditLog",
+    "BoardNotice",
     "CalendarDay",
     "Category",
     "DailyCount",
@@ -60,6 +64,7 @@ __all__ = [
     "RegisterExport",
     "Reply",
     "PasswordHistory",
+    "ScopeRule",
     "StaffUser",
     "StatusCount",
     "Station",

@@ -33,6 +33,12 @@ EVENT_LABELS = {
     "unit_signed": "承办单位签收",
     "unit_answered": "承办单位答复",
     "unit_returned": "承办单位退回",
+    "escalated": "超期督办提醒",
+    "supervised": "督办",
+    "merged": "重复反映，已合并办理",
+    "merged_in": "合并重复反映",
+    "revisit_asked": "回访：问题解决了吗",
+    "revisit_answered": "回访答复",
 }
 
 

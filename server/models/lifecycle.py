@@ -100,14 +100,22 @@ MOVES: tuple[Move, ...] = (
     *_rows("unit_sign", ["transferred"], None, [UNIT], "unit_signed"),
     *_rows("unit_answer", ["transferred"], "replied", [UNIT], "unit_answered"),
     *_rows("unit_return", ["transferred"], "returned", [UNIT], "unit_returned"),
-    # 不满意 with a unit's answer: back to that unit, with a new deadline.
-    *_rows(
-        "unit_reopen", ["replied", "followed_up", "closed"], "transferred", [CITIZEN], "reopened"
-    ),
+    # 不满意 with a unit's answer: back to that unit, with a new deadline; 「没解决」 at the
+    # call-back (回访, staff for a walk-in) does the same from a closed item.
+    *_rows("unit_reopen", ["replied", "followed_up"], "transferred", [CITIZEN], "reopened"),
+    *_rows("unit_reopen", ["closed"], "transferred", [CITIZEN, STAFF], "reopened"),
     *_rows("close", LIVE, "closed", [CITIZEN, STAFF, SYSTEM], "closed"),
     *_rows("reject", LIVE, "rejected", [STAFF], "rejected"),
+    # A duplicate of an earlier item: refused in its own way, linked to the item it joins.
+    *_rows("merge", LIVE, "rejected", [STAFF], "merged"),
+    # The call-back (回访) some days after closing: 「没解决」 puts it back with its last holder.
+    *_rows("revisit_reopen", ["closed"], "reopened", [CITIZEN, STAFF], "reopened"),
 )
 _BY_KEY = {(m.name, m.source): m for m in MOVES}
+# Moves that hand the item to someone without changing its status: its stage's clock restarts
+# as it does on every change of status (server/routing/stages.py reads stage_started_at).
+# A unit signing keeps the status but opens its answering stage (server/routing/stages.py).
+RESTART_CLOCK = frozenset({"reassign", "unit_sign"})
 MOVE_NAMES = tuple(dict.fromkeys(m.name for m in MOVES))
 
 
@@ -207,7 +215,13 @@ def move(
     found = step(name, message.status, actor)
     target = found.target or message.status
     now = at or utcnow()
-    columns = {"status": target, "updated_at": now, **(values or {})}
+    columns = {"status": target, "updated_at": now}
+    if target != message.status or name in RESTART_CLOCK:
+        # A new holder or a new stage: a new deadline, stamped by the sweep (due_at) and
+        # computed on the fly until then (or given by the caller in `values`: a unit's deadlines
+        # are its transfer's); each escalation step is keyed by this start.
+        columns.update(stage_started_at=now, due_at=None)
+    columns.update(values or {})
     table = (model or type(message)).__table__
     state_columns = [table.c[name] for name in tally.State._fields]
     mapped = inspect(message, raiseerr=False) is not None

@@ -52,6 +52,8 @@ class Message(db.Model):
             func.lz_search_vector(text("content"), text("location_address")),
             postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
+        # The escalation sweep reads open items by deadline.
+        Index("ix_messages_status_due", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,8 +97,19 @@ class Message(db.Model):
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When RETENTION_DAYS removed the photos, phone and place of this closed item.
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the open stage began (server/routing/stages.py): every move that hands the item on
+    # writes it; the stage's deadline is stamped into due_at by the sweep.
+    stage_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A duplicate merged into an earlier item (a refusal of its own kind): the item it joined.
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    # The call-back (回访) REVISIT_DAYS after closing: asked when, and the answer.
+    revisit_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revisit_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revisit_solved: Mapped[bool | None] = mapped_column(Boolean)
 
     station: Mapped[Station | None] = relationship()  # noqa: F821
+    merged_into: Mapped[Message | None] = relationship(remote_side=[id])
     target_deputy: Mapped[Deputy | None] = relationship(  # noqa: F821
         foreign_keys=[target_deputy_id]
     )

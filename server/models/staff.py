@@ -14,12 +14,14 @@ from server.platform.clock import utcnow
 from server.platform.db import db
 
 # 等保 2.0 separates three administrators: none can do another's job (server/admin/scope.py).
+# committee (代表工委): above the stations, reads all of them and may 督办, nothing else.
 ROLES = {
     "admin": "系统管理员",
     "security_admin": "安全管理员",
     "audit_admin": "审计管理员",
     "station_staff": "联络站工作人员",
     "unit_staff": "承办单位工作人员",
+    "committee": "代表工委",
 }
 
 staff_stations = Table(

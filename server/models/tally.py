@@ -8,7 +8,7 @@ Two tables, both pure sums that `flask stats rebuild` can recompute from the mes
 - `status_counts`: per status x station x deputy, how many items are in it now. The backlog
   ("as of now", whatever month the item arrived in) is a handful of these rows instead of a scan
   of every open item; only "overdue", which turns true with the clock and not with a move, is
-  finished by a query over the last OVERDUE_AFTER_HOURS of open items (server/admin/stats.py).
+  counted from the open items past their stage's deadline (`due_at`, server/admin/stats.py).
 
 An item contributes one row to each table, a function of its state (`State`). Every change of
 an item is counted as "its contribution before" subtracted and "its contribution after" added,

@@ -83,6 +83,12 @@ KINDS = {
     "progress": ("progress", "pages/detail/detail?id={id}"),
     # 「问题解决了吗」: an answered item the citizen has not rated yet.
     "solved": ("solved", "pages/detail/detail?id={id}"),
+    # A duplicate merged into an earlier item: the citizen follows that one from now on.
+    "merged": ("reply", "pages/detail/detail?id={id}"),
+    # 督办: staff or the 代表工委 press the deputy who holds the item.
+    "supervised": ("reminder", "pages/deputy/item/item?id={id}"),
+    # 回访: 「问题解决了吗？」 some days after closing, answered in the mini-program.
+    "revisit": ("reply", "pages/detail/detail?id={id}"),
 }
 
 # The citizen's templates, asked for together at each tap (WeChat shows at most three in one

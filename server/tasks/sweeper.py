@@ -6,9 +6,11 @@ twice:
 - messages still `received` after a grace period -> routed again (server/routing/recovery.py);
 - notices pending or due for retry whose job got lost -> enqueued again; notices stuck in
   `sending` (the worker died mid-call) -> `failed`, never resent (server/notices/delivery.py);
-- reminders after REMIND_AFTER_HOURS, overdue marks after OVERDUE_AFTER_HOURS
-  (server/routing/deadlines.py);
+- each open stage's deadline (units' stages included), and the escalation chain: the holder
+  reminded one working day before it, station staff told (and the item marked overdue) at it,
+  the 代表工委 after ESCALATE_COMMITTEE_WORKDAYS (server/routing/deadlines.py);
 - 「问题解决了吗」 SOLVED_ASK_AFTER_HOURS after an answer nobody rated (server/handling/solved.py);
+- the call-back (回访) REVISIT_DAYS after closing (server/handling/revisits.py);
 - photos, phone and place of items closed RETENTION_DAYS ago, and photos never submitted
   (server/intake/retention.py);
 - audit rows older than AUDIT_RETENTION_DAYS (never under 180 days; `0` keeps them all),
@@ -23,7 +25,7 @@ import time
 import redis
 from flask import current_app
 
-from server.handling import solved
+from server.handling import revisits, solved
 from server.intake import retention
 from server.models.audit import prune
 from server.notices import delivery
@@ -47,9 +49,10 @@ def run_sweep() -> dict:
         "rerouted": recovery.reroute_lost(now),
         "notices_requeued": delivery.resend_lost(now),
         "notices_interrupted": delivery.fail_stuck(now),
-        "reminders": deadlines.remind(now),
-        "overdue": deadlines.mark_overdue(now),
+        "deadlines": deadlines.stamp_due(now),
+        "escalated": deadlines.escalate(now),
         "asked_solved": solved.ask_solved(now),
+        "revisits": revisits.ask_due(now),
         "redacted": retention.apply_retention(now),
         "audit_pruned": _prune_audit(now),
     }

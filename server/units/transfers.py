@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import update
 
 from server.models import Message, Reply, Transfer, Unit
@@ -58,7 +59,7 @@ def transfer(
     if priority_days is not None and not 1 <= priority_days <= PRIORITY_DAYS_MAX:
         raise validation_error({"priority_days": f"办理时限应为 1 至 {PRIORITY_DAYS_MAX} 个工作日"})
     now = utcnow()
-    calendar, deadlines = workdays.current(), rules()
+    calendar, deadlines, config = workdays.current(), rules(), current_app.config
     days = deadlines.unit_answer(
         unit.answer_days,
         message.category.kind,
@@ -74,8 +75,8 @@ def transfer(
         handed_by=actor,
         handed_by_id=actor_id,
         handed_at=now,
-        sign_due_at=stage_due("unit_sign", now, calendar, deadlines),
-        due_at=stage_due("unit_answer", now, calendar, deadlines, days=days),
+        sign_due_at=stage_due("unit_sign", now, config, calendar),
+        due_at=stage_due("unit_answer", now, config, calendar, days=days),
         round=1,
     )
     db.session.add(row)
@@ -85,6 +86,8 @@ def transfer(
         "transfer",
         actor,
         actor_id,
+        # The unit's first stage is signing: its deadline is the item's until it signs.
+        values={"due_at": row.sign_due_at},
         transfer_id=row.id,
         unit_id=unit.id,
         unit=unit.name,
@@ -139,7 +142,16 @@ def sign(row: Transfer, actor_id: int | None = None, by: str = "") -> Transfer:
     now = utcnow()
     _claim(row, ("handed",), status="signed", signed_at=now)
     message = db.session.get(Message, row.message_id)
-    move(message, "unit_sign", "unit", row.unit_id, transfer_id=row.id, unit=row.unit.name, by=by)
+    move(
+        message,
+        "unit_sign",
+        "unit",
+        row.unit_id,
+        values={"due_at": row.due_at},  # now the answer's deadline is the item's
+        transfer_id=row.id,
+        unit=row.unit.name,
+        by=by,
+    )
     return row
 
 
@@ -244,11 +256,19 @@ def answered_by_unit(message: Message, reply_id: int) -> Transfer | None:
     )
 
 
-def reopen_with_unit(message: Message, row: Transfer, citizen_id: int, values: dict) -> int:
-    """不满意 with the unit's answer: the same transfer is open again (signed: the unit has it),
-    with SECOND_ANSWER_WORKDAYS from now. Returns the move's event id."""
+def reopen_with_unit(
+    message: Message,
+    row: Transfer,
+    actor_id: int | None,
+    values: dict,
+    actor: str = "citizen",
+    **data,
+) -> int:
+    """不满意 (or 「没解决」 at the call-back) with the unit's answer: the same transfer is open
+    again (signed: the unit has it), with SECOND_ANSWER_WORKDAYS from now. Returns the move's
+    event id."""
     now = utcnow()
-    due = stage_due("second_answer", now, workdays.current(), rules())
+    due = stage_due("unit_second_answer", now, current_app.config, workdays.current())
     _claim(
         row,
         ("answered",),
@@ -261,10 +281,11 @@ def reopen_with_unit(message: Message, row: Transfer, citizen_id: int, values: d
     return move(
         message,
         "unit_reopen",
-        "citizen",
-        citizen_id,
-        values=values,
+        actor,
+        actor_id,
+        values={**values, "due_at": due},
         transfer_id=row.id,
         unit=row.unit.name,
         due_at=iso(due),
+        **data,
     )

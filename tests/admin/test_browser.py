@@ -108,7 +108,8 @@ def test_the_register_downloads_and_opens_in_excel_shape(page, live, world):
     header = [c.value for c in sheet[2]]
     assert header == [
         "编号", "收到时间", "渠道", "联络站", "反映人", "类别", "内容",
-        "承办代表", "办理情况", "答复时间", "用时", "满意度",
+        "承办代表", "办理情况", "答复时间", "用时", "承办单位", "交办时间", "签收", "答复",
+        "是否超期", "督办次数", "满意度", "回访",
     ]  # fmt: skip
     assert sheet.freeze_panes == "A3" and sheet["A2"].font.b
     (row,) = [[c.value for c in r] for r in sheet.iter_rows(min_row=3)]  # 城东's is not here

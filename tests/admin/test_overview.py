@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import g
 from sqlalchemy import case, exists, func
 
+from server import tasks
 from server.admin import stats
 from server.admin.charts import day_bars, nice_max
 from server.admin.filters import local_day_start, overdue_clause
@@ -58,6 +59,9 @@ class Cohort:
             routed_at=created if status != "received" else None,
             first_replied_at=created + timedelta(minutes=replied_after) if replied_after else None,
             overdue_at=NOW if overdue else None,
+            # as the sweep stamps it: the deputy's answer is due 72 hours after routing
+            stage_started_at=created if status in ("routed", "reopened") else None,
+            due_at=created + timedelta(hours=72) if status in ("routed", "reopened") else None,
             rating=rating,
             # as routing and the reject action leave it: nobody's for unrouted or refused items
             assigned_deputy_id=(
@@ -92,6 +96,8 @@ def direct_flow(since: datetime) -> dict:
         func.count(Message.first_replied_at),
         func.sum(case((Message.status == "closed", 1), else_=0)),
         func.sum(case((not_notified, 1), else_=0)),
+        func.sum(case((Message.revisit_solved.is_(True), 1), else_=0)),
+        func.sum(case((Message.revisit_solved.is_(False), 1), else_=0)),
         *(func.sum(case((Message.rating == r, 1), else_=0)) for r in RATING_LABELS),
     ]
     row = db.session.execute(db.select(*columns).where(Message.created_at >= since)).one()
@@ -111,7 +117,7 @@ def direct_backlog(now: datetime) -> dict:
 
 
 def test_a_cohort_is_summarized(ctx):
-    ctx.config["OVERDUE_AFTER_HOURS"] = 72
+    ctx.config["DEPUTY_ANSWER_HOURS"] = 72
     items = Cohort()
     items.add(10, "received")
     items.add(60, "replied", replied_after=30)
@@ -126,6 +132,7 @@ def test_a_cohort_is_summarized(ctx):
     since = local_day_start(first)
     flow = stats.month_flow(first)
     flow.total["not_notified"] = stats.not_notified({"month": since})["month"]
+    flow.total.update(stats.revisit_answers({"month": since})["month"])
     summary = stats._summary(flow.total, stats.median_responses(since).get(None))
     # The summary rows say what counting the items themselves says.
     assert summary == stats._summary(direct_flow(since), summary["median_response"])
@@ -283,7 +290,9 @@ def test_old_overdue_items_count_as_of_now(live, signed_in, world):
         for item in (old, answered):
             message = db.session.get(Message, item["id"])
             message.created_at -= timedelta(days=40)
+            message.stage_started_at -= timedelta(days=40)
         db.session.commit()
+        tasks.sweep()  # stamps the deadlines (the old one's passed 39 days ago)
     admin = signed_in()
     html = admin.get("/admin/").get_data(as_text=True)
     assert backlog_figure(html, "open")[0] == "2"  # the old one and today's

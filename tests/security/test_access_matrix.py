@@ -49,9 +49,11 @@ from server.platform.db import db
 from tests import factories
 from tests.security.world import (
     ADMIN,
+    ANON,
     AUDIT_ADMIN,
     CITIZEN,
     CJK,
+    COMMITTEE,
     DEPUTY,
     IDENTITIES,
     OTHER_CITIZEN,
@@ -87,10 +89,19 @@ DASHBOARD_USERS = (
     AUDIT_ADMIN,
     UNIT_STAFF,
     OTHER_UNIT_STAFF,
+    COMMITTEE,
 )
 # The separated administrators (等保 2.0): each only its own pages, and its own account.
 SEPARATED = (SECURITY_ADMIN, AUDIT_ADMIN)
 UNIT_DESKS = (UNIT_STAFF, OTHER_UNIT_STAFF)
+# What the 代表工委 may change on the dashboard (server/admin/scope.py: ROLE_PERMISSIONS, its
+# row has `supervise` and `self` but no `act`): 督办, and its own account.
+COMMITTEE_WRITES = (
+    "/admin/items/<int:message_id>/supervise",
+    "/admin/logout",
+    "/admin/account/password",
+    "/admin/account/totp",
+)
 # What each side's staff may see of the items; `may` expands a prefix to all its secrets except
 # full phone numbers and visitors' names, which must be named one by one where they may appear.
 A_ITEMS = ("m1", "m2", "m4", "wa")
@@ -128,6 +139,10 @@ class Row:
     fresh_session: bool = False  # staff sign in anew for this row (it signs them out)
     after: Callable | None = None  # (world, who, identity) -> None, more checks afterwards
 
+    def __post_init__(self) -> None:
+        if COMMITTEE not in self.cases:
+            self.cases[COMMITTEE] = committee_outcome(self)
+
     def path(self, world: World, who: str) -> str:
         def value(match: re.Match) -> str:
             ref = self.args[match.group(1)]
@@ -143,9 +158,26 @@ class Row:
 
 
 def cases(default: Outcome, **by_who: Outcome) -> dict:
-    out = dict.fromkeys(IDENTITIES, default)
+    """Every identity's outcome; the 代表工委's, unless given, follows from the others'
+    (committee_outcome)."""
+    out = dict.fromkeys((i for i in IDENTITIES if i != COMMITTEE), default)
     out.update(by_who)
     return out
+
+
+def committee_outcome(row: Row) -> Outcome:
+    """The 代表工委 reads what administrators read (every station), is refused what only
+    administrators may do, and may change nothing but 督办 (and sign out); outside the
+    dashboard it is any dashboard account (a cookie, no bearer token)."""
+    outcomes = row.cases
+    if not row.rule.startswith("/admin"):
+        return outcomes[STAFF]
+    if outcomes[ANON] == outcomes[ADMIN]:
+        return outcomes[ADMIN]  # the same for anyone (signing in, the public pages)
+    if row.method == "GET":
+        admin_only_page = outcomes[STAFF] == 403 and outcomes[OTHER_STAFF] == 403
+        return 403 if admin_only_page else outcomes[ADMIN]
+    return outcomes[ADMIN] if row.rule in COMMITTEE_WRITES else 403
 
 
 def bearer(wechat: Outcome, **by_who: Outcome) -> dict:
@@ -436,6 +468,14 @@ API_ROWS = [
         bearer(404, citizen=Ok(see=("m2.tracking",), may=("m2",), json={"status": "closed"})),
         args={"message_id": "m2"},
         body=lambda world, who: {"json": {"score": "satisfied"}},
+    ),
+    Row(
+        "POST",
+        "/api/v1/messages/<int:message_id>/revisit",
+        # Only the owner reaches the item, and it was never asked: a conflict, in Chinese.
+        bearer(404, citizen=409),
+        args={"message_id": "m1"},
+        body=lambda world, who: {"json": {"solved": True}},
     ),
     Row(
         "GET",
@@ -752,11 +792,14 @@ DASHBOARD_ROWS = [
     Row(
         "GET",
         "/admin/deputies/<int:deputy_id>",
-        dashboard(
-            Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
-            Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
-            Ok(has=("周共享", "重新生成编码"), lacks=("只能由系统管理员修改",)),
-        ),
+        {
+            **dashboard(
+                Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
+                Ok(has=("周共享", "只能由系统管理员修改"), lacks=("重新生成编码",)),
+                Ok(has=("周共享", "重新生成编码"), lacks=("只能由系统管理员修改",)),
+            ),
+            COMMITTEE: Ok(has=("周共享",), lacks=("重新生成编码",)),
+        },
         args={"deputy_id": "d5"},
         variant="serves A and B",
     ),
@@ -917,6 +960,32 @@ DASHBOARD_ROWS = [
         station_a(Ok(302, location=item_page_of("reject"))),
         args={"message_id": spare_item("reject")},
         body=form(reason="广告信息"),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/merge",
+        station_a(Ok(302, location=item_page_of("merge"))),
+        args={"message_id": spare_item("merge")},
+        body=form(into=lambda world, who: world.secrets["m1.tracking"]),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/supervise",
+        # 督办 of the real item: it changes no status, and the 代表工委 may do it too.
+        {
+            **station_a(Ok(302, location=to("/admin/items/{m1}"))),
+            COMMITTEE: Ok(302, location=to("/admin/items/{m1}")),
+        },
+        args={"message_id": "m1"},
+        body=form(supervise_note="请尽快答复"),
+    ),
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/revisit",
+        # Nothing to record for the real item (never asked): back to its page with a message.
+        station_a(Ok(302, location=to("/admin/items/{m1}"))),
+        args={"message_id": "m1"},
+        body=form(solved="1"),
     ),
     Row(
         "POST",
@@ -1215,6 +1284,11 @@ DASHBOARD_ROWS = [
             Ok(see=("wb.tracking", "wb.content"), may=B_ITEMS),
             Ok(see=("wa.tracking", "wb.tracking"), may=ALL_ITEMS),
         ),
+    ),
+    Row(
+        "GET",
+        "/admin/walk-ins/callbacks",
+        dashboard(Ok(has=("回访名单",)), Ok(has=("回访名单",)), Ok(has=("回访名单",))),
     ),
     Row("GET", "/admin/walk-ins/new", dashboard(Ok(), Ok(), Ok())),
     Row(

@@ -53,6 +53,7 @@ UNIT = "unit"  # the system of the unit the item was handed to (城管局), by i
 OTHER_UNIT = "other_unit"  # another unit's system (住建局)
 UNIT_STAFF = "unit_staff"  # 城管局's dashboard account
 OTHER_UNIT_STAFF = "other_unit_staff"  # 住建局's
+COMMITTEE = "committee"  # 代表工委: every station read-only, and 督办
 IDENTITIES = (
     ANON,
     CITIZEN,
@@ -68,6 +69,7 @@ IDENTITIES = (
     OTHER_UNIT,
     UNIT_STAFF,
     OTHER_UNIT_STAFF,
+    COMMITTEE,
 )
 # Who may act on the dashboard's station-A objects; the spares below are one per each of them.
 STATION_A_STAFF = (STAFF, ADMIN)
@@ -82,6 +84,7 @@ USERNAMES = {
     AUDIT_ADMIN: "shenji",
     UNIT_STAFF: "chengguan",
     OTHER_UNIT_STAFF: "zhujian",
+    COMMITTEE: "gongwei",
 }
 UNIT_A = "区城市管理局"
 UNIT_B = "区住房和城乡建设局"
@@ -234,6 +237,7 @@ def _rows(live: Live) -> dict:
         }
         invite = factories.invite(d4)
         make_staff(USERNAMES[ADMIN], "admin", name="系统管理员")
+        make_staff(USERNAMES[COMMITTEE], "committee", name="代表工委")
         make_staff(USERNAMES[STAFF], stations=[a], name="金竹联络员")
         make_staff(USERNAMES[OTHER_STAFF], stations=[b], name="城东联络员")
         make_staff(USERNAMES[SECURITY_ADMIN], "security_admin", name="安全管理员")
@@ -350,6 +354,18 @@ def _unit_spares(live: Live, ids: dict) -> None:
         db.session.remove()
 
 
+def _merge_spares(live: Live, ids: dict) -> None:
+    """A duplicate per allowed identity, written before the walk-ins so that the overview's
+    newest items still show those."""
+    with live.app.app_context():
+        staff = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
+        ids["merge_spares"] = {
+            (who, "merge"): _visit(ids, staff, f"备用事项：{who} merge").id
+            for who in STATION_A_STAFF
+        }
+        db.session.remove()
+
+
 def _spares(live: Live, ids: dict, m1: int, d1_citizen: int) -> None:
     """Objects that one allowed identity may change or destroy without changing what the
     others are asked about: an item per (identity, action), a failed notice per identity."""
@@ -390,11 +406,8 @@ def _spares(live: Live, ids: dict, m1: int, d1_citizen: int) -> None:
         )
         db.session.add(orphan)
         db.session.commit()
-        ids.update(
-            spare_items=items,
-            spare_notices=notices,
-            orphan_notice=orphan.id,
-        )
+        items.update(ids.pop("merge_spares"))
+        ids.update(spare_items=items, spare_notices=notices, orphan_notice=orphan.id)
         db.session.remove()
 
 
@@ -481,11 +494,13 @@ def build_world(live: Live) -> World:
         AUDIT_ADMIN,
         UNIT_STAFF,
         OTHER_UNIT_STAFF,
+        COMMITTEE,
     ):
         who[name] = Identity(name, url, username=USERNAMES[name]).sign_in()
     for name in (UNIT, OTHER_UNIT):
         who[name] = Identity(name, url, ids["unit_keys"][name])
 
+    _merge_spares(live, ids)
     _walk_in(who[STAFF], ids["station_a"], "丙来访：楼道灯不亮", "钱多多", "13700001111")
     _walk_in(who[OTHER_STAFF], ids["station_b"], "丁来访：公交站牌破损", "周大福", "13600002222")
     wa_id, wa_tracking = _message_id(live, "丙来访：楼道灯不亮")

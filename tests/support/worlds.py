@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
+from server.platform import clock
 from server.platform.clock import local_today
 from server.platform.db import db
 from server.units.keys import issue_key
@@ -92,3 +95,20 @@ def units(live, world):
 @pytest.fixture
 def wechat_down(live):
     live.sandbox.faults(error_rate=1, errcode=-1, paths=["/wxa/msg_sec_check"])
+
+
+class MovableClock:
+    """The app's clock (server/platform/clock.py: utcnow), moved forward by a test."""
+
+    def move(self, **delta) -> None:
+        clock.move_clock(timedelta(**delta))
+
+    def now(self):
+        return clock.utcnow()
+
+
+@pytest.fixture
+def movable_clock():
+    """Move "now" for the app (sweeps, deadlines, the API's colours); reset afterwards."""
+    yield MovableClock()
+    clock.reset_clock()

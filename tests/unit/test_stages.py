@@ -1,104 +1,123 @@
-"""Stage deadlines and the three colours (server/routing/stages.py): pure, over a calendar given
-as data and a clock the test moves."""
+"""三色 and stage deadlines as a table (pure: no database, no Flask)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 
-from server import settings
+from server.models.lifecycle import OPEN, STATUS_LABELS
 from server.platform.clock import LOCAL
 from server.routing.calendar import WorkCalendar
-from server.routing.stages import Deadlines, colour, stage_due
+from server.routing.stages import STAGES, colour, open_stage, stage_due
 
-# 春节 2026 as the State Council published it: 2-15 .. 2-23 off, Saturdays 2-14 and 2-28 worked.
-SPRING = WorkCalendar(
-    holidays={date(2026, 2, 15) + timedelta(days=i) for i in range(9)},
-    workdays={date(2026, 2, 14), date(2026, 2, 28)},
+# 2026: 国庆 1–7 October a holiday; Sunday 27 September and Saturday 10 October worked (调休).
+CAL = WorkCalendar(
+    holidays={date(2026, 10, d) for d in range(1, 8)},
+    workdays={date(2026, 9, 27), date(2026, 10, 10)},
     known_years={2026},
 )
-RULES = Deadlines(by_kind={"咨询": 2, "投诉": 15})
+CONFIG = {
+    "DEPUTY_ANSWER_HOURS": 24,
+    "SECOND_ANSWER_WORKDAYS": 2,
+    "TRIAGE_WORKDAYS": 1,
+    "UNIT_SIGN_WORKDAYS": 1,
+    "UNIT_ANSWER_WORKDAYS": 7,
+}
 
 
-def at(y, m, d, h=10, minute=0) -> datetime:
-    return datetime(y, m, d, h, minute, tzinfo=LOCAL)
-
-
-def local(value: datetime) -> datetime:
-    return value.astimezone(LOCAL)
-
-
-def test_a_unit_deadline_that_starts_on_a_holiday_counts_from_the_first_working_day():
-    # Handed on 2-17 (初一, a holiday): the first working day after is Tuesday 2-24.
-    due = stage_due("unit_sign", at(2026, 2, 17), SPRING, RULES)
-    assert local(due) == datetime(2026, 2, 24, 23, 59, 59, tzinfo=LOCAL)
-    seven = stage_due("unit_answer", at(2026, 2, 17), SPRING, RULES, days=7)
-    # 2-24 .. 2-27 (4), Saturday 2-28 worked (5), Monday 3-2 (6), Tuesday 3-3 (7).
-    assert local(seven).date() == date(2026, 3, 3)
-
-
-def test_each_stage_has_its_own_length():
-    start = at(2026, 3, 2, 9)  # a Monday
-    assert stage_due("deputy", start, SPRING, RULES) == start + timedelta(hours=24)
-    assert local(stage_due("triage", start, SPRING, RULES)).date() == date(2026, 3, 3)
-    assert local(stage_due("second_answer", start, SPRING, RULES)).date() == date(2026, 3, 9)
-    assert local(stage_due("unit_answer", start, SPRING, RULES)).date() == date(2026, 3, 11)
-    with pytest.raises(ValueError):
-        stage_due("nobody", start, SPRING, RULES)
+def bj(y, m, d, h=12, mi=0):
+    return datetime(y, m, d, h, mi, tzinfo=LOCAL).astimezone(UTC)
 
 
 @pytest.mark.parametrize(
-    ("unit_days", "kind", "priority", "expected"),
+    ("now", "due", "expected"),
     [
-        (7, "", None, 7),  # the unit's own
-        (None, "", None, 7),  # UNIT_ANSWER_WORKDAYS
-        (10, "咨询", None, 2),  # the kind's, over the unit's
-        (7, "投诉", None, 15),
-        (7, "求助", None, 7),  # a kind without an override: the unit's
-        (7, "投诉", 3, 3),  # 重点督办 first
+        (bj(2026, 11, 2, 9), bj(2026, 11, 5, 23, 59), "green"),  # Mon, due Thu: 4 days
+        (bj(2026, 11, 4, 9), bj(2026, 11, 5, 23, 59), "green"),  # Wed, due Thu: 2 days
+        (bj(2026, 11, 5, 9), bj(2026, 11, 5, 23, 59), "yellow"),  # the deadline's own day
+        (bj(2026, 11, 4, 23, 59), bj(2026, 11, 5, 9), "green"),  # two working days touched
+        (bj(2026, 11, 6, 9), bj(2026, 11, 9, 23, 59), "green"),  # Fri, due Mon: Fri + Mon
+        (bj(2026, 11, 7, 9), bj(2026, 11, 9, 23, 59), "yellow"),  # Sat, due Mon: only Mon left
+        (bj(2026, 11, 8, 9), bj(2026, 11, 9, 23, 59), "yellow"),  # Sun
+        # 国庆: on 30 September (Wed) an item due 8 October has 30 Sep + 8 Oct: green;
+        (bj(2026, 9, 30, 9), bj(2026, 10, 8, 23, 59), "green"),
+        # on 1 October (a holiday) only 8 October is left, a week away: yellow.
+        (bj(2026, 10, 1, 9), bj(2026, 10, 8, 23, 59), "yellow"),
+        (bj(2026, 10, 7, 20), bj(2026, 10, 8, 23, 59), "yellow"),
+        # A deadline on the 调休 Saturday 10 October: Friday 9th and Saturday 10th left.
+        (bj(2026, 10, 9, 9), bj(2026, 10, 10, 23, 59), "green"),
+        (bj(2026, 11, 5, 23, 59), bj(2026, 11, 5, 23, 59), "red"),  # the very moment
+        (bj(2026, 11, 6, 0, 1), bj(2026, 11, 5, 23, 59), "red"),
+        (bj(2026, 12, 31, 0, 1), bj(2026, 11, 5, 23, 59), "red"),
     ],
 )
-def test_which_answer_time_applies(unit_days, kind, priority, expected):
-    assert RULES.unit_answer(unit_days, kind, priority) == expected
+def test_colour_table(now, due, expected):
+    assert colour(due, now, CAL) == expected
 
 
-def test_green_then_yellow_on_the_last_working_day_then_red():
-    due = stage_due("unit_answer", at(2026, 3, 2), SPRING, RULES, days=3)  # Thursday 3-5
-    assert colour(due, at(2026, 3, 3), SPRING) == "green"
-    assert colour(due, at(2026, 3, 4, 18), SPRING) == "green"  # two working days left
-    assert colour(due, at(2026, 3, 5, 8), SPRING) == "yellow"  # the last one
-    assert colour(due, at(2026, 3, 5, 23, 59), SPRING) == "yellow"
-    assert colour(due, due, SPRING) == "red"
-    assert colour(due, at(2026, 3, 6, 0, 1), SPRING) == "red"
-    assert colour(None, at(2026, 3, 6), SPRING) is None
+def test_no_deadline_no_colour():
+    assert colour(None, bj(2026, 11, 5), CAL) is None
 
 
-def test_a_weekend_before_a_monday_deadline_is_already_yellow():
-    due = datetime(2026, 3, 9, 23, 59, 59, tzinfo=LOCAL).astimezone(UTC)  # Monday
-    assert colour(due, at(2026, 3, 6, 12), SPRING) == "green"  # Friday: Friday and Monday left
-    assert colour(due, at(2026, 3, 7, 12), SPRING) == "yellow"  # Saturday: only Monday left
+def test_red_once_the_deadline_passes_as_time_moves():
+    due = stage_due(open_stage("routed"), bj(2026, 11, 4, 10), CONFIG, CAL)
+    assert due == bj(2026, 11, 5, 10)
+    assert [colour(due, bj(2026, 11, 4, h), CAL) for h in (11, 23)] == ["green", "green"]
+    assert colour(due, bj(2026, 11, 5, 9, 59), CAL) == "yellow"
+    assert colour(due, bj(2026, 11, 5, 10, 0), CAL) == "red"
 
 
-def test_deadlines_read_from_the_config():
-    config = {
-        "DEPUTY_ANSWER_HOURS": 12.0,
-        "TRIAGE_WORKDAYS": 2,
-        "UNIT_SIGN_WORKDAYS": 1,
-        "UNIT_ANSWER_WORKDAYS": 5,
-        "UNIT_ANSWER_WORKDAYS_BY_KIND": {"建议": 10},
-        "UNIT_PRIORITY_WORKDAYS": 2,
-        "SECOND_ANSWER_WORKDAYS": 4,
-    }
-    rules = Deadlines.of(config)
-    assert rules.deputy_hours == 12.0 and rules.unit_answer(None, "建议") == 10
-    assert rules.unit_answer(None) == 5
+def test_stage_deadlines_in_hours_and_in_working_days():
+    # 不满意: the second answer in working days (Wed 4 Nov + 2: the end of Friday 6 Nov).
+    assert stage_due(open_stage("reopened"), bj(2026, 11, 4, 10), CONFIG, CAL) == bj(
+        2026, 11, 6, 23, 59
+    ).replace(second=59)
+    # Triage: one working day, the arrival day not counted; in on the 国庆 eve, out on the 8th.
+    assert stage_due(open_stage("unassigned"), bj(2026, 9, 30, 15), CONFIG, CAL) == bj(
+        2026, 10, 8, 23, 59
+    ).replace(second=59)
 
 
-@pytest.mark.parametrize("raw", ["咨询", "咨询:0", "咨询:两天", ":3"])
-def test_a_bad_kind_table_stops_the_start(raw):
-    with pytest.raises(SystemExit):
-        settings.read({"UNIT_ANSWER_WORKDAYS_BY_KIND": raw})
-    assert settings.read({"UNIT_ANSWER_WORKDAYS_BY_KIND": "咨询:3, 投诉:20"})[
-        "UNIT_ANSWER_WORKDAYS_BY_KIND"
-    ] == {"咨询": 3, "投诉": 20}
+def test_every_stage_status_is_open_and_in_one_stage_only():
+    seen = [key for stage in STAGES for key in stage.keys]
+    assert len(seen) == len(set(seen))
+    statuses = {key.split("/")[0] for key in seen}
+    assert statuses <= set(OPEN) and statuses <= set(STATUS_LABELS)
+    assert open_stage("replied") is None and open_stage("closed") is None
+
+
+@pytest.mark.parametrize(
+    ("status", "step", "round_", "name", "holder"),
+    [
+        ("routed", None, 1, "deputy_answer", "deputy"),
+        ("followed_up", None, 1, "deputy_answer", "deputy"),
+        ("reopened", None, 1, "second_answer", "deputy"),
+        ("unassigned", None, 1, "triage", "staff"),
+        ("returned", None, 1, "triage", "staff"),
+        ("transferred", "handed", 1, "unit_sign", "unit"),
+        ("transferred", "signed", 1, "unit_answer", "unit"),
+        ("transferred", "signed", 2, "unit_second_answer", "unit"),
+        ("transferred", None, 1, "unit_answer", "unit"),
+    ],
+)
+def test_the_unit_stages_are_rows_of_the_same_table(status, step, round_, name, holder):
+    stage = open_stage(status, step, round_)
+    assert (stage.name, stage.holder) == (name, holder)
+
+
+def test_a_unit_stage_is_red_after_its_deadline_like_any_other():
+    # Handed on Friday 30 October: one working day to sign, the end of Monday 2 November.
+    due = stage_due(open_stage("transferred", "handed"), bj(2026, 10, 30, 10), CONFIG, CAL)
+    assert due == bj(2026, 11, 2, 23, 59).replace(second=59)
+    assert colour(due, bj(2026, 10, 31), CAL) == "yellow"  # Saturday: only Monday left
+    assert colour(due, bj(2026, 11, 3, 0, 1), CAL) == "red"
+    # The unit's answer time given by the transfer (the kind's, 重点督办) overrides the default.
+    assert stage_due("unit_answer", bj(2026, 11, 2, 10), CONFIG, CAL, days=2) == bj(
+        2026, 11, 4, 23, 59
+    ).replace(second=59)
+
+
+def test_an_unknown_stage_name_is_refused():
+    with pytest.raises(ValueError):
+        stage_due("nobody", bj(2026, 11, 2), CONFIG, CAL)

@@ -5,10 +5,14 @@ sees only its own unit's items — nothing else of the dashboard."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 
-from server.models import Message, StaffUser, Transfer, Unit
+from server import tasks
+from server.admin import registers
+from server.models import Event, Message, StaffUser, Transfer, Unit
+from server.platform.clock import utcnow
 from server.platform.db import db
 from tests import factories
 from tests.support.helpers import Staff, make_items
@@ -121,6 +125,14 @@ def test_staff_hand_on_a_unit_answers_on_its_own_page_and_sees_nothing_else(live
         assert db.session.get(Message, item).status == "replied"
     page = jinzhu.get(f"/admin/items/{item}").get_data(as_text=True)
     assert "区城市管理局 答复" in page and "已更换灯具" in page
+    # The overview's per-unit table: handed, signed and answered on time, not yet rated.
+    overview = jinzhu.get("/admin/").get_data(as_text=True)
+    row = re.search(r'<tr data-unit="区城市管理局">(.*?)</tr>', overview, re.S).group(1)
+    assert 'data-metric="handed">1<' in row and 'data-metric="signed_on_time">1<' in row
+    assert 'data-metric="answered_on_time">1<' in row and 'data-metric="unit_satisfied">—<' in row
+    assert 'data-unit="区住房和城乡建设局"' not in overview  # nothing handed to it
+    elsewhere = signed_in("chengdong").get("/admin/").get_data(as_text=True)
+    assert 'data-unit="区城市管理局"' not in elsewhere  # 金竹's item: not 城东's figures
 
 
 def test_a_returned_item_waits_in_triage_and_is_handed_again(live, signed_in, desks):
@@ -173,3 +185,39 @@ def test_a_unit_account_needs_its_unit(live, signed_in, desks):
     with live.app.app_context():
         user = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "newunit"))
         assert user.unit_id == desks["units"]["城管局"] and user.stations == []
+
+
+def test_a_unit_late_to_sign_is_reminded_in_its_own_inbox_and_pressed_by_staff(
+    live, signed_in, desks, movable_clock
+):
+    """The escalation chain and 督办 reach a unit's staff in their inbox, never another unit's;
+    the register carries the unit columns."""
+    jinzhu = signed_in("jinzhu")
+    item = desks["items"]["金竹"]
+    assert hand_over(jinzhu, item, desks["units"]["城管局"]).status_code == 302
+    with live.app.app_context():
+        row = db.session.scalar(db.select(Transfer).where(Transfer.message_id == item))
+        late = row.sign_due_at - utcnow() + timedelta(minutes=1)
+    movable_clock.move(seconds=late.total_seconds())
+    with live.app.app_context():
+        tasks.sweep()
+    jinzhu = signed_in("jinzhu")  # the moved clock ended the earlier session
+    empty = jinzhu.post(f"/admin/items/{item}/supervise", {"supervise_note": " "})
+    assert empty.status_code == 422
+    pressed = jinzhu.post(f"/admin/items/{item}/supervise", {"supervise_note": "请今天签收"})
+    assert pressed.status_code == 302
+    mine = Staff(live.app, "chengguan").get("/admin/unit/").get_data(as_text=True)
+    assert "即将到期" in mine and "承办单位签收" in mine and "督办" in mine and "请今天签收" in mine
+    assert 'data-colour="red"' in mine
+    other = Staff(live.app, "zhujian").get("/admin/unit/").get_data(as_text=True)
+    assert "请今天签收" not in other and "即将到期" not in other
+    with live.app.app_context():
+        events = db.session.scalars(
+            db.select(Event).where(Event.message_id == item, Event.kind == "supervised")
+        ).all()
+        assert [e.data["holder"] for e in events] == ["区城市管理局"]
+        message = db.session.get(Message, item)
+        (cells,) = registers.suggestion_rows([message], {})
+        row = dict(zip([c.title for c in registers.SUGGESTION_COLUMNS], cells, strict=True))
+        assert row["承办单位"] == "区城市管理局" and row["签收"] == "" and row["是否超期"] == "是"
+        assert row["督办次数"] == 1

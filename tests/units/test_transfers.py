@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.models import Event, Message, Notification, Transfer, UnitKey
+from server import tasks
+from server.models import BoardNotice, Event, Message, Notification, Transfer, UnitKey
 from server.platform.clock import utcnow
 from server.platform.db import db
 from tests.support.helpers import assert_error, bind_deputy, citizen_with_consent, submit
@@ -64,7 +65,7 @@ def test_transfer_sign_answer_notify_rate(live, world, units):
     assert told["data"]["name4"]["value"] == "区城市管理局"
 
     detail = live.api("GET", f"/messages/{mid}", token).json()
-    assert detail["status"] == "transferred" and detail["stage"] == "unit_sign"
+    assert detail["status"] == "transferred" and detail["stage"]["name"] == "unit_sign"
     assert detail["due_at"] and detail["colour"] in ("green", "yellow")
     texts = [s["stage"] for s in detail["stages"]]
     assert texts[0] == "已收到您的反映" and "由王建国代表受理" in texts
@@ -79,7 +80,7 @@ def test_transfer_sign_answer_notify_rate(live, world, units):
     signed = live.api("POST", f"/unit/transfers/{body['id']}/sign", key)
     assert signed.status_code == 200 and signed.json()["transfer"]["status"] == "signed"
     assert_error(live.api("POST", f"/unit/transfers/{body['id']}/sign", key), 409)
-    assert live.api("GET", f"/messages/{mid}", token).json()["stage"] == "unit_answer"
+    assert live.api("GET", f"/messages/{mid}", token).json()["stage"]["name"] == "unit_answer"
 
     answer = "已派人更换灯具，12月3日恢复照明。"
     answered = live.api(
@@ -144,7 +145,7 @@ def test_unsatisfied_with_the_unit_reopens_with_the_unit_with_a_new_deadline(liv
         "POST", f"/messages/{mid}/rating", token, json={"score": "unsatisfied", "comment": "没修"}
     )
     assert rated.status_code == 200 and rated.json()["status"] == "transferred"
-    assert rated.json()["stage"] == "second_answer"
+    assert rated.json()["stage"]["name"] == "unit_second_answer"
     again = live.api("GET", "/unit/transfers?status=signed", key).json()["transfers"]
     assert [(t["id"], t["round"]) for t in again] == [(tid, 2)]
     with live.app.app_context():
@@ -175,7 +176,7 @@ def test_return_goes_back_to_triage_and_staff_can_hand_again(live, world, units)
     )
     assert returned.status_code == 200 and returned.json()["transfer"]["status"] == "returned"
     detail = live.api("GET", f"/messages/{mid}", token).json()
-    assert detail["status"] == "returned" and detail["stage"] == "triage"
+    assert detail["status"] == "returned" and detail["stage"]["name"] == "triage"
     assert "承办单位退回，联络站重新分派" in [s["stage"] for s in detail["stages"]]
     # Gone from the unit's open work; answering or returning it again is refused.
     assert live.api("GET", "/unit/transfers?status=handed", key).json()["transfers"] == []
@@ -269,17 +270,95 @@ def test_bad_transfers_are_refused_in_chinese_and_write_nothing(live, world, uni
         assert db.session.get(Transfer, tid).status == "handed"
 
 
-def test_the_stage_turns_red_once_the_deadline_passes(live, world, units):
+def test_the_stage_turns_red_once_the_deadline_passes(live, world, units, movable_clock):
     (_, token), (_, deputy_token), mid = routed_item(live, world)
     tid = hand(live, deputy_token, mid, units["ids"]["城管局"]).json()["transfer"]["id"]
     key = units["keys"]["城管局"]
     live.api("POST", f"/unit/transfers/{tid}/sign", key)
     with live.app.app_context():
         row = db.session.get(Transfer, tid)
-        row.due_at = utcnow() - timedelta(minutes=1)  # the deadline has just passed
-        db.session.commit()
+        # Signing opened the answering stage: its deadline is now the item's.
+        assert db.session.get(Message, mid).due_at == row.due_at
+        late = row.due_at - utcnow() + timedelta(minutes=1)
+    assert live.api("GET", f"/messages/{mid}", token).json()["colour"] != "red"
+    movable_clock.move(seconds=late.total_seconds())  # the deadline has just passed
     assert live.api("GET", f"/messages/{mid}", token).json()["colour"] == "red"
     (listed,) = live.api("GET", "/unit/transfers", key).json()["transfers"]
     assert listed["colour"] == "red"
     inbox = live.api("GET", "/deputy/inbox", deputy_token).json()["items"]
     assert inbox[0]["colour"] == "red"
+
+
+def test_a_unit_that_does_not_sign_is_reminded_then_the_station_then_the_committee(
+    live, world, units, movable_clock
+):
+    """The escalation chain applies to a unit's stages like the deputy's: its staff are
+    reminded in their inbox, then station staff, then the 代表工委; each step once."""
+    (_, token), (_, deputy_token), mid = routed_item(live, world)
+    tid = hand(live, deputy_token, mid, units["ids"]["城管局"]).json()["transfer"]["id"]
+    with live.app.app_context():
+        due = db.session.get(Transfer, tid).sign_due_at
+        assert db.session.get(Message, mid).due_at == due  # signing's deadline is the item's
+        late = due - utcnow() + timedelta(minutes=1)
+    movable_clock.move(seconds=late.total_seconds())
+    with live.app.app_context():
+        first, second = tasks.sweep(), tasks.sweep()
+        assert first["escalated"] == 2 and second["escalated"] == 0
+        steps = [
+            (e.data["step"], e.data["stage"], e.data["unit_id"])
+            for e in db.session.scalars(
+                db.select(Event).where(Event.message_id == mid, Event.kind == "escalated")
+            )
+        ]
+        unit_id = units["ids"]["城管局"]
+        assert steps == [("remind", "unit_sign", unit_id), ("station", "unit_sign", unit_id)]
+        (to_unit,) = db.session.scalars(
+            db.select(BoardNotice).where(BoardNotice.audience == "unit")
+        ).all()
+        assert to_unit.unit_id == unit_id and "承办单位签收" in to_unit.text
+        assert db.session.get(Message, mid).overdue_at is not None
+    assert live.api("GET", f"/messages/{mid}", token).json()["colour"] == "red"
+    movable_clock.move(days=7)  # well past ESCALATE_COMMITTEE_WORKDAYS
+    with live.app.app_context():
+        assert tasks.sweep()["escalated"] == 1 and tasks.sweep()["escalated"] == 0
+        committee = db.session.scalars(
+            db.select(BoardNotice).where(BoardNotice.audience == "committee")
+        ).all()
+        assert [n.message_id for n in committee] == [mid]
+
+
+def test_not_solved_at_the_call_back_goes_back_to_the_unit_that_answered(
+    live, world, units, movable_clock
+):
+    (_, token), (_, deputy_token), mid = routed_item(live, world)
+    key = units["keys"]["城管局"]
+    tid = hand(live, deputy_token, mid, units["ids"]["城管局"]).json()["transfer"]["id"]
+    assert live.api("POST", f"/unit/transfers/{tid}/sign", key).ok
+    answered = live.api(
+        "POST",
+        f"/unit/transfers/{tid}/answer",
+        key,
+        json={"content": "已修复", "result": "solved"},
+    )
+    assert answered.status_code == 200, answered.text
+    rated = live.api("POST", f"/messages/{mid}/rating", token, json={"score": "satisfied"})
+    assert rated.json()["status"] == "closed"
+    movable_clock.move(days=8)
+    with live.app.app_context():
+        tasks.sweep()
+    answer = live.api("POST", f"/messages/{mid}/revisit", token, json={"solved": False})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["status"] == "transferred"
+    assert body["stage"] == {
+        "name": "unit_second_answer",
+        "label": "承办单位再次答复",
+        "holder": "unit",
+    }
+    assert body["colour"] in ("green", "yellow") and body["due_at"]
+    with live.app.app_context():
+        row = db.session.get(Transfer, tid)
+        assert row.status == "signed" and row.round == 2
+        assert db.session.get(Message, mid).due_at == row.due_at  # the unit's new deadline
+    (listed,) = live.api("GET", "/unit/transfers?status=signed", key).json()["transfers"]
+    assert listed["id"] == tid and listed["stage"] == "unit_second_answer"

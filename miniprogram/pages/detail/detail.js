@@ -7,7 +7,7 @@ const api = require('../../utils/api')
 const elder = require('../../utils/elder')
 const notify = require('../../utils/notify')
 const store = require('../../utils/store')
-const { formatTime, ratingLabel, levelLabel } = require('../../utils/format')
+const { deadlineTag, formatTime, ratingLabel, levelLabel } = require('../../utils/format')
 const { requestSubscribe, citizenTemplates } = require('../../utils/subscribe')
 
 function present(m) {
@@ -30,6 +30,11 @@ function present(m) {
     canRate: !!m.can_rate,
     canFollowUp: !!m.can_follow_up,
     rejection: m.rejection || null,
+    deadline: deadlineTag(m.colour, m.due_at),
+    stage: m.stage ? m.stage.label : '',
+    mergedInto: m.merged_into || null,
+    // 回访: asked some days after closing; answered here when no notice could reach them.
+    revisit: m.revisit || null,
     // The next answer would not reach WeChat: say so, and offer the prompt (a tap is needed).
     unreachable: m.notice_reachable === false && !!m.can_follow_up,
     thread: m.thread || [],
@@ -49,6 +54,7 @@ Component({
     followup: '',
     sending: false,
     rating: false,
+    revisiting: false,
   },
   methods: {
     onLoad(options) {
@@ -117,6 +123,28 @@ Component({
           },
           (err) => {
             this.setData({ sending: false })
+            notify.showError(err)
+          }
+        )
+    },
+
+    /** 「解决了」/「没解决」: data-solved on the button says which. */
+    answerRevisit(e) {
+      if (this.data.revisiting) return Promise.resolve()
+      const solved = e.currentTarget.dataset.solved === 'yes'
+      this.setData({ revisiting: true })
+      // Not solved means the deputy answers again: offer a notice for that answer.
+      const before = solved ? Promise.resolve() : this.askForNextNotice()
+      return before
+        .then(() => api.answerRevisit(this.id, solved))
+        .then(
+          (message) => {
+            this.setData({ revisiting: false })
+            this.show(message)
+            wx.showToast({ title: solved ? '感谢您的反馈' : '已重新交办', icon: 'success' })
+          },
+          (err) => {
+            this.setData({ revisiting: false })
             notify.showError(err)
           }
         )

@@ -30,6 +30,7 @@ Component({
     target: '',
     categories: [],
     categoryIndex: -1,
+    scope: [], // 「不在受理范围」: [{topic, where}] from the scan, shown before writing
     content: '',
     count: 0,
     maxChars: 2000,
@@ -97,6 +98,7 @@ Component({
         state: 'form',
         target,
         categories: info.categories || [],
+        scope: info.scope || [],
         maxChars: this.limits.content_max_chars,
         maxPhotos: this.limits.max_photos,
         maxUploadText: megabytes(this.limits.max_upload_bytes),

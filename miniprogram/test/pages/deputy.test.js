@@ -110,6 +110,34 @@ describe('inbox', () => {
     expect(wx.navigateTo).toHaveBeenCalledWith({ url: '/pages/deputy/item/item?id=4' })
   })
 
+  test('三色: each item says how its deadline stands, as the server coloured it', async () => {
+    server.on('GET', '/deputy/inbox', () => ({
+      statusCode: 200,
+      data: {
+        items: [
+          summary({ id: 1, status: 'routed', colour: 'red', due_at: '2026-11-17T01:05:00+00:00' }),
+          summary({ id: 2, status: 'routed', colour: 'yellow', due_at: '2026-11-18T01:05:00+00:00' }),
+          summary({ id: 3, status: 'routed', colour: 'green', due_at: '2026-11-25T01:05:00+00:00' }),
+          summary({ id: 4, status: 'replied' }),
+        ],
+        counts: { routed: 3, replied: 1, awaiting: 3 },
+        page: 1,
+        per_page: 20,
+        total: 4,
+      },
+    }))
+    const page = inbox()
+    await settle()
+    const tags = page.querySelectorAll('.deadline').map((node) => node.dom.className + ' ' + node.dom.textContent)
+    expect(tags).toHaveLength(3)
+    expect(tags[0]).toContain('danger')
+    expect(tags[0]).toContain('已逾期（应于2026年11月17日 09:05前）')
+    expect(tags[1]).toContain('warning')
+    expect(tags[1]).toContain('临期：请于2026年11月18日 09:05前办理')
+    expect(tags[2]).toContain('ok')
+    expect(tags[2]).toContain('办理期限 2026年11月25日 09:05')
+  })
+
   test('empty: a kind word', async () => {
     server.on('GET', '/deputy/inbox', () => ({ statusCode: 200, data: { items: [], counts: { awaiting: 0 }, page: 1, per_page: 20, total: 0 } }))
     const page = inbox()

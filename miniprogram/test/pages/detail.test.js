@@ -172,4 +172,41 @@ test('no stages yet (an older server): no progress card', async () => {
   const page = open(detail({}))
   await settle()
   expect(find(page, '#stages')).toBeFalsy()
+test('回访: 「没解决」 is sent, the item shows it is back at work', async () => {
+  const asked = { question: '问题解决了吗？', asked_at: '2026-11-23T02:00:00+00:00', answered: false, solved: null, can_answer: true }
+  const page = open(detail({ status: 'closed', status_label: '已办结', revisit: asked }))
+  server.on('POST', '/messages/11/revisit', (req) => ({
+    statusCode: 200,
+    data: detail({
+      status: 'reopened',
+      status_label: '重新办理',
+      colour: 'green',
+      due_at: '2026-11-24T02:00:00+00:00',
+      stage: { name: 'second_answer', label: '不满意后再次办理', holder: 'deputy' },
+      revisit: Object.assign({}, asked, { answered: true, solved: req.data.solved, can_answer: false }),
+    }),
+  }))
+  await settle()
+  expect(text(page, '#revisit')).toContain('问题解决了吗？')
+  await tap(page, '#revisit-no', 30)
+  expect(server.callsTo('POST', '/messages/11/revisit')[0].data).toEqual({ solved: false })
+  expect(find(page, '#revisit')).toBeFalsy()
+  expect(text(page, '#revisit-answered')).toContain('没有解决，已重新交办')
+  expect(text(page, '#deadline')).toContain('不满意后再次办理 办理期限 2026年11月24日 10:00')
+})
+
+test('a merged duplicate points to the earlier item, without its content', async () => {
+  const page = open(
+    detail({
+      status: 'rejected',
+      status_label: '不予受理',
+      can_follow_up: false,
+      rejection: { reason: '与较早的反映重复，已合并办理', where: '请关注较早的反映 26111600000001 的办理进展' },
+      merged_into: { tracking_no: '26111600000001', status: 'routed', status_label: '办理中', replied: false },
+    })
+  )
+  await settle()
+  expect(text(page, '#merged-into')).toContain('26111600000001')
+  expect(text(page, '#merged-into')).toContain('办理中')
+  expect(text(page, '#rejection')).toContain('与较早的反映重复')
 })

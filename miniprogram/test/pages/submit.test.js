@@ -270,3 +270,12 @@ test('without a scene the form explains what to do', async () => {
   await settle()
   expect(allText(page)).toContain('请先扫描联络站或代表的二维码')
 })
+
+test('what is not accepted here, and where to go, is shown before writing', async () => {
+  const page = open()
+  await settle()
+  const shown = text(page, '#scope')
+  expect(shown).toContain('不在受理范围')
+  expect(shown).toContain('请立即拨打 119、110、120')
+  expect(shown).toContain('12345')
+})

@@ -6,7 +6,7 @@ const api = require('../../../utils/api')
 const elder = require('../../../utils/elder')
 const notify = require('../../../utils/notify')
 const store = require('../../../utils/store')
-const { formatTime, excerpt } = require('../../../utils/format')
+const { deadlineTag, formatTime, excerpt } = require('../../../utils/format')
 const { requestSubscribe } = require('../../../utils/subscribe')
 
 const PER_PAGE = 20
@@ -37,6 +37,7 @@ function row(item) {
     text: excerpt(item.content, 60),
     time: formatTime(item.created_at),
     overdue: !!item.overdue,
+    deadline: deadlineTag(item.colour, item.due_at),
   }
 }
 

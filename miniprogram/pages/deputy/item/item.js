@@ -7,7 +7,7 @@
 const api = require('../../../utils/api')
 const elder = require('../../../utils/elder')
 const notify = require('../../../utils/notify')
-const { formatTime } = require('../../../utils/format')
+const { deadlineTag, formatTime } = require('../../../utils/format')
 
 const REPLY_MAX = 1000 // server/api/deputy.py ReplyIn
 const NOTE_MAX = 500 // server/api/deputy.py TransferIn
@@ -41,6 +41,7 @@ function present(m) {
     canCall: !m.anonymous && !!m.can_call,
     anonymous: !!m.anonymous,
     overdue: !!m.overdue,
+    deadline: deadlineTag(m.colour, m.due_at),
     canReply: ['closed', 'rejected'].indexOf(m.status) < 0,
     canTransfer: TRANSFERABLE.indexOf(m.status) >= 0,
     transfer: presentTransfer(m.transfer),

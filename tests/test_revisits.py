@@ -1,0 +1,130 @@
+"""Issue 14 (part B): the call-back (回访) N days after closing, once, and 「没解决」 reopens."""
+
+from __future__ import annotations
+
+from server import tasks
+from server.models import Event, Message, Notification
+from server.platform.db import db
+from tests.support.helpers import (
+    assert_error,
+    bind_deputy,
+    citizen_with_consent,
+    count,
+    submit,
+    walk_in,
+)
+
+
+def answered_and_closed(live, world, token) -> dict:
+    """An item the deputy answered and the citizen rated 满意 (closed)."""
+    _, deputy_token = bind_deputy(live, world, "王建国")
+    reply = live.app.config["WECHAT_TEMPLATES"].reply
+    created = submit(live, token, world["scene"], subscribed=[reply])
+    live.work()
+    answer = live.api(
+        "POST", f"/deputy/messages/{created['id']}/replies", deputy_token, json={"content": "已修"}
+    )
+    assert answer.status_code == 201, answer.text
+    rated = live.api(
+        "POST",
+        f"/messages/{created['id']}/rating",
+        token,
+        json={"score": "satisfied", "subscribed": [reply]},  # a credit left for the 回访
+    )
+    assert rated.status_code == 200 and rated.json()["status"] == "closed", rated.text
+    live.work()
+    return created
+
+
+def test_the_revisit_is_sent_once_n_days_after_closing(live, world, movable_clock):
+    openid, token = citizen_with_consent(live)
+    live.sandbox.consent(openid, live.app.config["WECHAT_TEMPLATES"].reply)  # a second 允许
+    created = answered_and_closed(live, world, token)
+    sent_before = len(live.sandbox.sent(openid))
+
+    movable_clock.move(days=6)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 0  # not yet
+    assert live.api("GET", f"/messages/{created['id']}", token).json()["revisit"] is None
+
+    movable_clock.move(days=1, minutes=1)
+    with live.app.app_context():
+        first, second = tasks.sweep(), tasks.sweep()
+        assert first["revisits"] == 1 and second["revisits"] == 0
+        assert count(Notification, Notification.kind == "revisit") == 1
+        assert count(Event, Event.kind == "revisit_asked") == 1
+    live.work()
+    sent = live.sandbox.sent(openid)
+    assert len(sent) == sent_before + 1
+    assert "问题解决了吗" in sent[-1]["data"]["thing3"]["value"]
+    detail = live.api("GET", f"/messages/{created['id']}", token).json()
+    assert detail["revisit"]["question"] == "问题解决了吗？"
+    assert detail["revisit"]["can_answer"] is True and detail["revisit"]["answered"] is False
+
+
+def test_not_solved_reopens_with_the_last_holder_and_a_new_deadline(live, world, movable_clock):
+    _, token = live.citizen()  # no credit left: the question waits in the mini-program
+    created = answered_and_closed(live, world, token)
+    movable_clock.move(days=8)
+    with live.app.app_context():
+        tasks.sweep()
+        assert count(Notification, Notification.kind == "revisit") == 0
+    detail = live.api("GET", f"/messages/{created['id']}", token).json()
+    assert detail["revisit"]["can_answer"] is True
+
+    # Bad answers: a Chinese 422, nothing written.
+    for body in ({}, {"solved": "maybe"}, {"solved": 1}):
+        assert_error(live.api("POST", f"/messages/{created['id']}/revisit", token, json=body), 422)
+    other = live.citizen("别人")[1]
+    assert_error(
+        live.api("POST", f"/messages/{created['id']}/revisit", other, json={"solved": False}), 404
+    )
+
+    answer = live.api("POST", f"/messages/{created['id']}/revisit", token, json={"solved": False})
+    assert answer.status_code == 200, answer.text
+    reopened = answer.json()
+    assert reopened["status"] == "reopened" and reopened["deputy"]["name"] == "王建国"
+    assert reopened["colour"] in ("green", "yellow") and reopened["due_at"]
+    assert reopened["revisit"]["solved"] is False and reopened["revisit"]["can_answer"] is False
+    # Once only.
+    again = live.api("POST", f"/messages/{created['id']}/revisit", token, json={"solved": True})
+    assert_error(again, 409, "cannot_revisit")
+    with live.app.app_context():
+        message = db.session.get(Message, created["id"])
+        assert message.due_at is None and message.stage_started_at >= message.revisit_answered_at
+        assert count(Notification, Notification.kind == "reopened") == 1  # the deputy is told
+        tasks.sweep()
+        assert db.session.get(Message, created["id"]).due_at > movable_clock.now()
+
+
+def test_a_walk_in_is_on_the_call_back_list_and_staff_record_the_answer(
+    live, signed_in, stations, movable_clock
+):
+    clerk = signed_in("jinzhu")
+    assert (
+        walk_in(clerk, stations, on_spot="1", answer="当场答复：已联系物业疏通").status_code == 302
+    )
+    movable_clock.move(days=8)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 1
+        message_id = db.session.scalar(db.select(Message.id).where(Message.channel == "walk_in"))
+    clerk = signed_in("jinzhu")  # the clock moved past the session
+    page = clerk.get("/admin/walk-ins/callbacks").get_data(as_text=True)
+    assert f'data-message="{message_id}"' in page
+    # The other station's clerk sees nobody on it, and cannot record the answer.
+    other = signed_in("chengdong")
+    assert f'data-message="{message_id}"' not in other.get("/admin/walk-ins/callbacks").get_data(
+        as_text=True
+    )
+    assert other.post(f"/admin/items/{message_id}/revisit", {"solved": "1"}).status_code == 404
+    bad = clerk.post(f"/admin/items/{message_id}/revisit", {"solved": "x"}, follow_redirects=True)
+    assert "请选择" in bad.get_data(as_text=True)
+    done = clerk.post(f"/admin/items/{message_id}/revisit", {"solved": "1"}, follow_redirects=True)
+    assert "已记录回访结果" in done.get_data(as_text=True)
+    page = clerk.get("/admin/walk-ins/callbacks").get_data(as_text=True)
+    assert f'data-message="{message_id}"' not in page
+    with live.app.app_context():
+        message = db.session.get(Message, message_id)
+        assert message.revisit_solved is True and message.status == "closed"
+    overview = signed_in("admin").get("/admin/").get_data(as_text=True)
+    assert 'data-metric="solved">1<' in overview
