@@ -172,6 +172,8 @@ test('no stages yet (an older server): no progress card', async () => {
   const page = open(detail({}))
   await settle()
   expect(find(page, '#stages')).toBeFalsy()
+})
+
 test('回访: 「没解决」 is sent, the item shows it is back at work', async () => {
   const asked = { question: '问题解决了吗？', asked_at: '2026-11-23T02:00:00+00:00', answered: false, solved: null, can_answer: true }
   const page = open(detail({ status: 'closed', status_label: '已办结', revisit: asked }))
