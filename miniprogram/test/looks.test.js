@@ -5,6 +5,9 @@
  * - 长辈版 sizes: switching it on makes all text at least 18px with line spacing of at least
  *   1.3 and every tap target at least 60 x 60px; switching it off gives the normal look back.
  *   A page or component that ignored the switch keeps its 15px hints and 44px buttons.
+ * - WeChat's font at its largest (工信部 rule 1.1, 「最大字体不小于30dp」): with the person's
+ *   WeChat font size all the way up on a phone (23.8px) and 长辈版 on, every text is at least
+ *   30px; WeChat's setting without the 长辈版 does not get there.
  * - The contrast table: every text at least 4.5:1 against what it stands on (WCAG AA, and
  *   工信部's 适老化 rule), in both modes; translucent bands over photos count against both a
  *   white and a black photo. Every colour a wxss file gives to text must be met somewhere,
@@ -17,14 +20,19 @@ const fs = require('fs')
 const path = require('path')
 const { ROOT } = require('./helpers')
 const { SCENARIOS } = require('./scenarios')
-const { styleOf, textRuns, tapTargets, contrast, parseColor, hex, parse, compile } = require('./style')
+const { styleOf, textRuns, tapTargets, contrast, parseColor, hex, parse, compile, atRootFont, STANDARD_ROOT_FONT_PX } = require('./style')
 
 const MIN_TEXT_PX = 18
 const MIN_LINE_SPACING = 1.3
 const MIN_TARGET_PX = 60
 const MIN_CONTRAST = 4.5
+// 工信部's 适老化 rule 1.1: with the font turned all the way up, the main text reaches 30dp.
+const MIN_LARGEST_MAIN_TEXT_PX = 30
+// WeChat's largest font size on a 375/320-wide iPhone (+5, the 「关怀模式」 size; 414-wide
+// phones go to 25.5px): the smallest "largest" WeChat documents for phones (适老化设计指南).
+const LARGEST_ROOT_FONT_PX = 23.8
 
-// scenario name -> [{label, normal, elder, restored, classes: {normal, elder, restored}}]
+// scenario name -> [{label, normal, elder, elderLargest, restored, normalLargest, classes: {normal, elder, restored}}]
 const measured = {}
 const table = new Map() // "fg on bg" -> {ratio, where}
 const colourRules = new Set()
@@ -55,10 +63,12 @@ beforeAll(async () => {
       elder.setOn(true)
       await settle(4)
       state.elder = measure(page, scenario.page)
+      state.elderLargest = atRootFont(LARGEST_ROOT_FONT_PX, () => measure(page, scenario.page))
       state.classes.elder = rootClass(page)
       elder.setOn(false)
       await settle(4)
       state.restored = measure(page, scenario.page)
+      state.normalLargest = atRootFont(LARGEST_ROOT_FONT_PX, () => measure(page, scenario.page))
       state.classes.restored = rootClass(page)
       measured[name].push(state)
       for (const run of state.normal.runs.concat(state.elder.runs)) if (run.colorFrom) colourRules.add(run.colorFrom)
@@ -111,6 +121,28 @@ describe('长辈版 sizes', () => {
       // Off again: the normal look is back.
       expect(state.classes.restored).toBe(state.classes.normal)
       expect(shortfalls(state.restored)).toEqual(shortfalls(state.normal))
+    }
+  })
+})
+
+function under(min, { runs }) {
+  return runs.filter((r) => r.fontSize < min).map((r) => `${r.what} "${r.text.slice(0, 12)}": ${r.fontSize.toFixed(1)}px`)
+}
+
+describe('WeChat font at its largest', () => {
+  test('the measure follows the root font: 1rem is the person\'s font size', () => {
+    expect(STANDARD_ROOT_FONT_PX).toBe(16)
+    const state = measured[SCENARIOS[0].name][0]
+    const body = (m) => Math.max(...m.runs.map((r) => r.fontSize))
+    expect(body(state.elderLargest)).toBeCloseTo((body(state.elder) * LARGEST_ROOT_FONT_PX) / STANDARD_ROOT_FONT_PX, 5)
+  })
+
+  test.each(SCENARIOS.map((s) => [s.name]))('%s: with 长辈版 on, every text reaches 30px', (name) => {
+    for (const state of measured[name]) {
+      expect(state.elderLargest.runs.length).toBeGreaterThan(0)
+      expect({ state: state.label, under: under(MIN_LARGEST_MAIN_TEXT_PX, state.elderLargest) }).toEqual({ state: state.label, under: [] })
+      // WeChat's setting alone does not get there: it is the 长辈版 that does.
+      expect(under(MIN_LARGEST_MAIN_TEXT_PX, state.normalLargest).length).toBeGreaterThan(0)
     }
   })
 })

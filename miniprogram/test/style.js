@@ -13,7 +13,10 @@ const path = require('path')
 const { ROOT } = require('./helpers')
 
 const SCREEN_WIDTH = 375
-const ROOT_FONT_PX = 16
+// WeChat's standard font size. Every text size is in rem (test/structure.test.js), so a
+// person's larger setting scales them all; atRootFont() measures at such a setting.
+const STANDARD_ROOT_FONT_PX = 16
+let ROOT_FONT_PX = STANDARD_ROOT_FONT_PX
 // WeChat's defaults for its components (the base library's own stylesheet), as far as used.
 const BUILT_IN = {
   'wx-view': { display: 'block' },
@@ -514,4 +517,17 @@ function tapTargets(styled) {
   return out
 }
 
-module.exports = { styleOf, textRuns, tapTargets, contrast, parseColor, hex, parse, compile, px }
+/**
+ * Run measure() as if 1rem were rootPx (the person's WeChat font size, fontSizeSetting, which
+ * <page-meta root-font-size="system"/> hands to the page), then go back to the standard size.
+ */
+function atRootFont(rootPx, measure) {
+  ROOT_FONT_PX = rootPx
+  try {
+    return measure()
+  } finally {
+    ROOT_FONT_PX = STANDARD_ROOT_FONT_PX
+  }
+}
+
+module.exports = { styleOf, textRuns, tapTargets, contrast, parseColor, hex, parse, compile, px, atRootFont, STANDARD_ROOT_FONT_PX }
