@@ -5,6 +5,7 @@
  * - 长辈版 sizes: switching it on makes all text at least 18px with line spacing of at least
  *   1.3 and every tap target at least 60 x 60px; switching it off gives the normal look back.
  *   A page or component that ignored the switch keeps its 15px hints and 44px buttons.
+ * - Outside the 长辈版 every tap target is at least 44 x 44px (工信部 rule 2.1 for other pages).
  * - WeChat's font at its largest (工信部 rule 1.1, 「最大字体不小于30dp」): with the person's
  *   WeChat font size all the way up on a phone (23.8px) and 长辈版 on, every text is at least
  *   30px; WeChat's setting without the 长辈版 does not get there.
@@ -31,6 +32,11 @@ const MIN_LARGEST_MAIN_TEXT_PX = 30
 // WeChat's largest font size on a 375/320-wide iPhone (+5, the 「关怀模式」 size; 414-wide
 // phones go to 25.5px): the smallest "largest" WeChat documents for phones (适老化设计指南).
 const LARGEST_ROOT_FONT_PX = 23.8
+// 工信部 rule 2.1 outside the 长辈版: main controls at least 44 x 44dp.
+const MIN_NORMAL_TARGET_PX = 44
+// Targets whose size the estimate (test/style.js) cannot tell, shown as 0: an image sized 100%
+// of its box, buttons sharing a flex row. Their 长辈版 sizes are measured above.
+const UNSIZED = [/photo-image/, /privacy-popup--panel-/]
 
 // scenario name -> [{label, normal, elder, elderLargest, restored, normalLargest, classes: {normal, elder, restored}}]
 const measured = {}
@@ -128,6 +134,19 @@ describe('长辈版 sizes', () => {
 function under(min, { runs }) {
   return runs.filter((r) => r.fontSize < min).map((r) => `${r.what} "${r.text.slice(0, 12)}": ${r.fontSize.toFixed(1)}px`)
 }
+
+describe('normal mode', () => {
+  test.each(SCENARIOS.map((s) => [s.name]))('%s: tap targets at least 44 x 44px', (name) => {
+    for (const state of measured[name]) {
+      const small = []
+      for (const t of state.normal.targets) {
+        if ((t.width === 0 || t.height === 0) && UNSIZED.some((re) => re.test(t.what))) continue
+        if (t.width < MIN_NORMAL_TARGET_PX || t.height < MIN_NORMAL_TARGET_PX) small.push(`${t.what}: ${Math.round(t.width)}x${Math.round(t.height)}px`)
+      }
+      expect({ state: state.label, small }).toEqual({ state: state.label, small: [] })
+    }
+  })
+})
 
 describe('WeChat font at its largest', () => {
   test('the measure follows the root font: 1rem is the person\'s font size', () => {
