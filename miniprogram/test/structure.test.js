@@ -99,10 +99,10 @@ test('长辈版 reaches every page and component: the behaviour, the class on th
   }
 })
 
-test('no dialogs of our own but in utils/notify.js, which 长辈版 turns into inline text', () => {
+test('no dialogs or toasts of our own but in utils/notify.js, which 长辈版 turns into inline text', () => {
   const offenders = walk('.', '.js', [])
     .filter((f) => !f.startsWith('utils/notify.js') && !f.endsWith('jest.config.js'))
-    .filter((f) => /wx\.(showModal|showActionSheet)\(/.test(read(f)))
+    .filter((f) => /wx\.(showModal|showActionSheet|showToast|showLoading)\(/.test(read(f)))
   expect(offenders).toEqual([])
 })
 

@@ -35,6 +35,17 @@ function tell(text) {
   return text
 }
 
+/**
+ * A short confirmation or hint (「已发送」, the form's first error) that the page itself shows
+ * as well: WeChat's toast normally (icon 'success' or 'none'); in 长辈版 the inline bar, so
+ * nothing pops up and the reader sees it until they tap 知道了.
+ */
+function flash(text, icon) {
+  if (elder.isOn()) return tell(text)
+  wx.showToast({ title: text, icon: icon || 'none' })
+  return text
+}
+
 /** An error the way a person should read it: the server's message, unchanged. */
 function showError(err, fallback) {
   return tell((err && err.message) || fallback || api.MESSAGES.server)
@@ -88,4 +99,4 @@ function onChange(listener) {
   }
 }
 
-module.exports = { tell, showError, ask, answer, current, onChange }
+module.exports = { tell, flash, showError, ask, answer, current, onChange }

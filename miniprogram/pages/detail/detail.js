@@ -119,7 +119,7 @@ Component({
           (message) => {
             this.setData({ sending: false, followup: '' })
             this.show(message)
-            wx.showToast({ title: '已发送', icon: 'success' })
+            notify.flash('已发送', 'success')
           },
           (err) => {
             this.setData({ sending: false })
@@ -141,7 +141,7 @@ Component({
           (message) => {
             this.setData({ revisiting: false })
             this.show(message)
-            wx.showToast({ title: solved ? '感谢您的反馈' : '已重新交办', icon: 'success' })
+            notify.flash(solved ? '感谢您的反馈' : '已重新交办', 'success')
           },
           (err) => {
             this.setData({ revisiting: false })
@@ -162,7 +162,7 @@ Component({
           (message) => {
             this.setData({ rating: false })
             this.show(message)
-            wx.showToast({ title: '感谢您的评价', icon: 'success' })
+            notify.flash('感谢您的评价', 'success')
           },
           (err) => {
             this.setData({ rating: false })

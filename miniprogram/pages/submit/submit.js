@@ -278,7 +278,7 @@ Component({
       const errors = validate(form, this.limits)
       if (Object.keys(errors).length) {
         this.setData({ errors })
-        wx.showToast({ title: errors[Object.keys(errors)[0]], icon: 'none' })
+        notify.flash(errors[Object.keys(errors)[0]], 'none')
         return Promise.resolve()
       }
       this.setData({ submitting: true, errors: {} })

@@ -97,6 +97,22 @@ test('a follow-up is added to the thread', async () => {
   expect(page.instance.data.followup).toBe('')
 })
 
+test('长辈版: the follow-up is confirmed in the page, with no toast', async () => {
+  mod('utils/elder').setOn(true)
+  const page = open(detail())
+  server.on('POST', '/messages/11/followups', (req) => ({
+    statusCode: 201,
+    data: detail({ thread: detail().thread.concat([{ kind: 'followup', author: '我', content: req.data.content, created_at: '2026-11-16T03:00:00+00:00' }]) }),
+  }))
+  await settle()
+  await type(page, '#followup', '今晚还是黑的')
+  await tap(page, '#send-followup', 40)
+  expect(text(page, '#thread')).toContain('今晚还是黑的')
+  expect(text(page, '#inline-alert >>> #alert-text')).toBe('已发送')
+  expect(wx.showToast).not.toHaveBeenCalled()
+  expect(wx.showModal).not.toHaveBeenCalled()
+})
+
 test("someone else's message: the server's 404 message", async () => {
   server.on('GET', '/messages/11', () => error(404, 'not_found', '找不到这条反映'))
   const page = render('pages/detail/detail')

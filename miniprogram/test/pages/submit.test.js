@@ -72,6 +72,19 @@ test('too long a text and a bad phone number are stopped too', async () => {
   expect(server.callsTo('POST', '/messages')).toHaveLength(0)
 })
 
+test('长辈版: a stopped form says why in the page, with no toast', async () => {
+  mod('utils/elder').setOn(true)
+  const page = open()
+  await settle()
+  await fire(page, '#category-picker', 'change', { value: '0' })
+  await type(page, '#phone', '12345')
+  await tap(page, '#submit')
+  expect(text(page, '#error-content')).toBeTruthy()
+  expect(text(page, '#inline-alert >>> #alert-text')).toBe(text(page, '#error-content'))
+  expect(wx.showToast).not.toHaveBeenCalled()
+  expect(server.callsTo('POST', '/messages')).toHaveLength(0)
+})
+
 test('photos: no more than the server allows', async () => {
   wx.chooseMedia.mockImplementation((opts) =>
     opts.success({

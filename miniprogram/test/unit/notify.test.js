@@ -52,3 +52,20 @@ test('长辈版: a question answered inline; a newer message replaces it as "no"
   expect(text(page, '#inline-alert >>> #alert-text')).toBe('网络连接失败，请检查网络后重试')
   expect(wx.showModal).not.toHaveBeenCalled()
 })
+
+test('a confirmation: a success toast normally; in 长辈版 the inline bar, no toast', async () => {
+  expect(notify.flash('已发送', 'success')).toBe('已发送')
+  expect(wx.showToast).toHaveBeenCalledWith({ title: '已发送', icon: 'success' })
+  notify.flash('请选择反映类别')
+  expect(wx.showToast).toHaveBeenLastCalledWith({ title: '请选择反映类别', icon: 'none' })
+  expect(notify.current()).toBeNull()
+
+  mod('utils/elder').setOn(true)
+  wx.showToast.mockClear()
+  const page = render('pages/mine/mine')
+  await settle()
+  notify.flash('已发送', 'success')
+  await settle(2)
+  expect(wx.showToast).not.toHaveBeenCalled()
+  expect(text(page, '#inline-alert >>> #alert-text')).toBe('已发送')
+})

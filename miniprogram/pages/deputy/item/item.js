@@ -132,7 +132,7 @@ Component({
       try {
         await api.reply(this.id, content)
         this.setData({ sending: false, reply: '', count: 0 })
-        wx.showToast({ title: '已答复', icon: 'success' })
+        notify.flash('已答复', 'success')
         await this.load(true)
       } catch (err) {
         this.setData({ sending: false, error: (err.fields && err.fields.content) || err.message })
@@ -179,7 +179,7 @@ Component({
       try {
         await api.transfer(this.id, unit.id, note)
         this.setData({ transferring: false, picking: false, note: '' })
-        wx.showToast({ title: '已转交' + unit.name, icon: 'success' })
+        notify.flash('已转交' + unit.name, 'success')
         await this.load(true)
       } catch (err) {
         const fields = err.fields || {}
