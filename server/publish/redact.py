@@ -49,10 +49,10 @@ _SEP = r"[ \-\u2010-\u2015]?"  # a space or any dash between digit groups
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
     "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
-    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
-    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
-    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    "龚邵万钱严覃武戴莫孔汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕季裴霍涂苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶牟艾尤阳穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂佟臧"
+    "闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩佘池麻苑迟邝"
 )
 _COMPOUND = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|端木"
 _SURNAME = f"(?:{_COMPOUND}|[{SURNAMES}])"
@@ -62,6 +62,7 @@ _NAME_END = (
     r"(?=$|[^\u4e00-\u9fff]|电话|手机|联系|住|家住|今年|是|在|的|和|与|向|想|要|反映|反应|"
     r"投诉|咨询|求助|建议|居民|业主|先生|女士|老人|大爷|阿姨|师傅|同志|本人|一家|家里)"
 )
+_TITLE = "先生|女士|小姐|阿姨|大爷|大妈|大姐|大哥|师傅|奶奶|爷爷|老师|同志"
 _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领"
 
 
@@ -188,17 +189,24 @@ RULES: tuple[tuple[str, re.Pattern[str], str | None, object], ...] = (
         "v",
         None,
     ),
-    # 某先生 forms: 张先生 → 某先生 (the surname alone is taken).
+    # 某先生 forms: a full name before a title (请周海燕女士 → 请某女士), when what comes
+    # before it is no Chinese or a word that leads to a person (请, 的, 给, 找 …) — so a word's
+    # last character is never taken for a surname.
     (
         "name",
         re.compile(
-            r"(?P<v>"
+            r"(?:(?<![\u4e00-\u9fff])|(?<=[请的给找和与向叫是位问知系告])|(?<=转告))(?P<v>"
             + _SURNAME
-            + r")(?=先生|女士|小姐|阿姨|大爷|大妈|大姐|大哥|师傅|奶奶|爷爷|老师|同志)"
+            + _HAN
+            + r"{1,2})(?="
+            + _TITLE
+            + r")"
         ),
         "v",
         None,
     ),
+    # … and the surname alone: 张先生 → 某先生.
+    ("name", re.compile(r"(?P<v>" + _SURNAME + r")(?=" + _TITLE + r")"), "v", None),
     (
         "name",
         re.compile(
@@ -240,11 +248,7 @@ def _apply(text, kind, pattern, group, check, spans) -> str:
             continue
         original = text[start:end]
         # 张先生 → 某先生: the surname alone becomes 某.
-        value = (
-            "某"
-            if kind == "name" and group == "v" and len(original) <= 2 and _is_title_form(text, end)
-            else replacement
-        )
+        value = "某" if kind == "name" and _is_title_form(text, end) else replacement
         pieces.append(text[last:start])
         pieces.append(value)
         spans.append(Span(kind, original, value))
