@@ -323,3 +323,25 @@ def test_service_refuses_bad_proposals(live):
             assert caught.value.status == 422
         db.session.rollback()
         assert db.session.scalar(db.select(db.func.count()).select_from(Publication)) == 0
+
+
+def test_the_demo_holds_published_history_without_the_phone_numbers(live, browser):
+    """The demo seed publishes answered items whose originals hold phone and ID numbers: the
+    public pages are not empty on first start, and show none of them."""
+    from server.demo import seed_demo
+
+    with live.app.app_context():
+        seed_demo()
+        rows = list(db.session.scalars(db.select(Publication)))
+        assert len(rows) >= 3 and {r.status for r in rows} == {"approved"}
+        originals = " ".join(" ".join(r.original.values()) for r in rows)
+        assert PHONE_SHAPE.search(originals) and "520102194801011235" in originals
+        assert {r.mode for r in rows} == {"whole", "summary"}
+    pages = crawl(browser, live)
+    items = browser.get(f"{live.url}/api/v1/public/items").json()
+    assert items["total"] == len(rows)
+    assert "楼道灯坏了半年" in pages["/public/"] or "楼道灯坏了半年" in pages["/public/items"]
+    assert_nothing_private(
+        pages, "520102194801011235", "6217 0012", "孙桂芳", "郑晓东", "何建平", "0851-85123456",
+        "贵A·D12345", "402 室",
+    )  # fmt: skip
