@@ -345,3 +345,23 @@ def test_the_demo_holds_published_history_without_the_phone_numbers(live, browse
         pages, "520102194801011235", "6217 0012", "孙桂芳", "郑晓东", "何建平", "0851-85123456",
         "贵A·D12345", "402 室",
     )  # fmt: skip
+
+
+def test_no_publish_from_the_web_form_and_its_json_twin(live, stations, browser):
+    scene = stations["scenes"]["金竹"]
+    page = browser.get(f"{live.url}/q/{scene}")
+    assert 'name="no_publish"' in page.text and "不公开" in page.text
+    category = re.findall(r'<option value="(\d+)"', page.text)[0]
+    sent = browser.post(f"{live.url}/q/{scene}", data={
+        "category": category, "content": "网页表单：路灯坏了", "no_publish": "1"})  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    created = live.api("POST", "/web/messages", json={
+        "scene": scene, "category": int(category), "content": "接口：垃圾桶满了",
+        "no_publish": True})  # fmt: skip
+    assert created.status_code == 201, created.text
+    plain = live.api("POST", "/web/messages", json={
+        "scene": scene, "category": int(category), "content": "接口：井盖松动"})  # fmt: skip
+    assert plain.status_code == 201
+    with live.app.app_context():
+        flags = dict(db.session.execute(db.select(Message.content, Message.no_publish)).all())
+    assert flags == {"网页表单：路灯坏了": True, "接口：垃圾桶满了": True, "接口：井盖松动": False}
