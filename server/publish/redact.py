@@ -5,9 +5,10 @@ extract phone numbers or ID numbers (jionlp and the like) bring tens of megabyte
 dictionaries for what is a handful of patterns here, know nothing of 「我叫…」 or of
 house numbers, and would still need our own rules for what must NOT be touched (tracking
 numbers, dates, amounts). Each rule below is one row of `RULES`, applied in order (longer
-number shapes first, so an ID number is never half-taken as a phone number); every rule keeps
-digits that are part of a longer run of digits or letters alone (a tracking number, a parcel
-number), which is what keeps dates, amounts and tracking numbers whole.
+number shapes first, so an ID number is never half-taken as a phone number); the number rules keep
+digits that are part of a longer run of digits (or, except for mobiles, of letters: a parcel
+number such as SF1234567890123) alone, which is what keeps dates, amounts and tracking numbers
+whole. Where the two pull apart, privacy wins: 11 digits after letters are taken as a mobile.
 
 `redact(text, names=...)` answers the redacted text and what was taken out (`Span`), for the
 side-by-side view staff approve.
@@ -116,16 +117,16 @@ RULES: tuple[tuple[str, re.Pattern[str], str | None, object], ...] = (
     # Mobiles: 1[3-9] and nine more, grouped 3-4-4 with spaces or dashes, +86 / 0086 / (86).
     (
         "mobile",
+        # Only digits bound a mobile: letters before it (Tel13812345678) must not save it;
+        # a longer run of digits (a tracking number) does.
         re.compile(
-            _L
-            + r"(?:(?:\+|00|＋)?\(?86\)?"
+            r"(?<!\d)(?:(?:\+|00|＋)?\(?86\)?"
             + _SEP
             + r")?1[3-9]\d"
             + _SEP
             + r"\d{4}"
             + _SEP
-            + r"\d{4}"
-            + _R
+            + r"\d{4}(?!\d)"
         ),
         None,
         None,
