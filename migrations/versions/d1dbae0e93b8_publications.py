@@ -51,7 +51,7 @@ def upgrade():
         sa.UniqueConstraint('subject_kind', 'subject_id'),
     )
     with op.batch_alter_table('publications', schema=None) as batch_op:
-        batch_op.create_index('ix_publications_status_published', ['status', 'published_at'], unique=False)
+        batch_op.create_index('ix_publications_public', ['subject_kind', 'status', 'published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_publications_station_id'), ['station_id'], unique=False)
 
     with op.batch_alter_table('messages', schema=None) as batch_op:
@@ -63,5 +63,5 @@ def downgrade():
         batch_op.drop_column('no_publish')
     with op.batch_alter_table('publications', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_publications_station_id'))
-        batch_op.drop_index('ix_publications_status_published')
+        batch_op.drop_index('ix_publications_public')
     op.drop_table('publications')

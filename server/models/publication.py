@@ -36,8 +36,9 @@ class Publication(db.Model):
     __table_args__ = (
         # One row per subject: withdrawing and proposing again reuses it.
         UniqueConstraint("subject_kind", "subject_id"),
-        # The public lists: approved rows, newest first, per station / per year.
-        Index("ix_publications_status_published", "status", "published_at"),
+        # The public lists and their counts: one kind's approved rows, newest first, read along
+        # this index (a page, a count) without touching the rows' JSON.
+        Index("ix_publications_public", "subject_kind", "status", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

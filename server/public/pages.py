@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from server.models import RATING_LABELS, Category, Publication, Station
+from server.models import RATING_LABELS, SUBJECT_KINDS, Category, Publication, Station
 from server.platform.clock import iso, local_text, utcnow
 from server.platform.db import db
 from server.platform.errors import ApiError
@@ -174,16 +174,18 @@ def suggestion_view(row: Publication) -> dict:
 
 
 def _filters() -> dict:
-    """Stations and categories that have published items (names only: they are public)."""
-    used = _approved("item").with_only_columns(Publication.station_id).distinct()
-    cats = _approved("item").with_only_columns(Publication.category_id).distinct()
+    """The stations and categories to filter by: all active ones (their names are public, on
+    every poster). Not only those with publications: that took a scan of the publications per
+    page view, half the list's time at 5,000 of them."""
     return {
         "stations": list(
-            db.session.scalars(db.select(Station).where(Station.id.in_(used)).order_by(Station.id))
+            db.session.scalars(
+                db.select(Station).where(Station.active.is_(True)).order_by(Station.id)
+            )
         ),
         "categories": list(
             db.session.scalars(
-                db.select(Category).where(Category.id.in_(cats)).order_by(Category.id)
+                db.select(Category).where(Category.active.is_(True)).order_by(Category.id)
             )
         ),
     }
@@ -259,14 +261,20 @@ def suggestion(publication_id: int):
 
 @bp.get("/public/feed.atom")
 def feed():
-    rows = list(
-        db.session.scalars(
-            db.select(Publication)
-            .where(Publication.status == "approved")
-            .order_by(Publication.published_at.desc(), Publication.id.desc())
-            .limit(FEED_ENTRIES)
-        )
-    )
+    # One query per kind, each along ix_publications_public, then the newest of both.
+    rows = sorted(
+        (
+            row
+            for kind in SUBJECT_KINDS
+            for row in db.session.scalars(
+                _approved(kind)
+                .order_by(Publication.published_at.desc(), Publication.id.desc())
+                .limit(FEED_ENTRIES)
+            )
+        ),
+        key=lambda row: (row.published_at, row.id),
+        reverse=True,
+    )[:FEED_ENTRIES]
     entries = [(r, item_view(r) if r.subject_kind == "item" else suggestion_view(r)) for r in rows]
     response = current_app.make_response(
         render_template(
