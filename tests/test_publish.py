@@ -365,3 +365,25 @@ def test_no_publish_from_the_web_form_and_its_json_twin(live, stations, browser)
     with live.app.app_context():
         flags = dict(db.session.execute(db.select(Message.content, Message.no_publish)).all())
     assert flags == {"网页表单：路灯坏了": True, "接口：垃圾桶满了": True, "接口：井盖松动": False}
+
+
+def test_a_walk_in_visitors_recorded_name_is_taken_out_wherever_written(live, signed_in, stations):
+    """The name staff recorded for a visitor is known: it is taken out even where no 我叫 leads
+    to it."""
+    from tests.support.helpers import walk_in
+
+    clerk = signed_in("jinzhu")
+    answer = walk_in(clerk, stations, visitor_name="欧阳春花", on_spot="1",
+                     content="欧阳春花反映：楼下垃圾站夏天味道很大",
+                     answer="已请环卫所每天清运两次，欧阳春花表示认可。")  # fmt: skip
+    assert answer.status_code in (201, 302), answer.get_data(as_text=True)
+    with live.app.app_context():
+        message_id = db.session.scalar(
+            db.select(Message.id).where(Message.content.like("欧阳春花反映%"))
+        )
+    assert clerk.post(f"/admin/items/{message_id}/publish", {"mode": "whole"}).status_code == 302
+    with live.app.app_context():
+        row = service.publication_of("item", message_id)
+        assert "欧阳春花" not in row.redacted["text"] + row.redacted["answer"]
+        assert "垃圾站夏天味道很大" in row.redacted["text"]
+        assert any(f["original"] == "欧阳春花" for f in row.findings)
