@@ -387,3 +387,10 @@ def test_a_walk_in_visitors_recorded_name_is_taken_out_wherever_written(live, si
         assert "欧阳春花" not in row.redacted["text"] + row.redacted["answer"]
         assert "垃圾站夏天味道很大" in row.redacted["text"]
         assert any(f["original"] == "欧阳春花" for f in row.findings)
+
+
+def test_the_feeds_are_in_the_openapi_document(live):
+    spec = live.http.get(f"{live.url}/api/v1/openapi.json").json()
+    items = spec["paths"]["/api/v1/public/items"]["get"]
+    assert {p["name"] for p in items["parameters"]} == {"station", "category", "page"}
+    assert "/api/v1/public/suggestions" in spec["paths"]

@@ -328,3 +328,31 @@ def suggestions_json():
     except BadParam as error:
         raise _api_error(error) from None
     return _json_listing("suggestions", listing, suggestion_view, chosen)
+
+
+def document(api, app) -> None:
+    """The JSON feeds are plain Flask routes (they share their code with the pages): their
+    entries in the OpenAPI document (/api/v1/openapi.json) are written here."""
+
+    def param(name: str, text: str, minimum: int = 1) -> dict:
+        schema = {"type": "integer", "minimum": minimum}
+        return {"name": name, "in": "query", "required": False, "schema": schema,
+                "description": text}  # fmt: skip
+
+    errors = {
+        "400": {"description": "参数不是正整数（中文错误）"},
+        "404": {"description": "页码超出范围，或没有这个联络站、类别（中文错误）"},
+    }
+    feeds = (
+        ("/api/v1/public/items", "公开的群众反映（已脱敏、已审核），每页 20 条",
+         [param("station", "联络站 id"), param("category", "类别 id"), param("page", "页码")]),
+        ("/api/v1/public/suggestions", "公开的代表建议及其答复（已脱敏、已审核）",
+         [param("year", "年份", 2000), param("page", "页码")]),
+    )  # fmt: skip
+    rules = {rule.rule: rule for rule in app.url_map.iter_rules()}
+    for path, summary, parameters in feeds:
+        api.spec.path(
+            rule=rules[path],
+            operations={"get": {"tags": ["public"], "summary": summary, "parameters": parameters,
+                                "responses": {"200": {"description": summary}, **errors}}},
+        )  # fmt: skip
