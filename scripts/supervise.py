@@ -179,6 +179,8 @@ class Supervisor:
             f"  工作台         {urls['admin']}   "
             f"登录：{demo['admin']['username']} / {demo['admin']['password']}"
         )
+        if urls.get("public"):
+            print(f"  双公开         {urls['public']}")
         if self.sandbox is not None:
             print(f"  微信沙箱       {urls['sandbox']}")
         for s in demo["stations"]:

@@ -59,11 +59,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from server.api.health import bp as health_bp
     from server.public.landing import bp as landing_bp
+    from server.public.pages import bp as public_bp
+    from server.public.pages import document as document_public_feeds
     from server.public.webform import bp as webform_bp
     from server.wechat.callback import bp as callback_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(landing_bp)
+    app.register_blueprint(public_bp)
+    document_public_feeds(api, app)
     app.register_blueprint(webform_bp)
     app.register_blueprint(callback_bp)
 

@@ -89,6 +89,7 @@ def seed_demo_command(out: str | None) -> None:
         "api": f"{config['PUBLIC_URL']}/api/v1",
         "docs": f"{config['PUBLIC_URL']}/api/v1/docs",
         "admin": f"{config['PUBLIC_URL']}/admin",
+        "public": f"{config['PUBLIC_URL']}/public/",
         "sandbox": f"{config['WECHAT_SANDBOX_URL']}/sandbox/",
     }
     text = json.dumps(demo, ensure_ascii=False, indent=2)

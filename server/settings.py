@@ -232,6 +232,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("TOTP_REQUIRED_ROLES", ["admin", "security_admin", "audit_admin"], "roles that must sign in with an authenticator app's code (TOTP) as well; others may enrol", _words, shown="`admin,security_admin,audit_admin`"),
     S("TOTP_ISSUER", "码上联络站", "the name authenticator apps show for the dashboard's codes"),
     S("AUDIT_RETENTION_DAYS", 0, "days the audit log is kept (`0` keeps it all; otherwise at least 180, as the Cybersecurity Law requires)", _audit_days),
+    S("PUBLIC_CACHE_SECONDS", 300, "seconds browsers and proxies may keep a public page or feed (双公开); a withdrawn publication can stay in their caches that long", _int),
     S("ADMIN_POLL_MS", 3000, "how often the open overview asks for news (milliseconds)", _int),
     S("REGISTER_IMMEDIATE_ROWS", 5_000, "register exports up to this many rows are built in the request; larger ones in the background, with a progress bar and a download link", _int),
     S("EXPORT_JOB_TIMEOUT", 1800, "seconds a background register export may run", _int),

@@ -46,6 +46,7 @@ function buildBody(form, scene, subscribed) {
     content: String(form.content).trim(),
     photos: (form.photos || []).map((p) => p.uploadId),
     anonymous: !!form.anonymous,
+    no_publish: !!form.noPublish,
     subscribed: subscribed || [],
   }
   if (form.location) {

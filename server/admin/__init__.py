@@ -59,6 +59,7 @@ def init_admin(app: Flask) -> None:
         overview,
         photos,
         posters,
+        publications,
         queue_health,
         register_exports,
         registers,

@@ -57,6 +57,11 @@ ACTION_LABELS = {
     "item_supervised": "督办",
     "item_merged": "合并重复反映",
     "revisit_recorded": "记录回访结果",
+    # 双公开 (server/admin/publications.py).
+    "publication_proposed": "提交公开审核",
+    "publication_edited": "修改公开文字",
+    "publication_approved": "批准公开",
+    "publication_withdrawn": "撤回公开",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (

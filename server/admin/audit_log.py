@@ -77,6 +77,10 @@ DATA_LABELS = {
     "answer_days": "答复时限（工作日）",
     "label": "密钥用途",
     "unit": "承办单位",
+    # 双公开.
+    "mode": "公开方式",
+    "found": "自动隐去的个人信息处数",
+    "fields": "修改的栏目",
 }
 # Internal references: exact in the row, meaningless on the page.
 HIDDEN = {
@@ -89,6 +93,7 @@ HIDDEN = {
     "key_id",
     "transfer_id",
     "message_id",
+    "publication_id",
     "previous",  # the WeChat identity a deputy was bound to before
 }
 # The register export's filters (ItemFilter.args()).
@@ -171,6 +176,8 @@ def _target(row: AuditLog, names: dict) -> Target:
         return Target(f"{what}（已删除）")
     if kind == "job":
         return Target("后台任务")
+    if kind.endswith("_publication"):
+        return Target("代表建议的公开记录" if kind.startswith("suggestion") else "公开记录")
     if kind == "notice":
         return Target("微信通知")
     if row.target in REGISTERS:

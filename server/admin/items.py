@@ -26,6 +26,7 @@ from server.notices.outbox import reached_by
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.platform.errors import ApiError
+from server.publish.service import PUBLISHABLE_ITEM_STATUSES, publication_of
 from server.units import transfers
 from server.units.progress import latest_transfer
 
@@ -139,6 +140,9 @@ def _item_page(message: Message, errors=None, values=None, phone=None, status: i
             db.session.scalars(db.select(Unit).where(Unit.active.is_(True)).order_by(Unit.id))
         ),
         transfer=latest_transfer(message.id),
+        publication=publication_of("item", message.id),
+        may_publish=scope.may("publish"),
+        publishable=message.status in PUBLISHABLE_ITEM_STATUSES and bool(message.answers),
     ), status
 
 

@@ -22,10 +22,10 @@ from server.platform.db import db
 
 # `self`: one's own account (password, second factor) — every role.
 # `dashboard`: read the item pages; `act`: change them (POST to a view that names no permission
-# of its own); `supervise`: 督办.
+# of its own); `supervise`: 督办; `publish`: 双公开 (propose, approve, withdraw publications).
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"self", "dashboard", "act", "supervise", "manage"}),
-    "station_staff": frozenset({"self", "dashboard", "act", "supervise"}),
+    "admin": frozenset({"self", "dashboard", "act", "supervise", "manage", "publish"}),
+    "station_staff": frozenset({"self", "dashboard", "act", "supervise", "publish"}),
     # 代表工委: above the stations; reads all of them and presses whoever holds an item.
     "committee": frozenset({"self", "dashboard", "supervise"}),
     "security_admin": frozenset({"self", "security"}),

@@ -63,6 +63,8 @@ class MessageIn(RequestSchema):
         validate=validate.Regexp(PHONE, error="请填写正确的手机号或座机号"),
     )
     anonymous = fields.Boolean(load_default=False, error_messages={"invalid": "应为是或否"})
+    # 双公开: the citizen asks that this item never be published.
+    no_publish = fields.Boolean(load_default=False, error_messages={"invalid": "应为是或否"})
     subscribed = TemplateIds(load_default=list)
 
 
@@ -128,6 +130,7 @@ class MessageDetail(MessageSummary):
     location = fields.Dict(allow_none=True)
     contact_phone = fields.String(allow_none=True, metadata={"description": "已打码"})
     anonymous = fields.Boolean()
+    no_publish = fields.Boolean(metadata={"description": "群众要求不公开"})
     deputy = fields.Dict(allow_none=True)
     rating_comment = fields.String(allow_none=True)
     ratings = fields.List(

@@ -314,6 +314,7 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
             ),
             "contact_phone": mask_phone(decrypt_phone(message.contact_phone_enc)) or None,
             "anonymous": message.anonymous,
+            "no_publish": message.no_publish,
             "deputy": (
                 {"name": assignment.deputy.name, "level": assignment.deputy.level}
                 if assignment

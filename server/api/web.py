@@ -42,6 +42,7 @@ class WebMessageIn(RequestSchema):
         validate=validate.Regexp(web.PHONE, error="请填写 11 位手机号，或不填"),
     )
     anonymous = fields.Boolean(load_default=False, error_messages={"invalid": "应为是或否"})
+    no_publish = fields.Boolean(load_default=False, error_messages={"invalid": "应为是或否"})
 
 
 class WebCreated(Schema):

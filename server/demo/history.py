@@ -35,6 +35,7 @@ from server.models import (
 from server.models.lifecycle import move
 from server.platform.clock import LOCAL, local_today
 from server.platform.db import db
+from server.publish import service
 from server.routing import deadlines
 
 
@@ -57,6 +58,9 @@ class Past:
     rejected: tuple | None = None  # (hours, reason)
     walk_in: tuple | None = None  # (visitor name, count, on the spot)
     waiting: bool = False  # still unanswered: reminded and overdue by now
+    # 双公开: (mode, summary or None, hours after arrival when approved); proposed and approved
+    # through server/publish/service.py, so the public pages show the redacted text.
+    publish: tuple | None = None
 
 
 PAST = [
@@ -230,6 +234,46 @@ PAST = [
         "李秀兰",
         answers=[(6, "已协调社区卫生站周六上午开诊，下周起执行。", "deputy")],
         ratings=[(20, "satisfied", None)],
+    ),
+    # Published history (双公开): the originals hold phone and ID numbers, the public pages not.
+    Past(
+        20,
+        "10:05",
+        "金竹",
+        "城乡建设",
+        "我叫孙桂芳，住金竹西路 46 号 2 栋 3 单元 402 室，楼道灯坏了半年，老人摸黑上下楼。"
+        "电话 139 8511 2233，白天都在家。",
+        "王建国",
+        answers=[(22, "已请物业更换楼道灯，并加装了声控开关，请孙桂芳阿姨留意。", "deputy")],
+        ratings=[(40, "satisfied", None)],
+        publish=("whole", None, 60),
+    ),
+    Past(
+        16,
+        "15:40",
+        "城东",
+        "社会保障",
+        "父亲的高龄补贴三个月没到账，身份证号 520102194801011235，"
+        "补贴卡号 6217 0012 3456 7890 123，联系人：郑晓东 18685112233。",
+        "赵丽华",
+        answers=[
+            (30, "已与区民政局核实，系银行卡信息变更未同步，补贴已于本周补发到位。", "deputy")
+        ],
+        ratings=[(50, "satisfied", "谢谢代表")],
+        publish=("whole", None, 80),
+    ),
+    Past(
+        12,
+        "19:20",
+        "金竹",
+        "交通出行",
+        "贵A·D12345 这辆车每天晚上停在消防通道上，我是何建平，电话 0851-85123456。",
+        "陈志强",
+        answers=[
+            (18, "已联系交警中队和物业，消防通道已划线并安装地锁，违停车辆已劝离。", "deputy")
+        ],
+        ratings=[(28, "basically_satisfied", None)],
+        publish=("summary", "小区消防通道夜间长期被车辆占用。", 50),
     ),
     Past(
         1,
@@ -599,7 +643,24 @@ def seed_history(now: datetime, staff: StaffUser) -> int:
         writer.write(past, number)
     db.session.commit()
     _as_the_sweep_left_it(now)
+    _publish(writer, items, staff)
     return len(items)
+
+
+def _publish(writer: _Writer, items: list[Past], staff: StaffUser) -> None:
+    """The published history: each item proposed and approved as staff would have (redacted
+    by the same code), approved when the story says."""
+    for past in items:
+        if past.publish is None:
+            continue
+        mode, summary, after = past.publish
+        message = db.session.scalar(db.select(Message).where(Message.content == past.content))
+        row = service.propose_item(message, mode, staff.id, summary)
+        service.approve(row, staff.id)
+        at = writer.arrival(past) + timedelta(hours=after)
+        row.proposed_at = at - timedelta(hours=2)
+        row.published_at = at
+    db.session.commit()
 
 
 def _as_the_sweep_left_it(now: datetime) -> None:

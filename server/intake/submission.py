@@ -209,6 +209,7 @@ def create_message(
         "location_address": location.get("address") or None,
         "contact_phone_enc": encrypt_phone(body.get("contact_phone")),
         "anonymous": bool(body.get("anonymous")),
+        "no_publish": bool(body.get("no_publish")),
         "status": "received",
         "content_check": verdict,
         "flagged": verdict in ("review", "local_review"),

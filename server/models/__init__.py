@@ -21,6 +21,12 @@ from server.models.message import (
     Upload,
 )
 from server.models.notification import Notification
+from server.models.publication import (
+    MODES,
+    PUBLICATION_STATUSES,
+    SUBJECT_KINDS,
+    Publication,
+)
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
@@ -38,6 +44,10 @@ __all__ = [
     "DEFAULT_CATEGORIES",
     "DEFAULT_SCOPE",
     "LEVELS",
+    "MODES",
+    "PUBLICATION_STATUSES",
+    "SUBJECT_KINDS",
+    "Publication",
     "RATING_LABELS",
     "RESULTS",
     "ROLES",

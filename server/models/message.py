@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -76,6 +77,9 @@ class Message(db.Model):
     # token itself is shown once and never stored.
     follow_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The citizen asked, when submitting, that the item never be published (双公开): staff
+    # cannot propose it (server/publish/service.py).
+    no_publish: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default="received")
     # msg_sec_check outcome: pass | review; when WeChat was unreachable the local word list's:
     # unavailable (nothing found) | local_review; with CONTENT_CHECK=local: local_pass |

@@ -90,6 +90,7 @@ def _body(scene: str) -> dict:
         "content": (form.get("content") or "").strip(),
         "contact_phone": (form.get("phone") or "").replace(" ", "").replace("-", "") or None,
         "anonymous": form.get("anonymous") == "1",
+        "no_publish": form.get("no_publish") == "1",
         "location": {"address": place} if place else {},
     }
 

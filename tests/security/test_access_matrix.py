@@ -628,6 +628,26 @@ PUBLIC_ROWS = [
         body=lambda world, who: {"data": PUSH.encode(), "headers": {"Content-Type": "text/xml"}},
         variant="bad signature",
     ),
+    # 双公开: anyone reads the approved publications (none in this world); an id that is not
+    # public is a plain 404 for everyone.
+    Row("GET", "/public/", cases(Ok(has=("双公开",)))),
+    Row("GET", "/public/items", cases(Ok(has=("公开的群众反映",)))),
+    Row(
+        "GET",
+        "/public/items/<int:publication_id>",
+        cases(404),
+        args={"publication_id": lambda w, who: 999999},
+    ),
+    Row("GET", "/public/suggestions", cases(Ok(has=("公开的代表建议",)))),
+    Row(
+        "GET",
+        "/public/suggestions/<int:publication_id>",
+        cases(404),
+        args={"publication_id": lambda w, who: 999999},
+    ),
+    Row("GET", "/public/feed.atom", cases(Ok(has=("<feed",)))),
+    Row("GET", "/api/v1/public/items", cases(Ok(json={"total": 0}))),
+    Row("GET", "/api/v1/public/suggestions", cases(Ok(json={"total": 0}))),
 ]
 
 # -- the dashboard ------------------------------------------------------------------------------
@@ -1375,6 +1395,39 @@ DASHBOARD_ROWS = [
         unit_desk(Ok(302, location=lambda world, who: "/admin/unit/transfers/")),
         args={"transfer_id": spare_transfer("return")},
         body=form(reason="不属于本单位"),
+    ),
+    # 双公开 (permission `publish`: station staff and administrators; not the 代表工委).
+    # 不公开 on an item with no publication changes nothing: back to the item page.
+    Row(
+        "POST",
+        "/admin/items/<int:message_id>/publish",
+        station_a(Ok(302, location=to("/admin/items/{m1}"))),
+        args={"message_id": "m1"},
+        body=form(mode="none"),
+    ),
+    Row(
+        "GET",
+        "/admin/publications",
+        # The layout around the (empty) list may name the station's own items, as every page.
+        {
+            **dashboard(Ok(may=A_ITEMS), Ok(may=B_ITEMS), Ok(may=A_ITEMS + B_ITEMS)),
+            COMMITTEE: 403,
+        },
+    ),
+    Row(
+        "GET",
+        "/admin/publications/<int:publication_id>",
+        {**dashboard(404, 404, 404), COMMITTEE: 403},
+        args={"publication_id": lambda w, who: 999999},
+    ),
+    *(
+        Row(
+            "POST",
+            f"/admin/publications/<int:publication_id>/{action}",
+            dashboard(404, 404, 404),
+            args={"publication_id": lambda w, who: 999999},
+        )
+        for action in ("edit", "approve", "withdraw")
     ),
 ]
 

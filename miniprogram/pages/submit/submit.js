@@ -41,6 +41,7 @@ Component({
     location: null,
     phone: '',
     anonymous: false,
+    noPublish: false,
     errors: {},
     submitting: false,
     result: null,
@@ -131,6 +132,10 @@ Component({
 
     onAnonymous(e) {
       this.setData({ anonymous: !!e.detail.value })
+    },
+
+    onNoPublish(e) {
+      this.setData({ noPublish: !!e.detail.value })
     },
 
     /**
@@ -269,6 +274,7 @@ Component({
         location: d.location,
         phone: d.phone,
         anonymous: d.anonymous,
+        noPublish: d.noPublish,
       }
     },
 

@@ -150,6 +150,7 @@ test('the submit tap asks for the whole loop\'s notices first, then submits what
   await settle()
   await fillValid(page)
   await fire(page, '#anonymous', 'change', { value: true })
+  await fire(page, '#no-publish', 'change', { value: true })
   await type(page, '#phone', '13800001234')
   order.length = 0
   await tap(page, '#submit', 40)
@@ -170,6 +171,7 @@ test('the submit tap asks for the whole loop\'s notices first, then submits what
     content: '学校门口的斑马线看不清了',
     photos: [],
     anonymous: true,
+    no_publish: true,
     contact_phone: '13800001234',
     subscribed: [TEMPLATES.reply, TEMPLATES.progress, TEMPLATES.solved],
   })

@@ -43,6 +43,7 @@ test('the body the server expects', () => {
       location: { lat: 1.5, lng: 2.5, address: '金竹西路' },
       phone: ' 13800001234 ',
       anonymous: true,
+      noPublish: true,
     },
     's.abcd1234',
     ['tmpl']
@@ -55,6 +56,7 @@ test('the body the server expects', () => {
     location: { lat: 1.5, lng: 2.5, address: '金竹西路' },
     contact_phone: '13800001234',
     anonymous: true,
+    no_publish: true,
     subscribed: ['tmpl'],
   })
   const bare = form.buildBody({ category, content: 'x', photos: [] }, 's.abcd1234', [])
