@@ -32,9 +32,11 @@ from server.models import (
     RATING_LABELS,
     Category,
     DailyCount,
+    DayTotal,
     Deputy,
     Event,
     Message,
+    MonthCount,
     Notification,
     Rating,
     Reply,
@@ -78,9 +80,10 @@ FLOW = (
 BACKLOG = ("open", "overdue", "unassigned")
 # What the summary rows count per day (server/models/tally.py), under the overview's names.
 DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS)
-_DAILY_COLUMNS = [
-    getattr(DailyCount, name if name not in RATING_LABELS else f"rated_{name}") for name in DAILY
-]
+_COUNTERS = [name if name not in RATING_LABELS else f"rated_{name}" for name in DAILY]
+_DAILY_COLUMNS = [getattr(DailyCount, name) for name in _COUNTERS]
+_MONTH_COLUMNS = [getattr(MonthCount, name) for name in _COUNTERS]
+_DAY_TOTAL_COLUMNS = [getattr(DayTotal, name) for name in _COUNTERS]
 
 
 def _count_if(condition):
@@ -184,16 +187,19 @@ def _by(query, column, scoped_by):
 
 
 def month_flow(month: date) -> Tally:
-    """The month's cohort per station and per deputy, summed from its daily summary rows by
-    the database (two grouped reads of the month: thousands of rows, not one per item)."""
-    sums = [func.sum(c) for c in _DAILY_COLUMNS]
-    where = DailyCount.day >= month
-    station = db.select(DailyCount.station_id, *sums).where(where)
-    deputy = db.select(DailyCount.deputy_id, *sums).where(where)
+    """The month's cohort per station and per deputy, summed from its month x station x deputy
+    summary rows by the database (about one row per deputy, whatever the number of items).
+    `month` is the month's first day: the rows hold whole months."""
+    if month.day != 1:
+        raise ValueError(f"month_flow needs a month's first day, not {month}")
+    sums = [func.sum(c) for c in _MONTH_COLUMNS]
+    where = MonthCount.month == month
+    station = db.select(MonthCount.station_id, *sums).where(where)
+    deputy = db.select(MonthCount.deputy_id, *sums).where(where)
     return Tally.grouped(
         DAILY,
-        _by(station, DailyCount.station_id, DailyCount.station_id),
-        _by(deputy, DailyCount.deputy_id, DailyCount.station_id),
+        _by(station, MonthCount.station_id, MonthCount.station_id),
+        _by(deputy, MonthCount.deputy_id, MonthCount.station_id),
     )
 
 
@@ -252,14 +258,25 @@ def empty_summary() -> dict:
     return _summary({})
 
 
+def _day_rows():
+    """The per-day rows to sum for this account: every station's day x category totals (a few
+    hundred rows a month) or, limited to some stations, the daily rows of those stations."""
+    if scope.station_ids() is None:
+        return DayTotal, _DAY_TOTAL_COLUMNS
+    return DailyCount, _DAILY_COLUMNS
+
+
 def daily_totals(first: date) -> dict[date, dict]:
     """The flow counters per day of receipt from `first` on, summed over stations."""
+    table, columns = _day_rows()
     query = (
-        db.select(DailyCount.day, *(func.sum(c) for c in _DAILY_COLUMNS))
-        .where(DailyCount.day >= first)
-        .group_by(DailyCount.day)
+        db.select(table.day, *(func.sum(c) for c in columns))
+        .where(table.day >= first)
+        .group_by(table.day)
     )
-    rows = db.session.execute(_scoped(query, DailyCount.station_id))
+    if table is DailyCount:
+        query = _scoped(query, DailyCount.station_id)
+    rows = db.session.execute(query)
     return {day: dict(zip(DAILY, map(int, values), strict=True)) for day, *values in rows}
 
 
@@ -278,16 +295,19 @@ def per_day(today: date, days: dict[date, dict]) -> list[tuple[date, int]]:
 
 
 def per_category(month: date) -> list[tuple[str, int]]:
-    received = func.sum(DailyCount.received)
+    table, _ = _day_rows()
+    received = func.sum(table.received)
     query = (
         db.select(Category.name, received)
-        .join(DailyCount, DailyCount.category_id == Category.id)
-        .where(DailyCount.day >= month)
+        .join(table, table.category_id == Category.id)
+        .where(table.day >= month)
         .group_by(Category.id, Category.name)
         .having(received > 0)
         .order_by(received.desc(), Category.sort_order)
     )
-    rows = db.session.execute(_scoped(query, DailyCount.station_id))
+    if table is DailyCount:
+        query = _scoped(query, DailyCount.station_id)
+    rows = db.session.execute(query)
     return [(name, int(count)) for name, count in rows]
 
 

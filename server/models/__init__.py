@@ -24,7 +24,7 @@ from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
-from server.models.tally import DailyCount, StatusCount
+from server.models.tally import DailyCount, DayTotal, MonthCount, StatusCount
 from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
 
@@ -51,6 +51,7 @@ __all__ = [
     "CalendarDay",
     "Category",
     "DailyCount",
+    "DayTotal",
     "Citizen",
     "ConsentCredit",
     "Deputy",
@@ -58,6 +59,7 @@ __all__ = [
     "DutyShift",
     "Event",
     "Message",
+    "MonthCount",
     "Notification",
     "OfficialFollower",
     "Rating",

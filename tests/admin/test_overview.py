@@ -128,7 +128,7 @@ def test_a_cohort_is_summarized(ctx):
     items.add(300, "rejected", overdue=True, station=None)  # refused items are never overdue
     old = items.add(40 * 24 * 60, "routed")  # received before the period: no flow figure
     db.session.commit()
-    first = local_today(NOW) - timedelta(days=30)
+    first = local_today(NOW).replace(day=1)  # the month's summary rows
     since = local_day_start(first)
     flow = stats.month_flow(first)
     flow.total["not_notified"] = stats.not_notified({"month": since})["month"]
@@ -193,7 +193,7 @@ def test_tables_stop_at_the_rows_that_matter(ctx, monkeypatch):
     db.session.commit()
     monkeypatch.setattr(stats, "TABLE_ROWS", 3)
     rows, total = stats.per_station(
-        stats.month_flow(local_today(NOW) - timedelta(days=1)), stats.backlog(NOW)
+        stats.month_flow(local_today(NOW).replace(day=1)), stats.backlog(NOW)
     )
     assert total == 8 and [s.name for s, _ in rows] == ["站4", "站3", "站2"]
 
