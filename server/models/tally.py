@@ -181,7 +181,7 @@ _UPSERTS: dict = {}
 
 def _upsert(dialect: str, table, keys: tuple, counters: tuple):
     """INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c for these counters, built
-    once per (backend, table, counters): every move runs a few of these."""
+    once per (backend, table): every move runs a few of these."""
     cache_key = (dialect, table.name, counters)
     statement = _UPSERTS.get(cache_key)
     if statement is None:
@@ -195,14 +195,26 @@ def _upsert(dialect: str, table, keys: tuple, counters: tuple):
 
 
 def apply(connection, rows: dict) -> None:
-    """Write the deltas; rows in key order, so two transactions lock them in the same order."""
+    """Write the deltas: one statement per table, every counter of the table in it (unchanged
+    ones + 0), its rows as one executemany (psycopg sends them in one pipeline) in key order,
+    tables in a fixed order, so two transactions lock rows in the same order. A route changes
+    seven rows of four tables: four statements, not seven."""
     dialect = connection.dialect.name
-    for (table, key), counts in sorted(
-        rows.items(), key=lambda item: (item[0][0], str(item[0][1]))
-    ):
+    by_table: dict = {}
+    for (table, key), counts in rows.items():
+        by_table.setdefault(table, []).append((key, counts))
+    for table in TABLES:
+        changed = by_table.get(table)
+        if not changed:
+            continue
         target, keys = TABLES[table]
-        statement = _upsert(dialect, target, keys, tuple(sorted(counts)))
-        connection.execute(statement, {**dict(zip(keys, key, strict=True)), **counts})
+        counters = DAILY_COUNTERS if table in FLOW_TABLES else ("n",)
+        statement = _upsert(dialect, target, keys, counters)
+        params = [
+            {**dict(zip(keys, key, strict=True)), **{c: counts.get(c, 0) for c in counters}}
+            for key, counts in sorted(changed, key=lambda item: str(item[0]))
+        ]
+        connection.execute(statement, params if len(params) > 1 else params[0])
 
 
 def count_change(before: State | None, after: State | None) -> None:
