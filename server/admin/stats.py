@@ -254,6 +254,31 @@ def median_responses(since: datetime, group=None, keys=None) -> dict:
     return {k: statistics.median(v) for k, v in durations.items()}
 
 
+def period_medians(starts: dict[str, datetime]) -> dict[str, float | None]:
+    """The median time to a first answer of each period's items, in one read of the longest
+    period (the periods nest: today within the week within the month, or the week across the
+    month's start): one ordered aggregate per period, each FILTERed, on PostgreSQL."""
+    since = min(starts.values())
+    where = [Message.created_at >= since, Message.first_replied_at.is_not(None)]
+    if db.engine.dialect.name == "postgresql":
+        seconds = func.extract("epoch", Message.first_replied_at - Message.created_at)
+        medians = [
+            func.percentile_cont(0.5).within_group(seconds.asc()).filter(Message.created_at >= at)
+            for at in starts.values()
+        ]
+        row = db.session.execute(scope.scope_messages(db.select(*medians).where(*where))).one()
+        return {
+            name: float(v) if v is not None else None for name, v in zip(starts, row, strict=True)
+        }
+    query = db.select(Message.created_at, Message.first_replied_at).where(*where)
+    durations: dict = {name: [] for name in starts}
+    for created, replied in db.session.execute(scope.scope_messages(query)):
+        for name, at in starts.items():
+            if created >= at:
+                durations[name].append((replied - created).total_seconds())
+    return {name: statistics.median(v) if v else None for name, v in durations.items()}
+
+
 def empty_summary() -> dict:
     return _summary({})
 
@@ -384,6 +409,7 @@ def overview(now: datetime | None = None) -> dict:
     month.total["not_notified"] = failed["month"]
     month.total.update(revisited["month"])
     waiting = backlog(now)
+    medians = period_medians(starts)
     periods = {}
     for name, day in days.items():
         counts = {
@@ -391,7 +417,7 @@ def overview(now: datetime | None = None) -> dict:
             "not_notified": failed[name],
             **revisited[name],
         }
-        periods[name] = _summary(counts, median_responses(starts[name]).get(None))
+        periods[name] = _summary(counts, medians[name])
     stations, station_total = per_station(month, waiting)
     deputies, deputy_total = per_deputy(month, waiting, starts["month"])
     return {

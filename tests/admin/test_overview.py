@@ -310,3 +310,20 @@ def test_old_overdue_items_count_as_of_now(live, signed_in, world):
     row = re.search(r">王建国</a></td>(.*?)</tr>", html, re.S).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[1:3] == ["2", "1"]
+
+
+def test_the_periods_medians_in_one_read_equal_each_periods_own(ctx):
+    items = Cohort()
+    items.add(30, "replied", replied_after=10)  # today
+    items.add(2 * 24 * 60, "replied", replied_after=100)  # this week, not today
+    items.add(4 * 24 * 60, "closed", replied_after=1000, rating="satisfied")  # the month
+    items.add(5 * 24 * 60, "routed")  # no answer: in no median
+    db.session.commit()
+    days = stats.period_starts(local_today(NOW))
+    starts = {name: local_day_start(day) for name, day in days.items()}
+    together = stats.period_medians(starts)
+    assert together == {name: stats.median_responses(at).get(None) for name, at in starts.items()}
+    assert together["today"] == 10 * 60
+    assert together["month"] == 100 * 60
+    tomorrow = local_day_start(local_today(NOW) + timedelta(days=1))
+    assert stats.period_medians({"today": tomorrow}) == {"today": None}
