@@ -186,16 +186,23 @@ def _by(query, column, scoped_by):
     return db.session.execute(_scoped(query.group_by(column), scoped_by))
 
 
-def month_flow(month: date) -> Tally:
+def _only(query, column, keys: list[int] | None):
+    return query if keys is None else query.where(column.in_(keys))
+
+
+def month_flow(month: date, deputy_ids: list[int] | None = None) -> Tally:
     """The month's cohort per station and per deputy, summed from its month x station x deputy
     summary rows by the database (about one row per deputy, whatever the number of items).
-    `month` is the month's first day: the rows hold whole months."""
+    `month` is the month's first day: the rows hold whole months. `deputy_ids`: only these
+    deputies' rows (the ones the table shows, ranked by `ranked_deputies`)."""
     if month.day != 1:
         raise ValueError(f"month_flow needs a month's first day, not {month}")
     sums = [func.sum(c) for c in _MONTH_COLUMNS]
     where = MonthCount.month == month
     station = db.select(MonthCount.station_id, *sums).where(where)
-    deputy = db.select(MonthCount.deputy_id, *sums).where(where)
+    deputy = _only(
+        db.select(MonthCount.deputy_id, *sums).where(where), MonthCount.deputy_id, deputy_ids
+    )
     return Tally.grouped(
         DAILY,
         _by(station, MonthCount.station_id, MonthCount.station_id),
@@ -203,11 +210,11 @@ def month_flow(month: date) -> Tally:
     )
 
 
-def backlog(now: datetime) -> Tally:
+def backlog(now: datetime, deputy_ids: list[int] | None = None) -> Tally:
     """Every item still waiting for someone, as of `now`: the open statuses' current counts,
     and (for "overdue") the open items past their stage's deadline (due_at, stamped by the
     sweep: server/routing/deadlines.py), read along ix_messages_status_due — the few overdue
-    items, however long the history."""
+    items, however long the history. `deputy_ids`: only these deputies' rows."""
     counts = [
         func.sum(StatusCount.n),
         func.sum(case((StatusCount.status == "unassigned", StatusCount.n), else_=0)),
@@ -215,12 +222,14 @@ def backlog(now: datetime) -> Tally:
     open_only = StatusCount.status.in_(OPEN_STATUSES)
     late = (Message.status.in_(OPEN_STATUSES), Message.due_at <= now)
     groups = []
-    for counted_by, late_by in (
-        (StatusCount.station_id, Message.station_id),
-        (StatusCount.deputy_id, Message.assigned_deputy_id),
+    for counted_by, late_by, keys in (
+        (StatusCount.station_id, Message.station_id, None),
+        (StatusCount.deputy_id, Message.assigned_deputy_id, deputy_ids),
     ):
-        counted = db.select(counted_by, *counts).where(open_only).group_by(counted_by)
-        overdue = db.select(late_by, func.count()).where(*late).group_by(late_by)
+        counted = _only(db.select(counted_by, *counts).where(open_only), counted_by, keys)
+        counted = counted.group_by(counted_by)
+        overdue = _only(db.select(late_by, func.count()).where(*late), late_by, keys)
+        overdue = overdue.group_by(late_by)
         by_key = {
             k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(overdue))
         }
@@ -374,6 +383,47 @@ def per_station(flow: Tally, waiting: Tally) -> tuple[list[tuple], int]:
     return rows, total
 
 
+def ranked_deputies(month: date, now: datetime) -> tuple[list[int], int]:
+    """The TABLE_ROWS deputies that need attention most (the most waiting now, then the most
+    overdue, then the busiest of the month), ranked by the database, and how many deputies
+    have items this month or waiting now: a province's 10,000 deputies' sums never leave it."""
+    flow = _scoped(
+        db.select(MonthCount.deputy_id.label("k"), func.sum(MonthCount.received).label("n"))
+        .where(MonthCount.month == month, MonthCount.deputy_id != tally.NONE)
+        .group_by(MonthCount.deputy_id),
+        MonthCount.station_id,
+    ).subquery()
+    waiting = _scoped(
+        db.select(StatusCount.deputy_id.label("k"), func.sum(StatusCount.n).label("n"))
+        .where(StatusCount.status.in_(OPEN_STATUSES), StatusCount.deputy_id != tally.NONE)
+        .group_by(StatusCount.deputy_id),
+        StatusCount.station_id,
+    ).subquery()
+    # Every overdue item is open, so its deputy is among `waiting`'s keys.
+    late = scope.scope_messages(
+        db.select(Message.assigned_deputy_id.label("k"), func.count().label("n"))
+        .where(
+            Message.status.in_(OPEN_STATUSES),
+            Message.due_at <= now,
+            Message.assigned_deputy_id.is_not(None),
+        )
+        .group_by(Message.assigned_deputy_id)
+    ).subquery()
+    keys = db.union(db.select(flow.c.k), db.select(waiting.c.k)).subquery()
+    open_n, late_n, month_n = (func.coalesce(t.c.n, 0) for t in (waiting, late, flow))
+    ranked = (
+        db.select(keys.c.k)
+        .outerjoin(waiting, waiting.c.k == keys.c.k)
+        .outerjoin(late, late.c.k == keys.c.k)
+        .outerjoin(flow, flow.c.k == keys.c.k)
+        .order_by(open_n.desc(), late_n.desc(), month_n.desc(), keys.c.k)
+        .limit(TABLE_ROWS)
+    )
+    ids = list(db.session.scalars(ranked))
+    total = db.session.scalar(db.select(func.count()).select_from(keys))
+    return ids, int(total or 0)
+
+
 def per_deputy(flow: Tally, waiting: Tally, since: datetime) -> tuple[list[tuple], int]:
     """Deputies with items this month or items waiting now, the most waiting first, each with
     their median time to answer this month. Returns the rows and how many deputies that is."""
@@ -405,10 +455,12 @@ def overview(now: datetime | None = None) -> dict:
     by_day = daily_totals(first)
     failed = not_notified(starts)
     revisited = revisit_answers(starts)
-    month = month_flow(days["month"])
+    shown, deputy_total = ranked_deputies(days["month"], now)
+    # Only the shown deputies' sums are read; the totals are the stations' (every item has one).
+    month = month_flow(days["month"], shown)
     month.total["not_notified"] = failed["month"]
     month.total.update(revisited["month"])
-    waiting = backlog(now)
+    waiting = backlog(now, shown)
     medians = period_medians(starts)
     periods = {}
     for name, day in days.items():
@@ -419,7 +471,7 @@ def overview(now: datetime | None = None) -> dict:
         }
         periods[name] = _summary(counts, medians[name])
     stations, station_total = per_station(month, waiting)
-    deputies, deputy_total = per_deputy(month, waiting, starts["month"])
+    deputies, _ = per_deputy(month, waiting, starts["month"])
     return {
         "now": now,
         "periods": periods,

@@ -174,6 +174,8 @@ def test_a_cohort_is_summarized(ctx):
     # Per deputy: medians only from that deputy's answers; rejected items count for nobody.
     deputies, total = stats.per_deputy(flow, waiting, since)
     assert total == 2
+    # The database ranks the same deputies in the same order (the overview's way).
+    assert stats.ranked_deputies(first, NOW) == ([d.id for d, _ in deputies], 2)
     assert [(d.name, v["received"], v["open"], v["median_response"]) for d, v in deputies] == [
         ("王建国", 4, 3, 60 * 60),  # median of 30, 60 and 120 minutes
         ("赵丽华", 1, 0, 90 * 60),
@@ -192,6 +194,8 @@ def test_tables_stop_at_the_rows_that_matter(ctx, monkeypatch):
             items.add(30, "routed", station=index)
     db.session.commit()
     monkeypatch.setattr(stats, "TABLE_ROWS", 3)
+    ids, deputy_total = stats.ranked_deputies(local_today(NOW).replace(day=1), NOW)
+    assert (ids, deputy_total) == ([items.deputies[0].id], 1)  # every item is the one deputy's
     rows, total = stats.per_station(
         stats.month_flow(local_today(NOW).replace(day=1)), stats.backlog(NOW)
     )
