@@ -412,16 +412,16 @@ def ranked_deputies(month: date, now: datetime) -> tuple[list[int], int]:
     keys = db.union(db.select(flow.c.k), db.select(waiting.c.k)).subquery()
     open_n, late_n, month_n = (func.coalesce(t.c.n, 0) for t in (waiting, late, flow))
     ranked = (
-        db.select(keys.c.k)
+        # count() OVER (): how many there are, computed before the LIMIT, in the same read
+        db.select(keys.c.k, func.count().over())
         .outerjoin(waiting, waiting.c.k == keys.c.k)
         .outerjoin(late, late.c.k == keys.c.k)
         .outerjoin(flow, flow.c.k == keys.c.k)
         .order_by(open_n.desc(), late_n.desc(), month_n.desc(), keys.c.k)
         .limit(TABLE_ROWS)
     )
-    ids = list(db.session.scalars(ranked))
-    total = db.session.scalar(db.select(func.count()).select_from(keys))
-    return ids, int(total or 0)
+    rows = db.session.execute(ranked).all()
+    return [k for k, _ in rows], int(rows[0][1]) if rows else 0
 
 
 def per_deputy(flow: Tally, waiting: Tally, since: datetime) -> tuple[list[tuple], int]:
