@@ -1,4 +1,5 @@
-"""coarser summary rows of the overview: month_counts and day_totals, filled from daily_counts
+"""coarser summary rows of the overview: month_counts and day_totals, filled from daily_counts;
+an index of the items whose call-back was answered
 
 Revision ID: 62bcf7cbdddd
 Revises: e3b5c7d9f1a2
@@ -66,6 +67,17 @@ def upgrade():
     )
 
 
+    answered = sa.text("revisit_solved IS NOT NULL")
+    op.create_index(
+        "ix_messages_revisited",
+        "messages",
+        ["created_at"],
+        postgresql_where=answered,
+        sqlite_where=answered,
+    )
+
+
 def downgrade():
+    op.drop_index("ix_messages_revisited", table_name="messages")
     op.drop_table("day_totals")
     op.drop_table("month_counts")
