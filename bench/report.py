@@ -71,7 +71,10 @@ def write(results: dict, out: Path) -> None:
         f"Run {results['started']} by `./scripts/bench` (raw figures: `benchmarks.json`).",
         *(
             f"Section `{m['section']}` comes from a second run started {m['started']} "
-            "(`./scripts/bench --only " + m["section"] + "`), same machine and code."
+            "(`./scripts/bench --only "
+            + m["section"]
+            + "`), "
+            + m.get("note", "same machine and code.")
             for m in results.get("merged_from", [])
         ),
         "",

@@ -44,7 +44,7 @@ def upgrade():
     # An existing database gets its rows from its items, as `flask stats rebuild` would.
     from server.models import tally
 
-    tally.rebuild(op.get_bind())
+    tally.rebuild(op.get_bind(), tables=("daily", "status"))  # the tables made here
 
 
 def downgrade():

@@ -138,9 +138,15 @@ def _choice(value: str | None, allowed) -> str:
     return value if value in allowed else ""
 
 
-def count(query) -> int:
-    """How many messages a filtered query selects, counted by the database."""
-    return db.session.scalar(query.with_only_columns(db.func.count(Message.id)).order_by(None))
+def count(query, cap: int | None = None) -> int:
+    """How many messages a filtered query selects, counted by the database; with `cap`, counted
+    no further than cap + 1 (the caller shows "more than cap"): a common keyword matches tens of
+    thousands of a province's items, and checking each one's text costs what finding the first
+    page does not."""
+    if cap is None:
+        return db.session.scalar(query.with_only_columns(db.func.count(Message.id)).order_by(None))
+    some = query.with_only_columns(Message.id).order_by(None).limit(cap + 1).subquery()
+    return db.session.scalar(db.select(db.func.count()).select_from(some))
 
 
 def overdue_clause(now: datetime | None = None):

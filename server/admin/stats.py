@@ -32,9 +32,11 @@ from server.models import (
     RATING_LABELS,
     Category,
     DailyCount,
+    DayTotal,
     Deputy,
     Event,
     Message,
+    MonthCount,
     Notification,
     Rating,
     Reply,
@@ -78,9 +80,10 @@ FLOW = (
 BACKLOG = ("open", "overdue", "unassigned")
 # What the summary rows count per day (server/models/tally.py), under the overview's names.
 DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS)
-_DAILY_COLUMNS = [
-    getattr(DailyCount, name if name not in RATING_LABELS else f"rated_{name}") for name in DAILY
-]
+_COUNTERS = [name if name not in RATING_LABELS else f"rated_{name}" for name in DAILY]
+_DAILY_COLUMNS = [getattr(DailyCount, name) for name in _COUNTERS]
+_MONTH_COLUMNS = [getattr(MonthCount, name) for name in _COUNTERS]
+_DAY_TOTAL_COLUMNS = [getattr(DayTotal, name) for name in _COUNTERS]
 
 
 def _count_if(condition):
@@ -183,25 +186,35 @@ def _by(query, column, scoped_by):
     return db.session.execute(_scoped(query.group_by(column), scoped_by))
 
 
-def month_flow(month: date) -> Tally:
-    """The month's cohort per station and per deputy, summed from its daily summary rows by
-    the database (two grouped reads of the month: thousands of rows, not one per item)."""
-    sums = [func.sum(c) for c in _DAILY_COLUMNS]
-    where = DailyCount.day >= month
-    station = db.select(DailyCount.station_id, *sums).where(where)
-    deputy = db.select(DailyCount.deputy_id, *sums).where(where)
+def _only(query, column, keys: list[int] | None):
+    return query if keys is None else query.where(column.in_(keys))
+
+
+def month_flow(month: date, deputy_ids: list[int] | None = None) -> Tally:
+    """The month's cohort per station and per deputy, summed from its month x station x deputy
+    summary rows by the database (about one row per deputy, whatever the number of items).
+    `month` is the month's first day: the rows hold whole months. `deputy_ids`: only these
+    deputies' rows (the ones the table shows, ranked by `ranked_deputies`)."""
+    if month.day != 1:
+        raise ValueError(f"month_flow needs a month's first day, not {month}")
+    sums = [func.sum(c) for c in _MONTH_COLUMNS]
+    where = MonthCount.month == month
+    station = db.select(MonthCount.station_id, *sums).where(where)
+    deputy = _only(
+        db.select(MonthCount.deputy_id, *sums).where(where), MonthCount.deputy_id, deputy_ids
+    )
     return Tally.grouped(
         DAILY,
-        _by(station, DailyCount.station_id, DailyCount.station_id),
-        _by(deputy, DailyCount.deputy_id, DailyCount.station_id),
+        _by(station, MonthCount.station_id, MonthCount.station_id),
+        _by(deputy, MonthCount.deputy_id, MonthCount.station_id),
     )
 
 
-def backlog(now: datetime) -> Tally:
+def backlog(now: datetime, deputy_ids: list[int] | None = None) -> Tally:
     """Every item still waiting for someone, as of `now`: the open statuses' current counts,
     and (for "overdue") the open items past their stage's deadline (due_at, stamped by the
     sweep: server/routing/deadlines.py), read along ix_messages_status_due — the few overdue
-    items, however long the history."""
+    items, however long the history. `deputy_ids`: only these deputies' rows."""
     counts = [
         func.sum(StatusCount.n),
         func.sum(case((StatusCount.status == "unassigned", StatusCount.n), else_=0)),
@@ -209,12 +222,14 @@ def backlog(now: datetime) -> Tally:
     open_only = StatusCount.status.in_(OPEN_STATUSES)
     late = (Message.status.in_(OPEN_STATUSES), Message.due_at <= now)
     groups = []
-    for counted_by, late_by in (
-        (StatusCount.station_id, Message.station_id),
-        (StatusCount.deputy_id, Message.assigned_deputy_id),
+    for counted_by, late_by, keys in (
+        (StatusCount.station_id, Message.station_id, None),
+        (StatusCount.deputy_id, Message.assigned_deputy_id, deputy_ids),
     ):
-        counted = db.select(counted_by, *counts).where(open_only).group_by(counted_by)
-        overdue = db.select(late_by, func.count()).where(*late).group_by(late_by)
+        counted = _only(db.select(counted_by, *counts).where(open_only), counted_by, keys)
+        counted = counted.group_by(counted_by)
+        overdue = _only(db.select(late_by, func.count()).where(*late), late_by, keys)
+        overdue = overdue.group_by(late_by)
         by_key = {
             k or tally.NONE: int(n) for k, n in db.session.execute(scope.scope_messages(overdue))
         }
@@ -248,18 +263,54 @@ def median_responses(since: datetime, group=None, keys=None) -> dict:
     return {k: statistics.median(v) for k, v in durations.items()}
 
 
+def period_medians(starts: dict[str, datetime]) -> dict[str, float | None]:
+    """The median time to a first answer of each period's items, in one read of the longest
+    period (the periods nest: today within the week within the month, or the week across the
+    month's start): one ordered aggregate per period, each FILTERed, on PostgreSQL."""
+    since = min(starts.values())
+    where = [Message.created_at >= since, Message.first_replied_at.is_not(None)]
+    if db.engine.dialect.name == "postgresql":
+        seconds = func.extract("epoch", Message.first_replied_at - Message.created_at)
+        medians = [
+            func.percentile_cont(0.5).within_group(seconds.asc()).filter(Message.created_at >= at)
+            for at in starts.values()
+        ]
+        row = db.session.execute(scope.scope_messages(db.select(*medians).where(*where))).one()
+        return {
+            name: float(v) if v is not None else None for name, v in zip(starts, row, strict=True)
+        }
+    query = db.select(Message.created_at, Message.first_replied_at).where(*where)
+    durations: dict = {name: [] for name in starts}
+    for created, replied in db.session.execute(scope.scope_messages(query)):
+        for name, at in starts.items():
+            if created >= at:
+                durations[name].append((replied - created).total_seconds())
+    return {name: statistics.median(v) if v else None for name, v in durations.items()}
+
+
 def empty_summary() -> dict:
     return _summary({})
 
 
+def _day_rows():
+    """The per-day rows to sum for this account: every station's day x category totals (a few
+    hundred rows a month) or, limited to some stations, the daily rows of those stations."""
+    if scope.station_ids() is None:
+        return DayTotal, _DAY_TOTAL_COLUMNS
+    return DailyCount, _DAILY_COLUMNS
+
+
 def daily_totals(first: date) -> dict[date, dict]:
     """The flow counters per day of receipt from `first` on, summed over stations."""
+    table, columns = _day_rows()
     query = (
-        db.select(DailyCount.day, *(func.sum(c) for c in _DAILY_COLUMNS))
-        .where(DailyCount.day >= first)
-        .group_by(DailyCount.day)
+        db.select(table.day, *(func.sum(c) for c in columns))
+        .where(table.day >= first)
+        .group_by(table.day)
     )
-    rows = db.session.execute(_scoped(query, DailyCount.station_id))
+    if table is DailyCount:
+        query = _scoped(query, DailyCount.station_id)
+    rows = db.session.execute(query)
     return {day: dict(zip(DAILY, map(int, values), strict=True)) for day, *values in rows}
 
 
@@ -278,16 +329,19 @@ def per_day(today: date, days: dict[date, dict]) -> list[tuple[date, int]]:
 
 
 def per_category(month: date) -> list[tuple[str, int]]:
-    received = func.sum(DailyCount.received)
+    table, _ = _day_rows()
+    received = func.sum(table.received)
     query = (
         db.select(Category.name, received)
-        .join(DailyCount, DailyCount.category_id == Category.id)
-        .where(DailyCount.day >= month)
+        .join(table, table.category_id == Category.id)
+        .where(table.day >= month)
         .group_by(Category.id, Category.name)
         .having(received > 0)
         .order_by(received.desc(), Category.sort_order)
     )
-    rows = db.session.execute(_scoped(query, DailyCount.station_id))
+    if table is DailyCount:
+        query = _scoped(query, DailyCount.station_id)
+    rows = db.session.execute(query)
     return [(name, int(count)) for name, count in rows]
 
 
@@ -329,6 +383,47 @@ def per_station(flow: Tally, waiting: Tally) -> tuple[list[tuple], int]:
     return rows, total
 
 
+def ranked_deputies(month: date, now: datetime) -> tuple[list[int], int]:
+    """The TABLE_ROWS deputies that need attention most (the most waiting now, then the most
+    overdue, then the busiest of the month), ranked by the database, and how many deputies
+    have items this month or waiting now: a province's 10,000 deputies' sums never leave it."""
+    flow = _scoped(
+        db.select(MonthCount.deputy_id.label("k"), func.sum(MonthCount.received).label("n"))
+        .where(MonthCount.month == month, MonthCount.deputy_id != tally.NONE)
+        .group_by(MonthCount.deputy_id),
+        MonthCount.station_id,
+    ).subquery()
+    waiting = _scoped(
+        db.select(StatusCount.deputy_id.label("k"), func.sum(StatusCount.n).label("n"))
+        .where(StatusCount.status.in_(OPEN_STATUSES), StatusCount.deputy_id != tally.NONE)
+        .group_by(StatusCount.deputy_id),
+        StatusCount.station_id,
+    ).subquery()
+    # Every overdue item is open, so its deputy is among `waiting`'s keys.
+    late = scope.scope_messages(
+        db.select(Message.assigned_deputy_id.label("k"), func.count().label("n"))
+        .where(
+            Message.status.in_(OPEN_STATUSES),
+            Message.due_at <= now,
+            Message.assigned_deputy_id.is_not(None),
+        )
+        .group_by(Message.assigned_deputy_id)
+    ).subquery()
+    keys = db.union(db.select(flow.c.k), db.select(waiting.c.k)).subquery()
+    open_n, late_n, month_n = (func.coalesce(t.c.n, 0) for t in (waiting, late, flow))
+    ranked = (
+        # count() OVER (): how many there are, computed before the LIMIT, in the same read
+        db.select(keys.c.k, func.count().over())
+        .outerjoin(waiting, waiting.c.k == keys.c.k)
+        .outerjoin(late, late.c.k == keys.c.k)
+        .outerjoin(flow, flow.c.k == keys.c.k)
+        .order_by(open_n.desc(), late_n.desc(), month_n.desc(), keys.c.k)
+        .limit(TABLE_ROWS)
+    )
+    rows = db.session.execute(ranked).all()
+    return [k for k, _ in rows], int(rows[0][1]) if rows else 0
+
+
 def per_deputy(flow: Tally, waiting: Tally, since: datetime) -> tuple[list[tuple], int]:
     """Deputies with items this month or items waiting now, the most waiting first, each with
     their median time to answer this month. Returns the rows and how many deputies that is."""
@@ -360,10 +455,13 @@ def overview(now: datetime | None = None) -> dict:
     by_day = daily_totals(first)
     failed = not_notified(starts)
     revisited = revisit_answers(starts)
-    month = month_flow(days["month"])
+    shown, deputy_total = ranked_deputies(days["month"], now)
+    # Only the shown deputies' sums are read; the totals are the stations' (every item has one).
+    month = month_flow(days["month"], shown)
     month.total["not_notified"] = failed["month"]
     month.total.update(revisited["month"])
-    waiting = backlog(now)
+    waiting = backlog(now, shown)
+    medians = period_medians(starts)
     periods = {}
     for name, day in days.items():
         counts = {
@@ -371,9 +469,9 @@ def overview(now: datetime | None = None) -> dict:
             "not_notified": failed[name],
             **revisited[name],
         }
-        periods[name] = _summary(counts, median_responses(starts[name]).get(None))
+        periods[name] = _summary(counts, medians[name])
     stations, station_total = per_station(month, waiting)
-    deputies, deputy_total = per_deputy(month, waiting, starts["month"])
+    deputies, _ = per_deputy(month, waiting, starts["month"])
     return {
         "now": now,
         "periods": periods,

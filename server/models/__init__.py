@@ -30,7 +30,7 @@ from server.models.publication import (
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
-from server.models.tally import DailyCount, StatusCount
+from server.models.tally import DailyCount, DayTotal, MonthCount, StatusCount
 from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
 
@@ -61,6 +61,7 @@ __all__ = [
     "CalendarDay",
     "Category",
     "DailyCount",
+    "DayTotal",
     "Citizen",
     "ConsentCredit",
     "Deputy",
@@ -68,6 +69,7 @@ __all__ = [
     "DutyShift",
     "Event",
     "Message",
+    "MonthCount",
     "Notification",
     "OfficialFollower",
     "Rating",

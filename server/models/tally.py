@@ -5,6 +5,13 @@ Two tables, both pure sums that `flask stats rebuild` can recompute from the mes
 - `daily_counts`: per Beijing day of receipt x station x deputy x category, how far that day's
   items have got by now (received, routed, answered, closed, each rating). The overview's flow
   figures go by cohort, so a move changes the counters of the row of the day the item arrived.
+- `month_counts` and `day_totals`: the same counters rolled up coarser, per Beijing month of
+  receipt x station x deputy, and per day x category over all stations. With a province's
+  3,000 stations and 10,000 deputies a day x station x deputy x category key holds about one
+  item (a year of 1,000,000 items is ~990,000 daily rows), so the overview's month (tables by
+  station and by deputy) and its 30-day chart read these instead: ~10,000 rows a month and
+  ~30 x categories rows, whatever the number of items. A clerk limited to some stations still
+  reads `daily_counts` (their stations' few rows).
 - `status_counts`: per status x station x deputy, how many items are in it now. The backlog
   ("as of now", whatever month the item arrived in) is a handful of these rows instead of a scan
   of every open item; only "overdue", which turns true with the clock and not with a move, is
@@ -54,6 +61,35 @@ class DailyCount(db.Model):
     rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class MonthCount(db.Model):
+    __tablename__ = "month_counts"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deputy_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    routed: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DayTotal(db.Model):
+    __tablename__ = "day_totals"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    routed: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class StatusCount(db.Model):
     __tablename__ = "status_counts"
 
@@ -67,6 +103,16 @@ _daily = DailyCount.__table__
 _status = StatusCount.__table__
 DAILY_KEY = ("day", "station_id", "deputy_id", "category_id")
 STATUS_KEY = ("status", "station_id", "deputy_id")
+MONTH_KEY = ("month", "station_id", "deputy_id")
+DAY_TOTAL_KEY = ("day", "category_id")
+# table name -> (table, key columns); the flow tables share the counters of DAILY_COUNTERS.
+TABLES = {
+    "daily": (_daily, DAILY_KEY),
+    "month": (MonthCount.__table__, MONTH_KEY),
+    "day_total": (DayTotal.__table__, DAY_TOTAL_KEY),
+    "status": (_status, STATUS_KEY),
+}
+FLOW_TABLES = ("daily", "month", "day_total")
 
 
 class State(NamedTuple):
@@ -94,18 +140,25 @@ def local_day(value: datetime) -> date:
 
 def _contribution(state: State) -> Counter:
     station, deputy = state.station_id or NONE, state.assigned_deputy_id or NONE
-    day_key = (local_day(state.created_at), station, deputy, state.category_id or NONE)
-    out = Counter(
-        {("daily", day_key, "received"): 1, ("status", (state.status, station, deputy), "n"): 1}
+    day, category = local_day(state.created_at), state.category_id or NONE
+    keys = (
+        ("daily", (day, station, deputy, category)),
+        ("month", (day.replace(day=1), station, deputy)),
+        ("day_total", (day, category)),
     )
+    counters = ["received"]
     if state.routed_at is not None:
-        out["daily", day_key, "routed"] = 1
+        counters.append("routed")
     if state.first_replied_at is not None:
-        out["daily", day_key, "replied"] = 1
+        counters.append("replied")
     if state.status == "closed":
-        out["daily", day_key, "closed"] = 1
+        counters.append("closed")
     if state.rating in RATINGS:
-        out["daily", day_key, f"rated_{state.rating}"] = 1
+        counters.append(f"rated_{state.rating}")
+    out = Counter({("status", (state.status, station, deputy), "n"): 1})
+    for table, key in keys:
+        for counter in counters:
+            out[table, key, counter] = 1
     return out
 
 
@@ -128,7 +181,7 @@ _UPSERTS: dict = {}
 
 def _upsert(dialect: str, table, keys: tuple, counters: tuple):
     """INSERT ... ON CONFLICT (key) DO UPDATE SET c = c + excluded.c for these counters, built
-    once per (backend, table, counters): every move runs a few of these."""
+    once per (backend, table): every move runs a few of these."""
     cache_key = (dialect, table.name, counters)
     statement = _UPSERTS.get(cache_key)
     if statement is None:
@@ -142,14 +195,26 @@ def _upsert(dialect: str, table, keys: tuple, counters: tuple):
 
 
 def apply(connection, rows: dict) -> None:
-    """Write the deltas; rows in key order, so two transactions lock them in the same order."""
+    """Write the deltas: one statement per table, every counter of the table in it (unchanged
+    ones + 0), its rows as one executemany (psycopg sends them in one pipeline) in key order,
+    tables in a fixed order, so two transactions lock rows in the same order. A route changes
+    seven rows of four tables: four statements, not seven."""
     dialect = connection.dialect.name
-    for (table, key), counts in sorted(
-        rows.items(), key=lambda item: (item[0][0], str(item[0][1]))
-    ):
-        target, keys = (_daily, DAILY_KEY) if table == "daily" else (_status, STATUS_KEY)
-        statement = _upsert(dialect, target, keys, tuple(sorted(counts)))
-        connection.execute(statement, {**dict(zip(keys, key, strict=True)), **counts})
+    by_table: dict = {}
+    for (table, key), counts in rows.items():
+        by_table.setdefault(table, []).append((key, counts))
+    for table in TABLES:
+        changed = by_table.get(table)
+        if not changed:
+            continue
+        target, keys = TABLES[table]
+        counters = DAILY_COUNTERS if table in FLOW_TABLES else ("n",)
+        statement = _upsert(dialect, target, keys, counters)
+        params = [
+            {**dict(zip(keys, key, strict=True)), **{c: counts.get(c, 0) for c in counters}}
+            for key, counts in sorted(changed, key=lambda item: str(item[0]))
+        ]
+        connection.execute(statement, params if len(params) > 1 else params[0])
 
 
 def count_change(before: State | None, after: State | None) -> None:
@@ -199,30 +264,31 @@ def watch(model) -> None:
             apply(connection, rows)
 
 
-def rebuild(connection, batch: int = 20_000) -> dict:
-    """Recompute both tables from the items themselves, on `connection` (the caller commits);
-    returns how many rows each got."""
-    connection.execute(delete(_daily))
-    connection.execute(delete(_status))
+def rebuild(connection, batch: int = 20_000, tables: tuple = tuple(TABLES)) -> dict:
+    """Recompute the summary tables from the items themselves, on `connection` (the caller
+    commits); returns how many rows each got. `tables`: which of TABLES (a migration made
+    before a table existed rebuilds only the ones it knows)."""
+    for name in tables:
+        connection.execute(delete(TABLES[name][0]))
     messages = db.metadata.tables["messages"]
     columns = [messages.c[name] for name in State._fields]
     totals: Counter = Counter()
     result = connection.execute(select(*columns).execution_options(yield_per=batch))
     for row in result:
         totals.update(_contribution(State(*row)))
-    daily: dict = {}
-    status: dict = {}
+    grouped: dict = {name: {} for name in tables}
     for (table, key, column), n in totals.items():
-        target = daily if table == "daily" else status
-        target.setdefault(key, {})[column] = n
-    daily_rows = [
-        {**dict(zip(DAILY_KEY, k, strict=True)), **{c: v.get(c, 0) for c in DAILY_COUNTERS}}
-        for k, v in daily.items()
-    ]
-    status_rows = [
-        {**dict(zip(STATUS_KEY, k, strict=True)), "n": v["n"]} for k, v in status.items()
-    ]
-    for table, rows in ((_daily, daily_rows), (_status, status_rows)):
+        if table in grouped:
+            grouped[table].setdefault(key, {})[column] = n
+    out = {}
+    for name in tables:
+        target, keys = TABLES[name]
+        counters = DAILY_COUNTERS if name in FLOW_TABLES else ("n",)
+        rows = [
+            {**dict(zip(keys, k, strict=True)), **{c: v.get(c, 0) for c in counters}}
+            for k, v in grouped[name].items()
+        ]
         for start in range(0, len(rows), batch):
-            connection.execute(table.insert(), rows[start : start + batch])
-    return {"daily_counts": len(daily_rows), "status_counts": len(status_rows)}
+            connection.execute(target.insert(), rows[start : start + batch])
+        out[target.name] = len(rows)
+    return out

@@ -19,7 +19,10 @@ from server.platform.redis import get_redis
 
 log = logging.getLogger(__name__)
 
-RESULT_TTL = 3600  # RQ's default of 500 s is too short to look at; results are in the DB anyway
+# No job result kept: every outcome is in the database (the message, its notices, the export),
+# and a kept result is one more hash written and expired in Redis per job, at 100 jobs a second.
+# With 0, RQ deletes a job as soon as it succeeds; failed jobs stay (FAILURE_TTL).
+RESULT_TTL = 0
 FAILURE_TTL = 14 * 24 * 3600  # failed jobs stay visible for two weeks (queue health page)
 
 

@@ -128,7 +128,7 @@ def test_a_cohort_is_summarized(ctx):
     items.add(300, "rejected", overdue=True, station=None)  # refused items are never overdue
     old = items.add(40 * 24 * 60, "routed")  # received before the period: no flow figure
     db.session.commit()
-    first = local_today(NOW) - timedelta(days=30)
+    first = local_today(NOW).replace(day=1)  # the month's summary rows
     since = local_day_start(first)
     flow = stats.month_flow(first)
     flow.total["not_notified"] = stats.not_notified({"month": since})["month"]
@@ -174,6 +174,8 @@ def test_a_cohort_is_summarized(ctx):
     # Per deputy: medians only from that deputy's answers; rejected items count for nobody.
     deputies, total = stats.per_deputy(flow, waiting, since)
     assert total == 2
+    # The database ranks the same deputies in the same order (the overview's way).
+    assert stats.ranked_deputies(first, NOW) == ([d.id for d, _ in deputies], 2)
     assert [(d.name, v["received"], v["open"], v["median_response"]) for d, v in deputies] == [
         ("王建国", 4, 3, 60 * 60),  # median of 30, 60 and 120 minutes
         ("赵丽华", 1, 0, 90 * 60),
@@ -192,8 +194,10 @@ def test_tables_stop_at_the_rows_that_matter(ctx, monkeypatch):
             items.add(30, "routed", station=index)
     db.session.commit()
     monkeypatch.setattr(stats, "TABLE_ROWS", 3)
+    ids, deputy_total = stats.ranked_deputies(local_today(NOW).replace(day=1), NOW)
+    assert (ids, deputy_total) == ([items.deputies[0].id], 1)  # every item is the one deputy's
     rows, total = stats.per_station(
-        stats.month_flow(local_today(NOW) - timedelta(days=1)), stats.backlog(NOW)
+        stats.month_flow(local_today(NOW).replace(day=1)), stats.backlog(NOW)
     )
     assert total == 8 and [s.name for s, _ in rows] == ["站4", "站3", "站2"]
 
@@ -310,3 +314,20 @@ def test_old_overdue_items_count_as_of_now(live, signed_in, world):
     row = re.search(r">王建国</a></td>(.*?)</tr>", html, re.S).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[1:3] == ["2", "1"]
+
+
+def test_the_periods_medians_in_one_read_equal_each_periods_own(ctx):
+    items = Cohort()
+    items.add(30, "replied", replied_after=10)  # today
+    items.add(2 * 24 * 60, "replied", replied_after=100)  # this week, not today
+    items.add(4 * 24 * 60, "closed", replied_after=1000, rating="satisfied")  # the month
+    items.add(5 * 24 * 60, "routed")  # no answer: in no median
+    db.session.commit()
+    days = stats.period_starts(local_today(NOW))
+    starts = {name: local_day_start(day) for name, day in days.items()}
+    together = stats.period_medians(starts)
+    assert together == {name: stats.median_responses(at).get(None) for name, at in starts.items()}
+    assert together["today"] == 10 * 60
+    assert together["month"] == 100 * 60
+    tomorrow = local_day_start(local_today(NOW) + timedelta(days=1))
+    assert stats.period_medians({"today": tomorrow}) == {"today": None}

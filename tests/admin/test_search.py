@@ -101,3 +101,32 @@ def test_postgresql_searches_through_the_bigram_index(items):
         )
     )
     assert "ix_messages_search" in plan
+
+
+def test_a_keywords_count_stops_past_the_cap(items):
+    from server.admin import filters
+
+    query = ItemFilter(q="路").query()
+    exact = filters.count(query)
+    assert exact == len(found("路")) >= 4
+    # Counted no further than cap + 1: the caller knows there are more, not how many.
+    assert filters.count(query, cap=2) == 3
+    assert filters.count(query, cap=exact) == exact  # at the cap: the exact number
+    assert filters.count(ItemFilter(q="没有的词").query(), cap=2) == 0
+
+
+def test_the_item_list_says_more_than_the_cap(live, signed_in, world, monkeypatch):
+    from server.admin import items as item_views
+    from tests.support.helpers import citizen_with_consent, submit
+
+    _, token = citizen_with_consent(live)
+    for n in range(3):
+        submit(live, token, world["scenes"]["金竹"], content=f"第{n}盏路灯不亮")
+    admin = signed_in()
+    monkeypatch.setattr(item_views, "SEARCH_COUNT_CAP", 2)
+    page = admin.get("/admin/items?q=路灯").get_data(as_text=True)
+    assert "超过 2 件" in page
+    page = admin.get("/admin/items?q=第1盏").get_data(as_text=True)
+    assert "共 1 件" in page
+    page = admin.get("/admin/items").get_data(as_text=True)
+    assert "共 3 件" in page  # no keyword: counted exactly, whatever the cap

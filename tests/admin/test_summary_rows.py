@@ -12,8 +12,10 @@ from server.models import (
     Category,
     Citizen,
     DailyCount,
+    DayTotal,
     Deputy,
     Message,
+    MonthCount,
     Station,
     StatusCount,
     tally,
@@ -24,17 +26,24 @@ from server.platform.db import db
 NOW = datetime(2026, 5, 6, 4, 0, tzinfo=UTC)
 
 
-def snapshot() -> tuple[set, set]:
-    daily = {
+def _rows(model, keys: int) -> set:
+    return {
         tuple(row)
-        for row in db.session.execute(db.select(*DailyCount.__table__.c))
-        if any(row[4:])  # a row whose counters went back to zero equals no row
+        for row in db.session.execute(db.select(*model.__table__.c))
+        if any(row[keys:])  # a row whose counters went back to zero equals no row
     }
-    status = {tuple(r) for r in db.session.execute(db.select(*StatusCount.__table__.c)) if r[-1]}
-    return daily, status
 
 
-def rebuilt() -> tuple[set, set]:
+def snapshot() -> tuple[set, ...]:
+    return (
+        _rows(DailyCount, 4),
+        _rows(StatusCount, 3),
+        _rows(MonthCount, 3),
+        _rows(DayTotal, 2),
+    )
+
+
+def rebuilt() -> tuple[set, ...]:
     tally.rebuild(db.session.connection())
     return snapshot()
 
@@ -95,7 +104,7 @@ def test_random_moves_keep_the_rows_equal_to_a_rebuild(items):
         else:
             db.session.commit()
     maintained = snapshot()
-    assert maintained[0] and maintained[1]
+    assert all(maintained)
     assert maintained == rebuilt()
 
 
@@ -160,3 +169,34 @@ def test_orm_changes_before_a_move_are_counted(items):
     again = rebuilt()
     assert kept[0] - again[0] == again[0] - kept[0] == set()
     assert kept == again
+
+
+def test_the_coarser_rows_are_the_daily_rows_rolled_up(items):
+    """month_counts and day_totals, kept by the same moves, equal the daily rows summed by
+    month x station x deputy and by day x category: the overview may read either."""
+    rng, deputies = items["rng"], items["deputies"]
+    for message in items["messages"][:30]:
+        move(
+            message,
+            "route",
+            "system",
+            values={"assigned_deputy_id": rng.choice(deputies), "routed_at": NOW},
+            at=NOW,
+        )
+        if rng.random() < 0.5:
+            move(message, "answer", "deputy", values={"first_replied_at": NOW}, at=NOW)
+    db.session.commit()
+    daily, _, months, day_totals = snapshot()
+    by_month: dict = {}
+    by_day: dict = {}
+    for day, station, deputy, category, *counts in daily:
+        for target, key in (
+            (by_month, (day.replace(day=1), station, deputy)),
+            (by_day, (day, category)),
+        ):
+            sums = target.setdefault(key, [0] * len(counts))
+            for i, n in enumerate(counts):
+                sums[i] += n
+    assert months == {(*k, *v) for k, v in by_month.items()}
+    assert day_totals == {(*k, *v) for k, v in by_day.items()}
+    assert sum(row[3] for row in months) == len(items["messages"])  # received, every item
