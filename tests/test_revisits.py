@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from server import tasks
 from server.models import Event, Message, Notification
 from server.platform.db import db
@@ -128,3 +130,78 @@ def test_a_walk_in_is_on_the_call_back_list_and_staff_record_the_answer(
         assert message.revisit_solved is True and message.status == "closed"
     overview = signed_in("admin").get("/admin/").get_data(as_text=True)
     assert 'data-metric="solved">1<' in overview
+
+
+def _answered_closed_at(live, stations, deputy_token, token, station="金竹") -> int:
+    created = submit(live, token, stations["scenes"][station])
+    live.work()
+    answer = live.api(
+        "POST", f"/deputy/messages/{created['id']}/replies", deputy_token, json={"content": "已修"}
+    )
+    assert answer.status_code == 201, answer.text
+    rated = live.api(
+        "POST", f"/messages/{created['id']}/rating", token, json={"score": "satisfied"}
+    )
+    assert rated.json()["status"] == "closed", rated.text
+    return created["id"]
+
+
+def test_revisit_answers_are_counted_per_station_and_deputy_and_rebuilt_alike(
+    live, signed_in, stations, movable_clock
+):
+    """解决了 / 没解决 live in the summary rows (kept by the move that records the answer), per
+    station and per deputy, on the overview's tables; `flask stats rebuild` gives the same."""
+    from server.models import DailyCount
+
+    _, deputy_token = bind_deputy(live, stations, "王建国")
+    tokens = [live.citizen(f"群众{i}")[1] for i in range(3)]
+    ids = [_answered_closed_at(live, stations, deputy_token, t) for t in tokens]
+    movable_clock.move(days=8)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 3
+    for mid, token, solved in zip(ids[:2], tokens[:2], (True, False), strict=True):
+        answer = live.api("POST", f"/messages/{mid}/revisit", token, json={"solved": solved})
+        assert answer.status_code == 200, answer.text
+    # A refused second answer counts nothing.
+    again = live.api("POST", f"/messages/{ids[0]}/revisit", tokens[0], json={"solved": False})
+    assert_error(again, 409, "cannot_revisit")
+
+    def counted():
+        rows = db.session.execute(
+            db.select(
+                DailyCount.station_id,
+                DailyCount.deputy_id,
+                db.func.sum(DailyCount.solved),
+                db.func.sum(DailyCount.not_solved),
+            ).group_by(DailyCount.station_id, DailyCount.deputy_id)
+        ).all()
+        # A row whose counters are all zero equals no row.
+        return {(s, d): (int(a), int(b)) for s, d, a, b in rows if a or b}
+
+    with live.app.app_context():
+        jinzhu, wang = stations["stations"]["金竹"], stations["ids"]["王建国"]
+        kept = counted()
+        assert kept[(jinzhu, wang)] == (1, 1)
+        assert sum(a for a, _ in kept.values()) == 1 and sum(b for _, b in kept.values()) == 1
+        kinds = db.session.scalars(
+            db.select(Event.kind).where(Event.message_id == ids[1]).order_by(Event.id)
+        ).all()
+        assert kinds[-2:] == ["revisit_answered", "reopened"]
+        # Damaged rows (an old backup restored), then the rebuild command: the same numbers.
+        db.session.execute(db.update(DailyCount).values(solved=0, not_solved=7))
+        db.session.commit()
+        result = live.app.test_cli_runner().invoke(args=["stats", "rebuild"])
+        assert result.exit_code == 0, result.output
+        db.session.expire_all()
+        assert counted() == kept
+    overview = signed_in("jinzhu").get("/admin/").get_data(as_text=True)
+    station_row = re.search(r'<tr data-station="金竹[^"]*">(.*?)</tr>', overview, re.S).group(1)
+    assert 'data-metric="revisit">1 / 1<' in station_row
+    deputy_row = re.search(r'<tr data-deputy="王建国">(.*?)</tr>', overview, re.S).group(1)
+    assert 'data-metric="revisit">1 / 1<' in deputy_row
+    assert 'data-metric="solved">1<' in overview and 'data-metric="not_solved" class="warn">1<' in (
+        overview
+    )
+    # Another station's clerk sees none of it.
+    elsewhere = signed_in("chengdong").get("/admin/").get_data(as_text=True)
+    assert 'data-metric="revisit">1 / 1<' not in elsewhere

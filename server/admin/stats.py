@@ -77,7 +77,7 @@ FLOW = (
 )
 BACKLOG = ("open", "overdue", "unassigned")
 # What the summary rows count per day (server/models/tally.py), under the overview's names.
-DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS)
+DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS, "solved", "not_solved")
 _DAILY_COLUMNS = [
     getattr(DailyCount, name if name not in RATING_LABELS else f"rated_{name}") for name in DAILY
 ]
@@ -107,28 +107,6 @@ def _summary(counts: dict, median: float | None = None) -> dict:
         "rated": rated,
         # 满意 + 基本满意, as the seeds report it
         "satisfied_pct": round(100 * good / rated) if rated else None,
-    }
-
-
-def revisit_answers(starts: dict[str, datetime]) -> dict[str, dict[str, int]]:
-    """Per period, the items received in it whose call-back (回访) was answered 解决了 / 没解决:
-    counted apart from 已办结 (closed is not solved), over the period's few answered items."""
-    since = min(starts.values())
-    columns = []
-    for start in starts.values():
-        columns += [
-            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(True)),
-            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(False)),
-        ]
-    query = (
-        db.select(*columns)
-        .select_from(Message)
-        .where(Message.created_at >= since, Message.revisit_solved.is_not(None))
-    )
-    counts = [int(n) for n in db.session.execute(scope.scope_messages(query)).one()]
-    return {
-        name: {"solved": counts[2 * i], "not_solved": counts[2 * i + 1]}
-        for i, name in enumerate(starts)
     }
 
 
@@ -359,17 +337,14 @@ def overview(now: datetime | None = None) -> dict:
     first = min(days["month"], days["week"], today - timedelta(days=CHART_DAYS - 1))
     by_day = daily_totals(first)
     failed = not_notified(starts)
-    revisited = revisit_answers(starts)
     month = month_flow(days["month"])
     month.total["not_notified"] = failed["month"]
-    month.total.update(revisited["month"])
     waiting = backlog(now)
     periods = {}
     for name, day in days.items():
         counts = {
             **period_counts(by_day, day),
             "not_notified": failed[name],
-            **revisited[name],
         }
         periods[name] = _summary(counts, median_responses(starts[name]).get(None))
     stations, station_total = per_station(month, waiting)

@@ -106,13 +106,23 @@ def answer(
     claimed = db.session.execute(
         update(Message)
         .where(Message.id == message.id, Message.revisit_answered_at.is_(None))
-        .values(revisit_answered_at=now, revisit_solved=solved)
+        .values(revisit_answered_at=now)
         .execution_options(synchronize_session=False)
     )
     if not claimed.rowcount:
         raise NotAnswerable("这次回访已经回答过了")
-    message.revisit_answered_at, message.revisit_solved = now, solved
-    record("revisit_answered", message.id, actor, actor_id, solved=solved, note=note)
+    message.revisit_answered_at = now
+    # The answer itself is a move (the status stays closed): the summary rows count it per
+    # station and deputy (server/models/tally.py), and its Event is the record.
+    move(
+        message,
+        "revisit_answer",
+        actor,
+        actor_id,
+        values={"revisit_solved": solved},
+        solved=solved,
+        note=note,
+    )
     if solved:
         return
     by_unit = _unit_answered_last(message)

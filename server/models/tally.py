@@ -3,7 +3,8 @@
 Two tables, both pure sums that `flask stats rebuild` can recompute from the messages:
 
 - `daily_counts`: per Beijing day of receipt x station x deputy x category, how far that day's
-  items have got by now (received, routed, answered, closed, each rating). The overview's flow
+  items have got by now (received, routed, answered, closed, each rating, and the call-back's
+  (回访) answer: solved / not_solved, counted apart from closed). The overview's flow
   figures go by cohort, so a move changes the counters of the row of the day the item arrived.
 - `status_counts`: per status x station x deputy, how many items are in it now. The backlog
   ("as of now", whatever month the item arrived in) is a handful of these rows instead of a scan
@@ -34,7 +35,16 @@ from server.platform.clock import LOCAL
 from server.platform.db import db
 
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
-DAILY_COUNTERS = ("received", "routed", "replied", "closed", *(f"rated_{r}" for r in RATINGS))
+# solved / not_solved: the 回访's answer (Message.revisit_solved), kept apart from closed.
+DAILY_COUNTERS = (
+    "received",
+    "routed",
+    "replied",
+    "closed",
+    *(f"rated_{r}" for r in RATINGS),
+    "solved",
+    "not_solved",
+)
 NONE = 0  # the key's stand-in for "no station" / "no deputy"
 
 
@@ -52,6 +62,8 @@ class DailyCount(db.Model):
     rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class StatusCount(db.Model):
@@ -80,6 +92,7 @@ class State(NamedTuple):
     routed_at: datetime | None
     first_replied_at: datetime | None
     rating: str | None
+    revisit_solved: bool | None
 
 
 def state_of(row) -> State:
@@ -106,6 +119,8 @@ def _contribution(state: State) -> Counter:
         out["daily", day_key, "closed"] = 1
     if state.rating in RATINGS:
         out["daily", day_key, f"rated_{state.rating}"] = 1
+    if state.revisit_solved is not None:
+        out["daily", day_key, "solved" if state.revisit_solved else "not_solved"] = 1
     return out
 
 
