@@ -205,3 +205,80 @@ def test_revisit_answers_are_counted_per_station_and_deputy_and_rebuilt_alike(
     # Another station's clerk sees none of it.
     elsewhere = signed_in("chengdong").get("/admin/").get_data(as_text=True)
     assert 'data-metric="revisit">1 / 1<' not in elsewhere
+
+
+def test_one_answer_gets_one_solved_prompt_not_two(live, world, movable_clock):
+    """An answer left unrated SOLVED_ASK_AFTER_HOURS gets 「问题解决了吗？点此评价」; rated and
+    closed after that, the 回访 REVISIT_DAYS later is not pushed again for the same answer: it
+    waits in the mini-program. Credits for both are left, so only the rule stops the second."""
+    templates = live.app.config["WECHAT_TEMPLATES"]
+    openid, token = live.citizen("张大爷")
+    for template_id in (templates.reply, templates.reply, templates.solved):
+        live.sandbox.consent(openid, template_id)
+    _, deputy_token = bind_deputy(live, world, "王建国")
+    created = submit(live, token, world["scene"], subscribed=[templates.reply, templates.solved])
+    assert live.api("POST", "/subscriptions", token, json={"accepted": [templates.reply]}).ok
+    live.work()
+    mid = created["id"]
+    answer = live.api(
+        "POST", f"/deputy/messages/{mid}/replies", deputy_token, json={"content": "已修"}
+    )
+    assert answer.status_code == 201, answer.text
+    live.work()
+
+    movable_clock.move(hours=live.app.config["SOLVED_ASK_AFTER_HOURS"] + 1)
+    with live.app.app_context():
+        assert tasks.sweep()["asked_solved"] == 1 and tasks.sweep()["asked_solved"] == 0
+    live.work()
+    rated = live.api("POST", f"/messages/{mid}/rating", token, json={"score": "satisfied"})
+    assert rated.json()["status"] == "closed", rated.text
+
+    movable_clock.move(days=live.app.config["REVISIT_DAYS"], minutes=1)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 1 and tasks.sweep()["revisits"] == 0
+        (asked,) = db.session.scalars(
+            db.select(Event).where(Event.message_id == mid, Event.kind == "revisit_asked")
+        ).all()
+        assert asked.data["channel"] == "app"
+        assert count(Notification, Notification.kind == "revisit") == 0
+    # The reply credit the call-back would have spent is still there.
+    credits = live.api("POST", "/subscriptions", token, json={"accepted": []}).json()["credits"]
+    assert credits[templates.reply] == 1
+    live.work()
+    prompts = [
+        m for m in live.sandbox.sent(openid) if "问题解决了吗" in m["data"]["thing3"]["value"]
+    ]
+    assert [m["template_id"] for m in prompts] == [templates.solved]
+    # The question is still there to answer, in the mini-program.
+    detail = live.api("GET", f"/messages/{mid}", token).json()
+    assert detail["revisit"]["can_answer"] is True
+
+
+def test_a_prompt_that_reached_nobody_does_not_stop_the_call_back(live, world, movable_clock):
+    """No credit for the rating prompt (it reached nobody): the 回访 is still pushed, once."""
+    templates = live.app.config["WECHAT_TEMPLATES"]
+    openid, token = live.citizen("张大爷")
+    for template_id in (templates.reply, templates.reply):
+        live.sandbox.consent(openid, template_id)
+    _, deputy_token = bind_deputy(live, world, "王建国")
+    created = submit(live, token, world["scene"], subscribed=[templates.reply])
+    assert live.api("POST", "/subscriptions", token, json={"accepted": [templates.reply]}).ok
+    live.work()
+    mid = created["id"]
+    live.api("POST", f"/deputy/messages/{mid}/replies", deputy_token, json={"content": "已修"})
+    live.work()
+    movable_clock.move(hours=live.app.config["SOLVED_ASK_AFTER_HOURS"] + 1)
+    with live.app.app_context():
+        assert tasks.sweep()["asked_solved"] == 1
+        notice = db.session.scalar(db.select(Notification).where(Notification.kind == "solved"))
+        assert notice.status == "no_consent"
+    live.api("POST", f"/messages/{mid}/rating", token, json={"score": "satisfied"})
+    movable_clock.move(days=live.app.config["REVISIT_DAYS"], minutes=1)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 1
+        assert count(Notification, Notification.kind == "revisit") == 1
+    live.work()
+    prompts = [
+        m for m in live.sandbox.sent(openid) if "问题解决了吗" in m["data"]["thing3"]["value"]
+    ]
+    assert len(prompts) == 1
