@@ -204,6 +204,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("NOTICE_STUCK_SECONDS", 600, "seconds after which a notice stuck in `sending` is marked failed", _int),
     S("UNROUTED_ALARM_SECONDS", 0, "seconds a message may wait to be routed before `/readyz` and the queue page raise an alarm; `0`: three sweeps past the grace period", _int),
     S("INVITE_TTL_HOURS", 72, "how long a deputy invite code is valid", _int),
+    S("STAFF_WECHAT_CODE_MINUTES", 10, "minutes the dashboard's one-time 绑定微信 code (and its QR) works for a staff account", _int),
     S("RETENTION_DAYS", 0, "days after closing when an item's photos, phone, place and a walk-in visitor's name are deleted (`0` keeps)", _int),
     S("UNSUBMITTED_PHOTO_HOURS", 24, "hours after which a photo uploaded but never sent with a message is deleted (`0` keeps)", _int),
     # -- rate limits -----------------------------------------------------------------------------

@@ -50,6 +50,7 @@ DATA_LABELS = {
     "background": "后台生成",
     "format": "格式",
     "username": "用户名",
+    "citizen_id": "微信用户编号",
     "role": "角色",
     "password": None,
     "reason": "理由",
