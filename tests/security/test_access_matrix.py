@@ -101,6 +101,7 @@ COMMITTEE_WRITES = (
     "/admin/logout",
     "/admin/account/password",
     "/admin/account/totp",
+    "/admin/account/wechat",
 )
 # What each side's staff may see of the items; `may` expands a prefix to all its secrets except
 # full phone numbers and visitors' names, which must be named one by one where they may appear.
@@ -333,6 +334,14 @@ API_ROWS = [
         "/api/v1/deputy/bind",
         bearer(404, deputy=Ok(json={"role": "deputy", "deputy.name": "王建国"})),
         body=bind_body,
+    ),
+    # A staff account's 绑定微信 code: anyone signed in to the mini-program may try one; a code
+    # that is none is 404 for everyone (binding itself: tests/test_staff_wechat.py).
+    Row(
+        "POST",
+        "/api/v1/staff/bind",
+        bearer(404),
+        body=lambda world, who: {"json": {"code": "SAAAAAAAA"}},
     ),
     Row(
         "GET",
@@ -750,6 +759,13 @@ DASHBOARD_ROWS = [
         "/admin/account/totp",
         everyone_signed_in(Ok(422, has=("动态口令不正确",))),
         body=form(code="000000"),
+    ),
+    Row("GET", "/admin/account/wechat", everyone_signed_in(Ok(has=("绑定微信",)))),
+    Row(
+        "POST",
+        "/admin/account/wechat",
+        everyone_signed_in(Ok(422, has=("未知的操作",))),
+        body=form(action="what"),
     ),
     # No password step in this session: back to the sign-in page, whoever asks.
     Row("GET", "/admin/login/code", cases(LOGIN)),
