@@ -78,6 +78,18 @@ DATA_LABELS = {
     "answer_days": "答复时限（工作日）",
     "label": "密钥用途",
     "unit": "承办单位",
+    # 「不在受理范围」 (scope rules).
+    "topic": "事项",
+    "where": "建议去向",
+    "changes": "修改",
+}
+# The fields an edit names in `changes` ({field: [before, after]}).
+CHANGE_LABELS = {
+    "topic": "事项",
+    "where": "建议去向",
+    "category_id": "适用类别编号",
+    "sort_order": "排序",
+    "active": "使用中",
 }
 # Internal references: exact in the row, meaningless on the page.
 HIDDEN = {
@@ -214,6 +226,20 @@ def _value(key: str, value) -> str:
         return f"第 {value} 张"
     if key in ("second_factor", "step"):
         return "动态口令"
+    if key == "changes" and isinstance(value, dict):
+        return "；".join(
+            f"{CHANGE_LABELS.get(name, name)} {_plain(pair[0])} → {_plain(pair[1])}"
+            for name, pair in value.items()
+            if isinstance(pair, list) and len(pair) == 2
+        )
+    return str(value)
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     return str(value)
 
 

@@ -41,6 +41,7 @@ from server.models import (
     Message,
     Notification,
     Reply,
+    ScopeRule,
     Station,
     StationMember,
 )
@@ -668,6 +669,14 @@ SHARED_FORM = form(
 STATION_FORM = form(
     name=STATION_A, address="金竹西路 18 号", reception_note="每月逢六上午接待", active="1"
 )
+
+
+def first_scope_rule(world: World) -> int:
+    with world.app.app_context():
+        found = db.session.scalar(db.select(db.func.min(ScopeRule.id)))
+        db.session.remove()
+    return found
+
 
 UNIT_FORM = form(name=UNIT_A, contact_person="刘科长", answer_days="7", active="1")
 
@@ -1321,6 +1330,35 @@ DASHBOARD_ROWS = [
         variant="into station A",
     ),
     # Handling units: administrators keep them; a unit's account sees its own inbox only.
+    # 「不在受理范围」: administrators only (the seeded rules are there on every database).
+    Row("GET", "/admin/scope-rules", admin_only(Ok(has=("不在受理范围", "12345")))),
+    Row("GET", "/admin/scope-rules/new", admin_only(Ok())),
+    Row(
+        "POST",
+        "/admin/scope-rules/new",
+        admin_only(Ok(302, location=to("/admin/scope-rules"))),
+        body=form(topic="劳动争议", where="请向劳动人事争议仲裁委员会申请仲裁", active="1"),
+    ),
+    Row(
+        "GET",
+        "/admin/scope-rules/<int:rule_id>",
+        admin_only(Ok(has=("建议去向",))),
+        args={"rule_id": lambda world, who: first_scope_rule(world)},
+    ),
+    Row(
+        "POST",
+        "/admin/scope-rules/<int:rule_id>",
+        admin_only(Ok(302, location=to("/admin/scope-rules"))),
+        args={"rule_id": lambda world, who: first_scope_rule(world)},
+        body=form(topic="紧急情况", where="请立即拨打 110、119、120", sort_order="0", active="1"),
+    ),
+    Row(
+        "POST",
+        "/admin/scope-rules/<int:rule_id>/active",
+        admin_only(Ok(302, location=to("/admin/scope-rules"))),
+        args={"rule_id": lambda world, who: first_scope_rule(world)},
+        body=form(active="1"),
+    ),
     Row("GET", "/admin/units", admin_only(Ok(has=(UNIT_A, UNIT_B)))),
     Row("GET", "/admin/units/new", admin_only(Ok())),
     Row(
