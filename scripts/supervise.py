@@ -187,6 +187,13 @@ class Supervisor:
             print(f"  联络站  {s['scene']:<12} {s['name']}")
         for d in demo["deputies"]:
             print(f"  代表    {d['scene']:<12} {d['name']}  邀请码 {d['invite_code']}")
+        for u in demo.get("units", []):
+            login = u.get("login") or {}
+            if login.get("username"):
+                print(
+                    f"  承办单位 {u['name']}  工作台登录：{login['username']} / "
+                    f"{login.get('password') or '（见上次启动时的输出）'}"
+                )
         print(f"  演示数据：{self.demo_file} · 走一遍闭环：./scripts/demo")
         print(flush=True)
 

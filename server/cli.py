@@ -75,6 +75,13 @@ def seed_demo_command(out: str | None) -> None:
     demo = seed_demo()
     if demo["admin"]["password"] is None:  # admin existed: keep the password we printed before
         demo["admin"]["password"] = previous.get("admin", {}).get("password")
+    printed = {
+        (u.get("login") or {}).get("username"): (u.get("login") or {}).get("password")
+        for u in previous.get("units", [])
+    }
+    for unit in demo["units"]:  # the same for each unit's clerk
+        if unit["login"]["password"] is None:
+            unit["login"]["password"] = printed.get(unit["login"]["username"])
     config = current_app.config
     templates = config["WECHAT_TEMPLATES"]
     demo["templates"] = {

@@ -188,7 +188,7 @@ SETTINGS: tuple[Setting, ...] = (
     # -- routing, notices, the sweep -------------------------------------------------------------
     S("ROUTE_JOB_TIMEOUT", 60, "seconds a job may run before RQ stops it", _int),
     S("NOTICE_RETRY_DELAYS", [10, 60, 300], "seconds between attempts after a transient WeChat error; then `failed`", _ints, shown="`10,60,300`"),
-    S("SOLVED_ASK_AFTER_HOURS", 72.0, "hours after an answer the citizen has not rated before 「问题解决了吗」 is sent (once, on its own template's credit)", _float),
+    S("SOLVED_ASK_AFTER_HOURS", 72.0, "hours after an answer the citizen has not rated before 「问题解决了吗？点此评价」 is sent (once per answer, on its own template's credit); the 回访 after closing is then not pushed again for that answer", _float),
     # -- deadlines of each stage (working days: the working-day calendar; see docs/architecture.md)
     S("DEPUTY_ANSWER_HOURS", 24.0, "hours the accountable deputy has to take up or answer an item (its `due_at`)", _float),
     S("TRIAGE_WORKDAYS", 1, "working days staff have to hand on an item nobody could take, or one a unit returned", _int),
@@ -198,12 +198,13 @@ SETTINGS: tuple[Setting, ...] = (
     S("UNIT_PRIORITY_WORKDAYS", 3, "working days to answer a 重点督办 item when staff give no shorter deadline", _int),
     S("SECOND_ANSWER_WORKDAYS", 5, "working days for the second answer after the citizen's 不满意 or 「没解决」 (deputy or unit: one model, working days)", _int),
     S("ESCALATE_COMMITTEE_WORKDAYS", 2, "working days past the deadline when the 代表工委 is told", _int),
-    S("REVISIT_DAYS", 7, "days after closing when the citizen is asked 「问题解决了吗？」 (`0`: never)", _int),
+    S("REVISIT_DAYS", 7, "days after closing when the citizen is asked 「问题解决了吗？」 (回访: pushed unless SOLVED_ASK_AFTER_HOURS already asked about the same answer, else shown in the mini-program; `0`: never)", _int),
     S("SWEEP_INTERVAL", 60, "seconds between sweeps", _int),
     S("SWEEP_GRACE_SECONDS", 30, "how old a lost row must be before the sweep picks it up again", _int),
     S("NOTICE_STUCK_SECONDS", 600, "seconds after which a notice stuck in `sending` is marked failed", _int),
     S("UNROUTED_ALARM_SECONDS", 0, "seconds a message may wait to be routed before `/readyz` and the queue page raise an alarm; `0`: three sweeps past the grace period", _int),
     S("INVITE_TTL_HOURS", 72, "how long a deputy invite code is valid", _int),
+    S("STAFF_WECHAT_CODE_MINUTES", 10, "minutes the dashboard's one-time 绑定微信 code (and its QR) works for a staff account", _int),
     S("RETENTION_DAYS", 0, "days after closing when an item's photos, phone, place and a walk-in visitor's name are deleted (`0` keeps)", _int),
     S("UNSUBMITTED_PHOTO_HOURS", 24, "hours after which a photo uploaded but never sent with a message is deleted (`0` keeps)", _int),
     # -- rate limits -----------------------------------------------------------------------------

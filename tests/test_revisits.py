@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from server import tasks
 from server.models import Event, Message, Notification
 from server.platform.db import db
@@ -128,3 +130,155 @@ def test_a_walk_in_is_on_the_call_back_list_and_staff_record_the_answer(
         assert message.revisit_solved is True and message.status == "closed"
     overview = signed_in("admin").get("/admin/").get_data(as_text=True)
     assert 'data-metric="solved">1<' in overview
+
+
+def _answered_closed_at(live, stations, deputy_token, token, station="金竹") -> int:
+    created = submit(live, token, stations["scenes"][station])
+    live.work()
+    answer = live.api(
+        "POST", f"/deputy/messages/{created['id']}/replies", deputy_token, json={"content": "已修"}
+    )
+    assert answer.status_code == 201, answer.text
+    rated = live.api(
+        "POST", f"/messages/{created['id']}/rating", token, json={"score": "satisfied"}
+    )
+    assert rated.json()["status"] == "closed", rated.text
+    return created["id"]
+
+
+def test_revisit_answers_are_counted_per_station_and_deputy_and_rebuilt_alike(
+    live, signed_in, stations, movable_clock
+):
+    """解决了 / 没解决 live in the summary rows (kept by the move that records the answer), per
+    station and per deputy, on the overview's tables; `flask stats rebuild` gives the same."""
+    from server.models import DailyCount
+
+    _, deputy_token = bind_deputy(live, stations, "王建国")
+    tokens = [live.citizen(f"群众{i}")[1] for i in range(3)]
+    ids = [_answered_closed_at(live, stations, deputy_token, t) for t in tokens]
+    movable_clock.move(days=8)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 3
+    for mid, token, solved in zip(ids[:2], tokens[:2], (True, False), strict=True):
+        answer = live.api("POST", f"/messages/{mid}/revisit", token, json={"solved": solved})
+        assert answer.status_code == 200, answer.text
+    # A refused second answer counts nothing.
+    again = live.api("POST", f"/messages/{ids[0]}/revisit", tokens[0], json={"solved": False})
+    assert_error(again, 409, "cannot_revisit")
+
+    def counted():
+        rows = db.session.execute(
+            db.select(
+                DailyCount.station_id,
+                DailyCount.deputy_id,
+                db.func.sum(DailyCount.solved),
+                db.func.sum(DailyCount.not_solved),
+            ).group_by(DailyCount.station_id, DailyCount.deputy_id)
+        ).all()
+        # A row whose counters are all zero equals no row.
+        return {(s, d): (int(a), int(b)) for s, d, a, b in rows if a or b}
+
+    with live.app.app_context():
+        jinzhu, wang = stations["stations"]["金竹"], stations["ids"]["王建国"]
+        kept = counted()
+        assert kept[(jinzhu, wang)] == (1, 1)
+        assert sum(a for a, _ in kept.values()) == 1 and sum(b for _, b in kept.values()) == 1
+        kinds = db.session.scalars(
+            db.select(Event.kind).where(Event.message_id == ids[1]).order_by(Event.id)
+        ).all()
+        assert kinds[-2:] == ["revisit_answered", "reopened"]
+        # Damaged rows (an old backup restored), then the rebuild command: the same numbers.
+        db.session.execute(db.update(DailyCount).values(solved=0, not_solved=7))
+        db.session.commit()
+        result = live.app.test_cli_runner().invoke(args=["stats", "rebuild"])
+        assert result.exit_code == 0, result.output
+        db.session.expire_all()
+        assert counted() == kept
+    overview = signed_in("jinzhu").get("/admin/").get_data(as_text=True)
+    station_row = re.search(r'<tr data-station="金竹[^"]*">(.*?)</tr>', overview, re.S).group(1)
+    assert 'data-metric="revisit">1 / 1<' in station_row
+    deputy_row = re.search(r'<tr data-deputy="王建国">(.*?)</tr>', overview, re.S).group(1)
+    assert 'data-metric="revisit">1 / 1<' in deputy_row
+    assert 'data-metric="solved">1<' in overview and 'data-metric="not_solved" class="warn">1<' in (
+        overview
+    )
+    # Another station's clerk sees none of it.
+    elsewhere = signed_in("chengdong").get("/admin/").get_data(as_text=True)
+    assert 'data-metric="revisit">1 / 1<' not in elsewhere
+
+
+def test_one_answer_gets_one_solved_prompt_not_two(live, world, movable_clock):
+    """An answer left unrated SOLVED_ASK_AFTER_HOURS gets 「问题解决了吗？点此评价」; rated and
+    closed after that, the 回访 REVISIT_DAYS later is not pushed again for the same answer: it
+    waits in the mini-program. Credits for both are left, so only the rule stops the second."""
+    templates = live.app.config["WECHAT_TEMPLATES"]
+    openid, token = live.citizen("张大爷")
+    for template_id in (templates.reply, templates.reply, templates.solved):
+        live.sandbox.consent(openid, template_id)
+    _, deputy_token = bind_deputy(live, world, "王建国")
+    created = submit(live, token, world["scene"], subscribed=[templates.reply, templates.solved])
+    assert live.api("POST", "/subscriptions", token, json={"accepted": [templates.reply]}).ok
+    live.work()
+    mid = created["id"]
+    answer = live.api(
+        "POST", f"/deputy/messages/{mid}/replies", deputy_token, json={"content": "已修"}
+    )
+    assert answer.status_code == 201, answer.text
+    live.work()
+
+    movable_clock.move(hours=live.app.config["SOLVED_ASK_AFTER_HOURS"] + 1)
+    with live.app.app_context():
+        assert tasks.sweep()["asked_solved"] == 1 and tasks.sweep()["asked_solved"] == 0
+    live.work()
+    rated = live.api("POST", f"/messages/{mid}/rating", token, json={"score": "satisfied"})
+    assert rated.json()["status"] == "closed", rated.text
+
+    movable_clock.move(days=live.app.config["REVISIT_DAYS"], minutes=1)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 1 and tasks.sweep()["revisits"] == 0
+        (asked,) = db.session.scalars(
+            db.select(Event).where(Event.message_id == mid, Event.kind == "revisit_asked")
+        ).all()
+        assert asked.data["channel"] == "app"
+        assert count(Notification, Notification.kind == "revisit") == 0
+    # The reply credit the call-back would have spent is still there.
+    credits = live.api("POST", "/subscriptions", token, json={"accepted": []}).json()["credits"]
+    assert credits[templates.reply] == 1
+    live.work()
+    prompts = [
+        m for m in live.sandbox.sent(openid) if "问题解决了吗" in m["data"]["thing3"]["value"]
+    ]
+    assert [m["template_id"] for m in prompts] == [templates.solved]
+    # The question is still there to answer, in the mini-program.
+    detail = live.api("GET", f"/messages/{mid}", token).json()
+    assert detail["revisit"]["can_answer"] is True
+
+
+def test_a_prompt_that_reached_nobody_does_not_stop_the_call_back(live, world, movable_clock):
+    """No credit for the rating prompt (it reached nobody): the 回访 is still pushed, once."""
+    templates = live.app.config["WECHAT_TEMPLATES"]
+    openid, token = live.citizen("张大爷")
+    for template_id in (templates.reply, templates.reply):
+        live.sandbox.consent(openid, template_id)
+    _, deputy_token = bind_deputy(live, world, "王建国")
+    created = submit(live, token, world["scene"], subscribed=[templates.reply])
+    assert live.api("POST", "/subscriptions", token, json={"accepted": [templates.reply]}).ok
+    live.work()
+    mid = created["id"]
+    live.api("POST", f"/deputy/messages/{mid}/replies", deputy_token, json={"content": "已修"})
+    live.work()
+    movable_clock.move(hours=live.app.config["SOLVED_ASK_AFTER_HOURS"] + 1)
+    with live.app.app_context():
+        assert tasks.sweep()["asked_solved"] == 1
+        notice = db.session.scalar(db.select(Notification).where(Notification.kind == "solved"))
+        assert notice.status == "no_consent"
+    live.api("POST", f"/messages/{mid}/rating", token, json={"score": "satisfied"})
+    movable_clock.move(days=live.app.config["REVISIT_DAYS"], minutes=1)
+    with live.app.app_context():
+        assert tasks.sweep()["revisits"] == 1
+        assert count(Notification, Notification.kind == "revisit") == 1
+    live.work()
+    prompts = [
+        m for m in live.sandbox.sent(openid) if "问题解决了吗" in m["data"]["thing3"]["value"]
+    ]
+    assert len(prompts) == 1

@@ -19,13 +19,16 @@ from server.models import (
     Notification,
     Rating,
     Reply,
+    StaffUser,
     Station,
+    Transfer,
     WalkIn,
 )
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 from server.routing import roster, workdays
 from server.tasks.sweeper import run_sweep
+from tests.support.helpers import csrf_of
 
 MODELS = (Message, Assignment, Reply, Event, Notification, WalkIn, Citizen, AuditLog)
 
@@ -163,6 +166,21 @@ def test_seed_demo_is_repeatable(live, tmp_path):
         assert old["key"] != new["key"]
         assert live.api("GET", "/unit/transfers", new["key"]).status_code == 200
         assert live.api("GET", "/unit/transfers", old["key"]).status_code == 401
+    # One clerk login per unit (role unit_staff): printed once, kept in demo.json after that.
+    logins = [u["login"] for u in demo["units"]]
+    assert len({login["username"] for login in logins}) == len(demo["units"])
+    assert all(login["password"] for login in logins)
+    assert [u["login"] for u in again["units"]] == logins
+    with live.app.app_context():
+        for unit in demo["units"]:
+            clerk = db.session.scalar(
+                db.select(StaffUser).where(StaffUser.username == unit["login"]["username"])
+            )
+            assert (clerk.role, clerk.unit_id) == ("unit_staff", unit["id"])
+        assert db.session.scalar(
+            db.select(db.func.count()).select_from(StaffUser).where(StaffUser.role == "unit_staff")
+        ) == len(demo["units"])  # the second run made none
+        db.session.remove()
     scan = live.api("GET", f"/scan/{demo['stations'][0]['scene']}").json()
     with live.app.app_context():
         holiday = workdays.current().is_holiday(local_today())
@@ -172,3 +190,36 @@ def test_seed_demo_is_repeatable(live, tmp_path):
     else:
         assert len(scan["on_duty"]) >= 1
     assert live.api("GET", "/calendar?year=2026").json()["known"] is True
+
+
+def test_a_demo_unit_clerk_signs_in_and_sees_the_unit_inbox_only(live, tmp_path):
+    """As the banner of ./scripts/run says: log in as a unit's clerk, land on its inbox."""
+    out = tmp_path / "demo.json"
+    assert live.app.test_cli_runner().invoke(args=["seed-demo", "--out", str(out)]).exit_code == 0
+    demo = json.loads(out.read_text())
+    first, second = demo["units"][0], demo["units"][1]
+    client = live.app.test_client()
+    token = csrf_of(client.get("/admin/login").get_data(as_text=True))
+    wrong = client.post(
+        "/admin/login",
+        data={"username": first["login"]["username"], "password": "wrong", "csrf_token": token},
+    )
+    assert wrong.status_code != 302
+    token = csrf_of(client.get("/admin/login").get_data(as_text=True))
+    answer = client.post(
+        "/admin/login",
+        data={**first["login"], "csrf_token": token},
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:300]
+    home = client.get("/admin/", follow_redirects=True)
+    assert home.request.path == "/admin/unit/"
+    page = home.get_data(as_text=True)
+    assert "交办" in page or "签收" in page
+    assert client.get("/admin/items").status_code == 403
+    with live.app.app_context():
+        theirs = db.session.scalars(
+            db.select(Transfer.id).where(Transfer.unit_id == second["id"])
+        ).all()
+        db.session.remove()
+    for transfer_id in theirs[:3]:  # another demo unit's history: not this clerk's
+        assert client.get(f"/admin/unit/transfers/{transfer_id}").status_code == 404

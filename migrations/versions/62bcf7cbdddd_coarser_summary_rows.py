@@ -1,8 +1,7 @@
-"""coarser summary rows of the overview: month_counts and day_totals, filled from daily_counts;
-an index of the items whose call-back was answered
+"""coarser summary rows of the overview: month_counts and day_totals, filled from daily_counts
 
 Revision ID: 62bcf7cbdddd
-Revises: e3b5c7d9f1a2
+Revises: 7bbca0d2186d
 Create Date: 2026-12-01 15:40:00.000000
 
 """
@@ -12,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "62bcf7cbdddd"
-down_revision = "e3b5c7d9f1a2"
+down_revision = "7bbca0d2186d"
 branch_labels = None
 depends_on = None
 
@@ -24,6 +23,8 @@ COUNTERS = (
     "rated_satisfied",
     "rated_basically_satisfied",
     "rated_unsatisfied",
+    "solved",
+    "not_solved",
 )
 
 
@@ -67,17 +68,6 @@ def upgrade():
     )
 
 
-    answered = sa.text("revisit_solved IS NOT NULL")
-    op.create_index(
-        "ix_messages_revisited",
-        "messages",
-        ["created_at"],
-        postgresql_where=answered,
-        sqlite_where=answered,
-    )
-
-
 def downgrade():
-    op.drop_index("ix_messages_revisited", table_name="messages")
     op.drop_table("day_totals")
     op.drop_table("month_counts")

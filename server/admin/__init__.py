@@ -56,6 +56,7 @@ def init_admin(app: Flask) -> None:
         deputies,
         error_pages,
         items,
+        out_of_scope,
         overview,
         photos,
         posters,

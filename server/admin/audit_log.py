@@ -50,6 +50,7 @@ DATA_LABELS = {
     "background": "后台生成",
     "format": "格式",
     "username": "用户名",
+    "citizen_id": "微信用户编号",
     "role": "角色",
     "password": None,
     "reason": "理由",
@@ -81,6 +82,18 @@ DATA_LABELS = {
     "mode": "公开方式",
     "found": "自动隐去的个人信息处数",
     "fields": "修改的栏目",
+    # 「不在受理范围」 (scope rules).
+    "topic": "事项",
+    "where": "建议去向",
+    "changes": "修改",
+}
+# The fields an edit names in `changes` ({field: [before, after]}).
+CHANGE_LABELS = {
+    "topic": "事项",
+    "where": "建议去向",
+    "category_id": "适用类别编号",
+    "sort_order": "排序",
+    "active": "使用中",
 }
 # Internal references: exact in the row, meaningless on the page.
 HIDDEN = {
@@ -220,6 +233,20 @@ def _value(key: str, value) -> str:
         return f"第 {value} 张"
     if key in ("second_factor", "step"):
         return "动态口令"
+    if key == "changes" and isinstance(value, dict):
+        return "；".join(
+            f"{CHANGE_LABELS.get(name, name)} {_plain(pair[0])} → {_plain(pair[1])}"
+            for name, pair in value.items()
+            if isinstance(pair, list) and len(pair) == 2
+        )
+    return str(value)
+
+
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
     return str(value)
 
 

@@ -79,7 +79,7 @@ FLOW = (
 )
 BACKLOG = ("open", "overdue", "unassigned")
 # What the summary rows count per day (server/models/tally.py), under the overview's names.
-DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS)
+DAILY = ("received", "routed", "replied", "closed", *RATING_LABELS, "solved", "not_solved")
 _COUNTERS = [name if name not in RATING_LABELS else f"rated_{name}" for name in DAILY]
 _DAILY_COLUMNS = [getattr(DailyCount, name) for name in _COUNTERS]
 _MONTH_COLUMNS = [getattr(MonthCount, name) for name in _COUNTERS]
@@ -110,28 +110,6 @@ def _summary(counts: dict, median: float | None = None) -> dict:
         "rated": rated,
         # 满意 + 基本满意, as the seeds report it
         "satisfied_pct": round(100 * good / rated) if rated else None,
-    }
-
-
-def revisit_answers(starts: dict[str, datetime]) -> dict[str, dict[str, int]]:
-    """Per period, the items received in it whose call-back (回访) was answered 解决了 / 没解决:
-    counted apart from 已办结 (closed is not solved), over the period's few answered items."""
-    since = min(starts.values())
-    columns = []
-    for start in starts.values():
-        columns += [
-            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(True)),
-            _count_if((Message.created_at >= start) & Message.revisit_solved.is_(False)),
-        ]
-    query = (
-        db.select(*columns)
-        .select_from(Message)
-        .where(Message.created_at >= since, Message.revisit_solved.is_not(None))
-    )
-    counts = [int(n) for n in db.session.execute(scope.scope_messages(query)).one()]
-    return {
-        name: {"solved": counts[2 * i], "not_solved": counts[2 * i + 1]}
-        for i, name in enumerate(starts)
     }
 
 
@@ -454,12 +432,10 @@ def overview(now: datetime | None = None) -> dict:
     first = min(days["month"], days["week"], today - timedelta(days=CHART_DAYS - 1))
     by_day = daily_totals(first)
     failed = not_notified(starts)
-    revisited = revisit_answers(starts)
     shown, deputy_total = ranked_deputies(days["month"], now)
     # Only the shown deputies' sums are read; the totals are the stations' (every item has one).
     month = month_flow(days["month"], shown)
     month.total["not_notified"] = failed["month"]
-    month.total.update(revisited["month"])
     waiting = backlog(now, shown)
     medians = period_medians(starts)
     periods = {}
@@ -467,7 +443,6 @@ def overview(now: datetime | None = None) -> dict:
         counts = {
             **period_counts(by_day, day),
             "not_notified": failed[name],
-            **revisited[name],
         }
         periods[name] = _summary(counts, medians[name])
     stations, station_total = per_station(month, waiting)

@@ -180,6 +180,8 @@ def unit_inbox():
     query = db.select(Transfer).where(Transfer.unit_id == unit_id)
     if status in TRANSFER_STATUSES:
         query = query.where(Transfer.status == status)
+    else:  # a withdrawn item (refused, merged, closed by the station) is no longer its work
+        query = query.where(Transfer.status != "withdrawn")
     rows = list(db.session.scalars(query.order_by(Transfer.id.desc()).limit(PER_PAGE)))
     return render_template(
         "admin/unit_inbox.html",

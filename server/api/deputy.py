@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import current_app, g
 from marshmallow import Schema, fields, validate
 
 from server.api import present
@@ -12,8 +12,9 @@ from server.api.identity import LoginOut, login_answer
 from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.api.schemas import PageQuery, RequestSchema, text
 from server.handling import answers, assigned
-from server.identity import binding
-from server.models import AWAITING_DEPUTY, STATUS_LABELS, Assignment, Message, Unit
+from server.identity import binding, staff_wechat
+from server.models import AWAITING_DEPUTY, ROLES, STATUS_LABELS, Assignment, Message, Unit
+from server.models.audit import audit
 from server.platform.clock import iso
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
@@ -117,6 +118,45 @@ def bind(body: dict):
     """用联络站给的邀请码，把当前微信绑定为代表"""
     binding.bind(g.citizen.id, body["invite_code"])
     return login_answer(g.citizen)
+
+
+class StaffBindIn(RequestSchema):
+    code = text(32, "绑定码")
+
+
+class StaffBindOut(Schema):
+    staff = fields.Dict(metadata={"description": "绑定的后台账号：name、role、role_label"})
+    subscribe_templates = fields.Dict(
+        metadata={"description": "超期提醒所用的订阅消息模板（reminder）：可在绑定后请求授权"}
+    )
+
+
+@blp.post("/staff/bind")
+@require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@per_ip("RATE_LIMIT_BIND_IP")
+@blp.arguments(StaffBindIn)
+@blp.response(200, StaffBindOut)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 410, 413, 415, 422, 429))
+def staff_bind(body: dict):
+    """用管理后台「绑定微信」给的一次性绑定码，让当前微信接收该后台账号的超期提醒"""
+    staff = staff_wechat.bind(g.citizen.id, body["code"])
+    audit(
+        "staff_wechat_bound",
+        f"user:{staff.id}",
+        staff_id=staff.id,  # the account bound, by its owner's WeChat
+        citizen_id=g.citizen.id,
+    )
+    db.session.commit()
+    templates = current_app.config["WECHAT_TEMPLATES"]
+    return {
+        "staff": {
+            "name": staff.display_name or staff.username,
+            "role": staff.role,
+            "role_label": ROLES.get(staff.role, staff.role),
+        },
+        "subscribe_templates": {"reminder": templates.reminder},
+    }
 
 
 def deputy_view(message: Message) -> dict:

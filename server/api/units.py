@@ -61,6 +61,8 @@ def list_transfers(query: dict):
     base = db.select(Transfer).where(Transfer.unit_id == g.unit.id)
     if query["status"]:
         base = base.where(Transfer.status == query["status"])
+    else:  # a withdrawn item is no longer the unit's work (asked for by name, it is listed)
+        base = base.where(Transfer.status != "withdrawn")
     rows = db.session.scalars(base.order_by(Transfer.id.desc()).limit(PAGE_MAX))
     return {"transfers": [present.transfer_view(row) for row in rows]}
 

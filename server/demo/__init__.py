@@ -1,6 +1,6 @@
 """The demo ./scripts/run shows: two stations, four deputies, a roster that matches the station's
-notice, an admin, fresh invite codes, three handling units with fresh integration keys, and four
-weeks of history (history.py)."""
+notice, an admin, fresh invite codes, three handling units with fresh integration keys and a
+clerk login each (the unit's inbox on the dashboard), and four weeks of history (history.py)."""
 
 from __future__ import annotations
 
@@ -30,10 +30,11 @@ CHENGDONG = "城东街道代表之家"
 # 逢六 at 金竹: the three resident deputies take one of the 6th, 16th and 26th each.
 JINZHU_ROSTER = {"王建国": [6], "李秀兰": [16], "陈志强": [26]}
 # The handling units an item can be handed to, with contacts and answer times (working days).
+# The last field: the unit clerk's dashboard login (role unit_staff: the unit's inbox only).
 DEMO_UNITS = (
-    ("区城市管理局", "刘科长", "0851-86001234", 7),
-    ("区住房和城乡建设局", "陈主任", "0851-86005678", 10),
-    ("区交通运输局", "周科长", "0851-86009012", 5),
+    ("区城市管理局", "刘科长", "0851-86001234", 7, "chengguan"),
+    ("区住房和城乡建设局", "陈主任", "0851-86005678", 10, "zhujian"),
+    ("区交通运输局", "周科长", "0851-86009012", 5, "jiaotong"),
 )
 DEMO_KEY_LABEL = "演示：单位自己的系统（./scripts/demo）"
 DEMO_SHIFT_NOTE = "演示数据：今天不是逢六接待日，临时安排王建国代表值班，方便体验扫码留言"
@@ -120,8 +121,7 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
     password = None
     admin = db.session.scalar(db.select(StaffUser).where(StaffUser.username == "admin"))
     if admin is None:
-        # Random letters and digits, then one of each kind: always passes the password policy.
-        password = admin_password or secrets.token_urlsafe(9) + "aA7-"
+        password = admin_password or _demo_password()
         problem = passwords.problem(password, "admin")
         if problem:
             raise ValueError(f"演示管理员密码不符合密码策略：{problem}")
@@ -144,18 +144,46 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
             for d in deputies
         ],
         "units": [
-            {"id": u.id, "name": u.name, "answer_days": u.answer_days, "key": key}
-            for u, key in unit_keys
+            {
+                "id": u.id,
+                "name": u.name,
+                "answer_days": u.answer_days,
+                "key": key,
+                # None when the account existed already: its password was printed then.
+                "login": {"username": username, "password": clerk_password},
+            }
+            for u, key, username, clerk_password in unit_keys
         ],
         "admin": {"username": "admin", "password": password},
     }
 
 
-def _demo_units() -> list[tuple[Unit, str]]:
-    """The demo's units, and a fresh integration key for each (the demo's earlier keys are
-    revoked: a key is kept only as its hash, so it cannot be printed again)."""
+def _demo_password() -> str:
+    # Random letters and digits, then one of each kind: always passes the password policy.
+    return secrets.token_urlsafe(9) + "aA7-"
+
+
+def _demo_clerk(unit: Unit, username: str) -> str | None:
+    """The unit's clerk account (role unit_staff: its inbox only); its password when made now,
+    None when it existed (only the hash is kept)."""
+    clerk = db.session.scalar(db.select(StaffUser).where(StaffUser.username == username))
+    if clerk is not None:
+        return None
+    password = _demo_password()
+    clerk = StaffUser(
+        username=username, display_name=f"{unit.name}办理员", role="unit_staff", unit_id=unit.id
+    )
+    passwords.set_password(clerk, password)
+    db.session.add(clerk)
+    return password
+
+
+def _demo_units() -> list[tuple[Unit, str, str, str | None]]:
+    """The demo's units, a fresh integration key for each (the demo's earlier keys are
+    revoked: a key is kept only as its hash, so it cannot be printed again), and each unit's
+    clerk login: (unit, key, username, password or None)."""
     out = []
-    for name, person, phone, days in DEMO_UNITS:
+    for name, person, phone, days, username in DEMO_UNITS:
         unit = db.session.scalar(db.select(Unit).where(Unit.name == name))
         if unit is None:
             unit = Unit(name=name, contact_person=person, contact_phone=phone, answer_days=days)
@@ -165,5 +193,6 @@ def _demo_units() -> list[tuple[Unit, str]]:
             db.select(UnitKey).where(UnitKey.unit_id == unit.id, UnitKey.label == DEMO_KEY_LABEL)
         ):
             revoke_key(old)
-        out.append((unit, issue_key(unit, DEMO_KEY_LABEL)[1]))
+        key = issue_key(unit, DEMO_KEY_LABEL)[1]
+        out.append((unit, key, username, _demo_clerk(unit, username)))
     return out

@@ -8,9 +8,12 @@ from server.models.lifecycle import move
 from server.notices.outbox import queue_notice
 from server.platform.clock import utcnow
 from server.platform.db import db
+from server.units.transfers import withdraw_open
 
 
 def close(message: Message, actor: str, actor_id: int | None, reason: str, **event_data) -> None:
+    """Close the item; a unit still holding it has its transfer withdrawn in the same
+    transaction (the caller commits)."""
     move(
         message,
         "close",
@@ -20,6 +23,7 @@ def close(message: Message, actor: str, actor_id: int | None, reason: str, **eve
         reason=reason,
         **event_data,
     )
+    withdraw_open(message, actor, actor_id, "closed", by=event_data.get("staff", ""))
 
 
 def reject(
@@ -38,6 +42,7 @@ def reject(
         where=where,
         **event_data,
     )
+    withdraw_open(message, "staff", actor_id, "rejected", by=event_data.get("staff", ""))
     for assignment in message.assignments:
         if assignment.active:
             assignment.active = False
@@ -95,6 +100,7 @@ def merge(
         duplicate=message.tracking_no,
         from_id=message.id,
     )
+    withdraw_open(message, "staff", actor_id, "merged", by=event_data.get("staff", ""))
     for assignment in message.assignments:
         if assignment.active:
             assignment.active = False

@@ -7,6 +7,11 @@ mini-program shows the question the next time they open the item (GET /messages/
 and staff record the answer. 「没解决」 reopens the item with whoever last held it (the
 assignment stays active when an item is closed), with a new deadline (the move restarts the
 stage clock); 「解决了」 leaves it closed. Both are counted apart from 已办结.
+
+One answer, one prompt: an answer left unrated SOLVED_ASK_AFTER_HOURS gets its own
+「问题解决了吗？点此评价」 (server/handling/solved.py); if the citizen then rates it and the item
+closes, the call-back is not pushed again for that same answer — it waits in the mini-program
+(channel `app`). A new answer (after 不满意 or 「没解决」) may be asked about again.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import func, update
 
-from server.models import Message, Reply
+from server.handling.solved import solved_key
+from server.models import Message, Notification, Reply
 from server.models.event import record
 from server.models.lifecycle import move
 from server.notices.outbox import queue_notice, reachable
@@ -25,6 +31,8 @@ from server.platform.db import db
 from server.units.transfers import answered_by_unit, reopen_with_unit
 
 REVISIT_QUESTION = "问题解决了吗？"
+# A 「问题解决了吗」 prompt that reached nobody did not ask: the call-back may still be pushed.
+UNTOLD = ("no_consent", "no_recipient", "failed")
 BATCH = 500
 
 
@@ -75,11 +83,33 @@ def ask_due(now: datetime) -> int:
     return asked
 
 
+def asked_already(message: Message) -> bool:
+    """Whether the citizen was already sent 「问题解决了吗」 about the item's latest answer (the
+    prompt SOLVED_ASK_AFTER_HOURS after an answer left unrated: server/handling/solved.py).
+    One answer gets one prompt: the call-back then waits in the mini-program instead."""
+    latest = db.session.scalar(
+        db.select(func.max(Reply.id)).where(
+            Reply.message_id == message.id, Reply.author_kind != "citizen"
+        )
+    )
+    if latest is None:
+        return False
+    return (
+        db.session.scalar(
+            db.select(Notification.id).where(
+                Notification.dedupe_key == solved_key(latest),
+                Notification.status.not_in(UNTOLD),
+            )
+        )
+        is not None
+    )
+
+
 def _ask(message: Message) -> str:
     """How the question reaches the citizen: wechat, app (next time they open it) or call."""
     if message.citizen_id is None:
         return "call"  # a walk-in: on the dashboard's call-back list
-    if not reachable(message.citizen_id, "revisit"):
+    if asked_already(message) or not reachable(message.citizen_id, "revisit"):
         return "app"
     queue_notice(
         "revisit",
@@ -106,13 +136,23 @@ def answer(
     claimed = db.session.execute(
         update(Message)
         .where(Message.id == message.id, Message.revisit_answered_at.is_(None))
-        .values(revisit_answered_at=now, revisit_solved=solved)
+        .values(revisit_answered_at=now)
         .execution_options(synchronize_session=False)
     )
     if not claimed.rowcount:
         raise NotAnswerable("这次回访已经回答过了")
-    message.revisit_answered_at, message.revisit_solved = now, solved
-    record("revisit_answered", message.id, actor, actor_id, solved=solved, note=note)
+    message.revisit_answered_at = now
+    # The answer itself is a move (the status stays closed): the summary rows count it per
+    # station and deputy (server/models/tally.py), and its Event is the record.
+    move(
+        message,
+        "revisit_answer",
+        actor,
+        actor_id,
+        values={"revisit_solved": solved},
+        solved=solved,
+        note=note,
+    )
     if solved:
         return
     by_unit = _unit_answered_last(message)

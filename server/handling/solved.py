@@ -1,6 +1,10 @@
 """「问题解决了吗」: an answered item the citizen has not rated SOLVED_ASK_AFTER_HOURS after its
 latest answer gets one notice asking (its own template's credit only: the answer's come first).
-Claimed by the notice's unique dedupe key, so two sweeps ask once."""
+Claimed by the notice's unique dedupe key, so two sweeps ask once.
+
+This is the prompt for an answer nobody rated; the 回访 REVISIT_DAYS after closing
+(server/handling/revisits.py) is the other 「问题解决了吗」, and it is not pushed for an answer
+this prompt already asked about: one answer, one prompt."""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ BATCH = 500
 # Answers older than this many days past the ask time are not asked about any more: the sweep
 # reads a bounded window, not every answered item there ever was.
 WINDOW_DAYS = 7
+
+
+def solved_key(reply_id: int) -> str:
+    """The prompt's dedupe key: one per answer."""
+    return f"solved-{reply_id}"
 
 
 def ask_solved(now: datetime) -> int:
@@ -47,7 +56,7 @@ def ask_solved(now: datetime) -> int:
     ).all()
     asked = 0
     for message, reply_id in due:
-        if queue_notice("solved", f"solved-{reply_id}", message, message.citizen_id):
+        if queue_notice("solved", solved_key(reply_id), message, message.citizen_id):
             asked += 1
     db.session.commit()
     return asked

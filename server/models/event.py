@@ -33,6 +33,7 @@ EVENT_LABELS = {
     "unit_signed": "承办单位签收",
     "unit_answered": "承办单位答复",
     "unit_returned": "承办单位退回",
+    "transfer_withdrawn": "撤回交办",
     "escalated": "超期督办提醒",
     "supervised": "督办",
     "merged": "重复反映，已合并办理",

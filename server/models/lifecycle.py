@@ -108,7 +108,10 @@ MOVES: tuple[Move, ...] = (
     *_rows("reject", LIVE, "rejected", [STAFF], "rejected"),
     # A duplicate of an earlier item: refused in its own way, linked to the item it joins.
     *_rows("merge", LIVE, "rejected", [STAFF], "merged"),
-    # The call-back (回访) some days after closing: 「没解决」 puts it back with its last holder.
+    # The call-back (回访) some days after closing: its answer is recorded on the closed item
+    # (the summary rows count solved / not solved), and 「没解决」 then puts it back with its
+    # last holder.
+    *_rows("revisit_answer", ["closed"], None, [CITIZEN, STAFF], "revisit_answered"),
     *_rows("revisit_reopen", ["closed"], "reopened", [CITIZEN, STAFF], "reopened"),
 )
 _BY_KEY = {(m.name, m.source): m for m in MOVES}

@@ -55,14 +55,6 @@ class Message(db.Model):
         ).ddl_if(dialect="postgresql"),
         # The escalation sweep reads open items by deadline.
         Index("ix_messages_status_due", "status", "due_at"),
-        # The overview's call-back answers (解决了 / 没解决): the period's few answered items,
-        # not a scan of the month (213 ms over a province's month, 0.1 ms with it).
-        Index(
-            "ix_messages_revisited",
-            "created_at",
-            postgresql_where=text("revisit_solved IS NOT NULL"),
-            sqlite_where=text("revisit_solved IS NOT NULL"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -51,6 +51,15 @@ class StaffUser(db.Model):
     # The last accepted time step: a code is good once (a replayed one is refused).
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
+    # The WeChat this account's escalation notices go to (a mini-program sign-in: its Citizen
+    # row, reached by subscribe message or, through its unionid, the official account); bound
+    # by a one-time code shown on the dashboard (server/identity/staff_wechat.py).
+    wechat_citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    wechat_bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The pending one-time code, as its SHA-256, and until when it works.
+    wechat_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    wechat_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     stations: Mapped[list[Station]] = relationship(secondary=staff_stations)  # noqa: F821
     unit: Mapped[Unit | None] = relationship()  # noqa: F821
 

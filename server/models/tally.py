@@ -3,7 +3,8 @@
 Two tables, both pure sums that `flask stats rebuild` can recompute from the messages:
 
 - `daily_counts`: per Beijing day of receipt x station x deputy x category, how far that day's
-  items have got by now (received, routed, answered, closed, each rating). The overview's flow
+  items have got by now (received, routed, answered, closed, each rating, and the call-back's
+  (回访) answer: solved / not_solved, counted apart from closed). The overview's flow
   figures go by cohort, so a move changes the counters of the row of the day the item arrived.
 - `month_counts` and `day_totals`: the same counters rolled up coarser, per Beijing month of
   receipt x station x deputy, and per day x category over all stations. With a province's
@@ -41,7 +42,16 @@ from server.platform.clock import LOCAL
 from server.platform.db import db
 
 RATINGS = ("satisfied", "basically_satisfied", "unsatisfied")
-DAILY_COUNTERS = ("received", "routed", "replied", "closed", *(f"rated_{r}" for r in RATINGS))
+# solved / not_solved: the 回访's answer (Message.revisit_solved), kept apart from closed.
+DAILY_COUNTERS = (
+    "received",
+    "routed",
+    "replied",
+    "closed",
+    *(f"rated_{r}" for r in RATINGS),
+    "solved",
+    "not_solved",
+)
 NONE = 0  # the key's stand-in for "no station" / "no deputy"
 
 
@@ -59,6 +69,8 @@ class DailyCount(db.Model):
     rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MonthCount(db.Model):
@@ -74,6 +86,8 @@ class MonthCount(db.Model):
     rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    solved: Mapped[int] = mapped_column(Integer, default=0)
+    not_solved: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DayTotal(db.Model):
@@ -88,6 +102,8 @@ class DayTotal(db.Model):
     rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
     rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    solved: Mapped[int] = mapped_column(Integer, default=0)
+    not_solved: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StatusCount(db.Model):
@@ -126,6 +142,7 @@ class State(NamedTuple):
     routed_at: datetime | None
     first_replied_at: datetime | None
     rating: str | None
+    revisit_solved: bool | None
 
 
 def state_of(row) -> State:
@@ -155,6 +172,8 @@ def _contribution(state: State) -> Counter:
         counters.append("closed")
     if state.rating in RATINGS:
         counters.append(f"rated_{state.rating}")
+    if state.revisit_solved is not None:
+        counters.append("solved" if state.revisit_solved else "not_solved")
     out = Counter({("status", (state.status, station, deputy), "n"): 1})
     for table, key in keys:
         for counter in counters:

@@ -19,6 +19,9 @@ TRANSFER_STATUSES = {
     "signed": "已签收",
     "answered": "已答复",
     "returned": "已退回",
+    # The item ended on our side (refused, merged into another, closed by staff) while the
+    # unit still held it: off the unit's open work, its actions refused.
+    "withdrawn": "已撤回",
 }
 # Still with the unit: at most one such transfer per message.
 TRANSFER_OPEN = ("handed", "signed")

@@ -70,6 +70,9 @@ KINDS = {
     "reminder": ("reminder", "pages/deputy/item/item?id={id}"),
     "reopened": ("reminder", "pages/deputy/item/item?id={id}"),
     "followup": ("reminder", "pages/deputy/item/item?id={id}"),
+    # The escalation chain to a staff account's bound WeChat (station staff, the 代表工委, a
+    # unit's clerks): they act on the dashboard, so the tap opens the mini-program's own page.
+    "escalated": ("reminder", "pages/mine/mine"),
     # To a deputy's previous WeChat after the deputy was bound to another one.
     "rebound": ("reminder", "pages/mine/mine"),
     "reply": ("reply", "pages/detail/detail?id={id}"),

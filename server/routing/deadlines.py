@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import update
 
+from server.identity import staff_wechat
 from server.models import Message, Transfer
 from server.models.event import record
 from server.models.unit import TRANSFER_OPEN
@@ -227,6 +228,7 @@ def _take(step: Step, message: Message, now: datetime) -> bool:
         )
     if not claimed:
         return False
+    _tell_bound_staff(step, message, key, unit, stage.holder == UNIT)
     if step.to == "station":
         db.session.execute(
             update(Message)
@@ -245,6 +247,31 @@ def _take(step: Step, message: Message, now: datetime) -> bool:
         unit_id=unit.id if unit is not None else None,
     )
     return True
+
+
+def _tell_bound_staff(step: Step, message: Message, key: str, unit, unit_holds: bool) -> None:
+    """The board notice (claimed above) is for everyone on the dashboard; staff whose account
+    is bound to a WeChat also get it there, through the outbox and its channel fallback, each
+    once (the step's key, per account). Unbound staff keep the board notice only."""
+    if step.to == "station":
+        if message.station_id is None:
+            return
+        people = staff_wechat.bound_staff(station_id=message.station_id)
+    elif step.to == "committee":
+        people = staff_wechat.bound_staff(role="committee")
+    elif unit_holds and unit is not None:
+        people = staff_wechat.bound_staff(unit_id=unit.id)
+    else:
+        return  # the deputy holds it: the deputy's own reminder above
+    due_text = local_text(message.due_at, "%m月%d日")
+    note = {
+        "station": f"已超期（应于{due_text}前办理），请督办",
+        "committee": f"超期未办（应于{due_text}前办理），请督办",
+    }.get(step.to, f"临期：请于{due_text}前办理")
+    for person in people:
+        queue_notice(
+            "escalated", f"{key}-s{person.id}", message, person.wechat_citizen_id, note=note
+        )
 
 
 def _unit_holder(message: Message):

@@ -146,6 +146,7 @@ def _received_state(message: Routed) -> tally.State:
         None,
         None,
         None,
+        None,
     )
 
 

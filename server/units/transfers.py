@@ -11,8 +11,10 @@ from flask import current_app
 from sqlalchemy import update
 
 from server.models import Message, Reply, Transfer, Unit
+from server.models.event import record
 from server.models.lifecycle import move
-from server.models.unit import RESULTS
+from server.models.unit import RESULTS, TRANSFER_OPEN
+from server.notices import board
 from server.notices.layouts import transfer_text
 from server.notices.outbox import Written, queue_notice
 from server.platform.clock import iso, utcnow
@@ -235,6 +237,56 @@ def return_(row: Transfer, reason: str, by: str = "") -> Transfer:
         unit=row.unit.name,
         reason=reason,
         by=by,
+    )
+    return row
+
+
+# Why the unit no longer has it, as the unit's board notice says it.
+WITHDRAW_WHY = {
+    "rejected": "不予受理",
+    "merged": "作为重复反映合并办理",
+    "closed": "由联络站办结",
+}
+
+
+def withdraw_open(
+    message: Message, actor: str, actor_id: int | None, why: str, by: str = ""
+) -> Transfer | None:
+    """The item ends on our side (refused, merged, closed by staff) while a unit holds it: its
+    open transfer is withdrawn in the caller's transaction, with an Event, and the unit's staff
+    see it on their board (units get board notices, not WeChat ones). None if no transfer was
+    open. Call it before or after the ending move, in the same transaction."""
+    row = open_transfer(message.id)
+    if row is None:
+        return None
+    done = db.session.execute(
+        update(Transfer)
+        .where(Transfer.id == row.id, Transfer.status.in_(TRANSFER_OPEN))
+        .values(status="withdrawn")
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return None  # the unit answered or returned it this instant: nothing left to withdraw
+    row.status = "withdrawn"
+    label = WITHDRAW_WHY.get(why, why)
+    record(
+        "transfer_withdrawn",
+        message.id,
+        actor,
+        actor_id,
+        transfer_id=row.id,
+        unit_id=row.unit_id,
+        unit=row.unit.name,
+        why=why,
+        by=by,
+    )
+    board.post(
+        f"withdrawn-{row.id}",
+        "unit",
+        f"交办事项 {message.tracking_no} 已撤回（{label}），无需再办理",
+        kind="withdrawn",
+        message_id=message.id,
+        unit_id=row.unit_id,
     )
     return row
 

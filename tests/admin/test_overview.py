@@ -44,7 +44,7 @@ class Cohort:
         self.count = 0
 
     def add(self, minutes_ago, status="routed", replied_after=None, rating=None, overdue=False,
-            notified=True, station=0, deputy=0):  # fmt: skip
+            notified=True, station=0, deputy=0, solved=None):  # fmt: skip
         self.count += 1
         created = NOW - timedelta(minutes=minutes_ago)
         message = Message(
@@ -63,6 +63,7 @@ class Cohort:
             stage_started_at=created if status in ("routed", "reopened") else None,
             due_at=created + timedelta(hours=72) if status in ("routed", "reopened") else None,
             rating=rating,
+            revisit_solved=solved,  # the 回访's answer, on a closed item
             # as routing and the reject action leave it: nobody's for unrouted or refused items
             assigned_deputy_id=(
                 None if status in ("received", "rejected") else self.deputies[deputy].id
@@ -121,8 +122,9 @@ def test_a_cohort_is_summarized(ctx):
     items = Cohort()
     items.add(10, "received")
     items.add(60, "replied", replied_after=30)
-    items.add(120, "closed", replied_after=90, rating="satisfied", deputy=1)
-    items.add(180, "closed", replied_after=60, rating="basically_satisfied", notified=False)
+    items.add(120, "closed", replied_after=90, rating="satisfied", deputy=1, solved=True)
+    items.add(180, "closed", replied_after=60, rating="basically_satisfied", notified=False,
+              solved=False)  # fmt: skip
     items.add(240, "reopened", replied_after=120, rating="unsatisfied", station=1)
     items.add(73 * 60, "routed", station=1)  # older than 72 h and not answered: overdue
     items.add(300, "rejected", overdue=True, station=None)  # refused items are never overdue
@@ -132,7 +134,6 @@ def test_a_cohort_is_summarized(ctx):
     since = local_day_start(first)
     flow = stats.month_flow(first)
     flow.total["not_notified"] = stats.not_notified({"month": since})["month"]
-    flow.total.update(stats.revisit_answers({"month": since})["month"])
     summary = stats._summary(flow.total, stats.median_responses(since).get(None))
     # The summary rows say what counting the items themselves says.
     assert summary == stats._summary(direct_flow(since), summary["median_response"])
@@ -145,6 +146,7 @@ def test_a_cohort_is_summarized(ctx):
         "closed": 2,
     }
     assert summary["not_notified"] == 1
+    assert (summary["solved"], summary["not_solved"]) == (1, 1)  # from the summary rows
     assert summary["median_response"] == 75 * 60  # median of 30, 60, 90, 120 minutes
     assert summary["ratings"] == {"satisfied": 1, "basically_satisfied": 1, "unsatisfied": 1}
     assert summary["satisfied_pct"] == 67

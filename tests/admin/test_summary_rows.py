@@ -92,6 +92,8 @@ def test_random_moves_keep_the_rows_equal_to_a_rebuild(items):
             values = {"first_replied_at": message.first_replied_at or NOW}
         elif step.name in ("close", "reopen"):
             values = {"rating": rng.choice(["satisfied", "basically_satisfied", "unsatisfied"])}
+        elif step.name == "revisit_answer":
+            values = {"revisit_solved": rng.choice([True, False])}
         elif step.name == "reject":
             values = {"assigned_deputy_id": None}
         move(message, step.name, next(iter(step.actors)), values=values, at=NOW)

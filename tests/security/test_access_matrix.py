@@ -41,6 +41,7 @@ from server.models import (
     Message,
     Notification,
     Reply,
+    ScopeRule,
     Station,
     StationMember,
 )
@@ -101,6 +102,7 @@ COMMITTEE_WRITES = (
     "/admin/logout",
     "/admin/account/password",
     "/admin/account/totp",
+    "/admin/account/wechat",
 )
 # What each side's staff may see of the items; `may` expands a prefix to all its secrets except
 # full phone numbers and visitors' names, which must be named one by one where they may appear.
@@ -333,6 +335,14 @@ API_ROWS = [
         "/api/v1/deputy/bind",
         bearer(404, deputy=Ok(json={"role": "deputy", "deputy.name": "王建国"})),
         body=bind_body,
+    ),
+    # A staff account's 绑定微信 code: anyone signed in to the mini-program may try one; a code
+    # that is none is 404 for everyone (binding itself: tests/test_staff_wechat.py).
+    Row(
+        "POST",
+        "/api/v1/staff/bind",
+        bearer(404),
+        body=lambda world, who: {"json": {"code": "SAAAAAAAA"}},
     ),
     Row(
         "GET",
@@ -680,6 +690,14 @@ STATION_FORM = form(
     name=STATION_A, address="金竹西路 18 号", reception_note="每月逢六上午接待", active="1"
 )
 
+
+def first_scope_rule(world: World) -> int:
+    with world.app.app_context():
+        found = db.session.scalar(db.select(db.func.min(ScopeRule.id)))
+        db.session.remove()
+    return found
+
+
 UNIT_FORM = form(name=UNIT_A, contact_person="刘科长", answer_days="7", active="1")
 
 DASHBOARD_ROWS = [
@@ -770,6 +788,13 @@ DASHBOARD_ROWS = [
         "/admin/account/totp",
         everyone_signed_in(Ok(422, has=("动态口令不正确",))),
         body=form(code="000000"),
+    ),
+    Row("GET", "/admin/account/wechat", everyone_signed_in(Ok(has=("绑定微信",)))),
+    Row(
+        "POST",
+        "/admin/account/wechat",
+        everyone_signed_in(Ok(422, has=("未知的操作",))),
+        body=form(action="what"),
     ),
     # No password step in this session: back to the sign-in page, whoever asks.
     Row("GET", "/admin/login/code", cases(LOGIN)),
@@ -1325,6 +1350,35 @@ DASHBOARD_ROWS = [
         variant="into station A",
     ),
     # Handling units: administrators keep them; a unit's account sees its own inbox only.
+    # 「不在受理范围」: administrators only (the seeded rules are there on every database).
+    Row("GET", "/admin/scope-rules", admin_only(Ok(has=("不在受理范围", "12345")))),
+    Row("GET", "/admin/scope-rules/new", admin_only(Ok())),
+    Row(
+        "POST",
+        "/admin/scope-rules/new",
+        admin_only(Ok(302, location=to("/admin/scope-rules"))),
+        body=form(topic="劳动争议", where="请向劳动人事争议仲裁委员会申请仲裁", active="1"),
+    ),
+    Row(
+        "GET",
+        "/admin/scope-rules/<int:rule_id>",
+        admin_only(Ok(has=("建议去向",))),
+        args={"rule_id": lambda world, who: first_scope_rule(world)},
+    ),
+    Row(
+        "POST",
+        "/admin/scope-rules/<int:rule_id>",
+        admin_only(Ok(302, location=to("/admin/scope-rules"))),
+        args={"rule_id": lambda world, who: first_scope_rule(world)},
+        body=form(topic="紧急情况", where="请立即拨打 110、119、120", sort_order="0", active="1"),
+    ),
+    Row(
+        "POST",
+        "/admin/scope-rules/<int:rule_id>/active",
+        admin_only(Ok(302, location=to("/admin/scope-rules"))),
+        args={"rule_id": lambda world, who: first_scope_rule(world)},
+        body=form(active="1"),
+    ),
     Row("GET", "/admin/units", admin_only(Ok(has=(UNIT_A, UNIT_B)))),
     Row("GET", "/admin/units/new", admin_only(Ok())),
     Row(

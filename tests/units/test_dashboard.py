@@ -11,11 +11,12 @@ import pytest
 
 from server import tasks
 from server.admin import registers
-from server.models import Event, Message, StaffUser, Transfer, Unit
+from server.models import BoardNotice, Event, Message, StaffUser, Transfer, Unit
 from server.platform.clock import utcnow
 from server.platform.db import db
+from server.units.keys import issue_key
 from tests import factories
-from tests.support.helpers import Staff, make_items
+from tests.support.helpers import Staff, assert_error, make_items, submit
 
 
 @pytest.fixture
@@ -221,3 +222,78 @@ def test_a_unit_late_to_sign_is_reminded_in_its_own_inbox_and_pressed_by_staff(
         row = dict(zip([c.title for c in registers.SUGGESTION_COLUMNS], cells, strict=True))
         assert row["承办单位"] == "区城市管理局" and row["签收"] == "" and row["是否超期"] == "是"
         assert row["督办次数"] == 1
+
+
+@pytest.mark.parametrize("ending", ["reject", "close", "merge"])
+def test_ending_an_item_withdraws_the_units_open_transfer(live, signed_in, stations, desks, ending):
+    """Refused, merged into an earlier item or closed by staff while a unit holds it: the
+    transfer is withdrawn in the same transaction, with an event and a note on the unit's
+    board; the unit's inbox and its system no longer list it, and its actions are refused."""
+    jinzhu = signed_in("jinzhu")
+    earlier = desks["items"]["金竹"]
+    item = earlier
+    if ending == "merge":  # a later duplicate at the same station, handed on, then merged
+        _, token = live.citizen("李阿姨")
+        created = submit(live, token, stations["scenes"]["金竹"], content="金竹西路路灯不亮")
+        live.work()
+        item = created["id"]
+    unit_id = desks["units"]["城管局"]
+    assert hand_over(jinzhu, item, unit_id).status_code == 302
+    with live.app.app_context():
+        tid = db.session.scalar(db.select(Transfer.id).where(Transfer.message_id == item))
+        key = issue_key(db.session.get(Unit, unit_id), "测试系统")[1]
+        db.session.commit()
+    assert [t["id"] for t in live.api("GET", "/unit/transfers", key).json()["transfers"]] == [tid]
+
+    if ending == "reject":
+        done = jinzhu.post(
+            f"/admin/items/{item}/reject", {"reason": "属于诉讼事项", "where": "向法院起诉"}
+        )
+    elif ending == "close":
+        done = jinzhu.post(f"/admin/items/{item}/close", {"note": "已当面答复"})
+    else:
+        with live.app.app_context():
+            number = db.session.get(Message, earlier).tracking_no
+        done = jinzhu.post(f"/admin/items/{item}/merge", {"into": number})
+    assert done.status_code == 302, done.get_data(as_text=True)[:500]
+
+    with live.app.app_context():
+        row = db.session.get(Transfer, tid)
+        message = db.session.get(Message, item)
+        assert row.status == "withdrawn" and not row.open
+        assert message.status == ("closed" if ending == "close" else "rejected")
+        (event,) = db.session.scalars(
+            db.select(Event).where(Event.message_id == item, Event.kind == "transfer_withdrawn")
+        ).all()
+        why = {"reject": "rejected", "close": "closed", "merge": "merged"}[ending]
+        assert event.data["transfer_id"] == tid and event.data["why"] == why
+        assert event.data["by"] == "金竹联络员"
+        (note,) = db.session.scalars(
+            db.select(BoardNotice).where(BoardNotice.kind == "withdrawn")
+        ).all()
+        assert note.unit_id == unit_id and message.tracking_no in note.text
+    # Off the unit's open work, in its dashboard inbox and through its system.
+    assert live.api("GET", "/unit/transfers", key).json()["transfers"] == []
+    assert live.api("GET", "/unit/transfers?status=handed", key).json()["transfers"] == []
+    (named,) = live.api("GET", "/unit/transfers?status=withdrawn", key).json()["transfers"]
+    assert named["id"] == tid and named["status_label"] == "已撤回"
+    mine = Staff(live.app, "chengguan")
+    inbox = mine.get("/admin/unit/").get_data(as_text=True)
+    assert f'/admin/unit/transfers/{tid}"' not in inbox and "已撤回" in inbox  # the board note
+    assert_error(live.api("POST", f"/unit/transfers/{tid}/sign", key), 409)
+    answer = {"content": "已处理", "result": "solved"}
+    assert_error(live.api("POST", f"/unit/transfers/{tid}/answer", key, json=answer), 409)
+    assert mine.post(f"/admin/unit/transfers/{tid}/sign").status_code == 409
+    with live.app.app_context():
+        assert db.session.get(Transfer, tid).status == "withdrawn"
+        assert db.session.get(Message, item).status != "replied"
+
+
+def test_an_item_without_a_transfer_ends_without_withdrawing_anything(live, signed_in, desks):
+    jinzhu = signed_in("jinzhu")
+    item = desks["items"]["金竹"]
+    assert jinzhu.post(f"/admin/items/{item}/reject", {"reason": "重复"}).status_code == 302
+    with live.app.app_context():
+        kinds = db.session.scalars(db.select(Event.kind).where(Event.message_id == item)).all()
+        assert "transfer_withdrawn" not in kinds and "rejected" in kinds
+        assert db.session.scalar(db.select(db.func.count()).select_from(BoardNotice)) == 0
