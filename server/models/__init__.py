@@ -24,6 +24,19 @@ from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
+from server.models.suggestion import (
+    GRADES,
+    SCORES,
+    SUGGESTION_STATUSES,
+    Suggestion,
+    SuggestionDeputy,
+    SuggestionDocument,
+    SuggestionEvaluation,
+    SuggestionEvent,
+    SuggestionItem,
+    SuggestionMeeting,
+    SuggestionUnit,
+)
 from server.models.tally import DailyCount, StatusCount
 from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
@@ -39,6 +52,9 @@ __all__ = [
     "DEFAULT_SCOPE",
     "LEVELS",
     "RATING_LABELS",
+    "GRADES",
+    "SCORES",
+    "SUGGESTION_STATUSES",
     "RESULTS",
     "ROLES",
     "SHIFT_KINDS",
@@ -68,6 +84,14 @@ __all__ = [
     "StaffUser",
     "StatusCount",
     "Station",
+    "Suggestion",
+    "SuggestionDeputy",
+    "SuggestionDocument",
+    "SuggestionEvaluation",
+    "SuggestionEvent",
+    "SuggestionItem",
+    "SuggestionMeeting",
+    "SuggestionUnit",
     "StationMember",
     "Transfer",
     "Unit",
