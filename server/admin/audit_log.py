@@ -48,6 +48,8 @@ DATA_LABELS = {
     "rule": "值班规则",
     "rows": "导出条数",
     "background": "后台生成",
+    "year": "年度",
+    "on": "重点督办",
     "format": "格式",
     "username": "用户名",
     "role": "角色",
@@ -89,6 +91,7 @@ HIDDEN = {
     "key_id",
     "transfer_id",
     "message_id",
+    "unit_id",
     "previous",  # the WeChat identity a deputy was bound to before
 }
 # The register export's filters (ItemFilter.args()).
