@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from server.api.auth import require_deputy
 from server.api.openapi import Blueprint, error_responses
 from server.api.schemas import RequestSchema, text
-from server.models import GRADES, SCORES, Suggestion, SuggestionDeputy
+from server.models import GRADES, SCORES, Deputy, StationMember, Suggestion, SuggestionDeputy
 from server.models.suggestion import MEETING_FORMS
 from server.platform.clock import iso, utcnow
 from server.platform.db import db
@@ -201,6 +201,28 @@ def list_mine():
         view["my_state"] = mine.state
         out.append(view)
     return {"suggestions": out}
+
+
+class ColleaguesOut(Schema):
+    deputies = fields.List(fields.Dict())
+
+
+@blp.get("/deputy/suggestions/colleagues")
+@require_deputy
+@blp.response(200, ColleaguesOut)
+@blp.doc(security=BEARER, responses=error_responses(401))
+def colleagues():
+    """可邀请附议的代表：与我同在一个联络站的其他代表"""
+    mine = db.select(StationMember.station_id).where(StationMember.deputy_id == g.deputy.id)
+    rows = db.session.scalars(
+        db.select(Deputy)
+        .join(StationMember, StationMember.deputy_id == Deputy.id)
+        .where(StationMember.station_id.in_(mine), Deputy.id != g.deputy.id,
+               Deputy.active.is_(True))
+        .distinct()
+        .order_by(Deputy.name, Deputy.id)
+    )  # fmt: skip
+    return {"deputies": [{"id": d.id, "name": d.name, "level": d.level} for d in rows]}
 
 
 @blp.get(f"/deputy/suggestions/{SUGGESTION_ID}")
