@@ -75,6 +75,8 @@ def seed_demo_command(out: str | None) -> None:
     demo = seed_demo()
     if demo["admin"]["password"] is None:  # admin existed: keep the password we printed before
         demo["admin"]["password"] = previous.get("admin", {}).get("password")
+    if demo["committee"]["password"] is None:
+        demo["committee"]["password"] = previous.get("committee", {}).get("password")
     config = current_app.config
     templates = config["WECHAT_TEMPLATES"]
     demo["templates"] = {
