@@ -30,6 +30,7 @@ from server.models import (
 )
 from server.models.event import record
 from server.models.suggestion import CO, LEAD, MEETING_FORMS
+from server.notices import board
 from server.notices.outbox import Written, queue_notice
 from server.platform.clock import iso, local_today, utcnow
 from server.platform.db import db
@@ -476,9 +477,47 @@ def evaluate(
 # -- the sweep ------------------------------------------------------------------------------
 
 
+def escalate(now: datetime) -> int:
+    """三色 and escalation for suggestions with a unit: one working day before the answer's
+    deadline the unit is reminded; past the sign or answer deadline the unit and the 代表工委
+    are told. Each notice once per round (its dedupe key is the claim)."""
+    calendar = workdays.current()
+    posted = 0
+    rows = db.session.scalars(
+        select(Suggestion).where(Suggestion.status.in_(("assigned", "signed", "reanswer")))
+    ).all()
+    for row in rows:
+        lead = row.lead_unit
+        if lead is None:
+            continue
+        name = row.number or row.title
+        notes: list[tuple[str, str, str]] = []
+        if row.status == "assigned" and row.sign_due_at and now >= row.sign_due_at:
+            text = f"代表建议{name}已超过签收期限，请尽快签收"
+            notes += [
+                (f"sugg-sign-{row.id}", "unit", text),
+                (f"sugg-sign-{row.id}-c", "committee", text),
+            ]
+        if row.due_at and now >= row.due_at:
+            text = f"代表建议{name}已超过答复期限（{lead.unit.name}）"
+            key = f"sugg-overdue-{row.id}-r{row.round}"
+            notes += [(key, "unit", text), (key + "-c", "committee", text)]
+        elif row.due_at and calendar.working_days_left(now, row.due_at) <= 1:
+            notes.append((f"sugg-due-{row.id}-r{row.round}", "unit",
+                          f"代表建议{name}即将到期，请于期限内答复"))  # fmt: skip
+        for key, audience, text in notes:
+            posted += board.post(
+                key, audience, text, kind="escalated",
+                unit_id=lead.unit_id if audience == "unit" else None,
+            )  # fmt: skip
+    db.session.commit()
+    return posted
+
+
 def sweep(now: datetime | None = None) -> dict[str, int]:
-    """Close the evaluations whose period ended; 回头看 for grade-B promises that fell due.
-    Safe to run twice (each is a conditional move; a lost race is skipped)."""
+    """Close the evaluations whose period ended; 回头看 for grade-B promises that fell due; the
+    deadlines' reminders and escalation. Safe to run twice (each is a conditional move or a
+    once-only notice; a lost race is skipped)."""
     now = now or utcnow()
     closed = lookbacks = 0
     due = db.session.scalars(
@@ -513,4 +552,4 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
             lookbacks += 1
         except ApiError:
             db.session.rollback()
-    return {"closed": closed, "lookback": lookbacks}
+    return {"closed": closed, "lookback": lookbacks, "escalated": escalate(now)}

@@ -12,7 +12,14 @@ from datetime import timedelta
 from pypdf import PdfWriter
 
 from server import tasks
-from server.models import Event, Notification, Suggestion, SuggestionEvent, SuggestionItem
+from server.models import (
+    BoardNotice,
+    Event,
+    Notification,
+    Suggestion,
+    SuggestionEvent,
+    SuggestionItem,
+)
 from server.platform.clock import iso, local_today, utcnow
 from server.platform.db import db
 from server.routing import workdays
@@ -394,3 +401,35 @@ def test_bad_and_broken_input(live, world, units):
     with live.app.app_context():
         row = db.session.get(Suggestion, sid)
         assert row.status == "assigned" and row.answer is None and row.meetings == []
+
+
+def test_late_signing_and_answering_are_escalated_once(live, world, units, movable_clock):
+    sid, _, _, _, _ = submitted(live, world, units, co=False)
+    staff_accept_and_assign(live, sid, units["ids"]["城管局"])
+    key = units["keys"]["城管局"]
+
+    def notices():
+        with live.app.app_context():
+            rows = db.session.scalars(db.select(BoardNotice).order_by(BoardNotice.id)).all()
+            # The linked items' own escalation (nobody answered them) is not this test's.
+            return [(n.dedupe_key, n.audience, n.unit_id) for n in rows
+                    if n.dedupe_key.startswith("sugg-")]  # fmt: skip
+
+    with live.app.app_context():
+        assert tasks.sweep()["suggestions"] == 0
+    assert notices() == []
+    movable_clock.move(days=6)  # past the three working days to sign
+    with live.app.app_context():
+        assert tasks.sweep()["suggestions"] == 2
+        assert tasks.sweep()["suggestions"] == 0  # once
+    unit_id = units["ids"]["城管局"]
+    assert notices() == [(f"sugg-sign-{sid}", "unit", unit_id),
+                         (f"sugg-sign-{sid}-c", "committee", None)]  # fmt: skip
+    assert live.api("POST", f"/unit/suggestions/{sid}/sign", key).ok
+    movable_clock.move(days=100)  # past the sixty working days to answer
+    with live.app.app_context():
+        assert tasks.sweep()["suggestions"] == 2
+    assert notices()[2:] == [(f"sugg-overdue-{sid}-r1", "unit", unit_id),
+                             (f"sugg-overdue-{sid}-r1-c", "committee", None)]  # fmt: skip
+    view = live.api("GET", f"/unit/suggestions/{sid}", key).json()["suggestion"]
+    assert view["colour"] == "red"
