@@ -23,7 +23,7 @@ from server.platform.db import db
 from server.platform.errors import ApiError
 from server.routing import workdays
 from server.routing.stages import COLOUR_LABELS, colour
-from server.suggestions import service, stats
+from server.suggestions import documents, service, stats
 from server.suggestions.moves import allowed
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -117,6 +117,21 @@ def _act(suggestion_id: int, step, done: str, action: str, **data):
 
 def _staff_id() -> int:
     return g.staff.id
+
+
+@bp.get("/suggestions/<int:suggestion_id>/document")
+@requires("suggest")
+def suggestion_document(suggestion_id: int):
+    """The unit's answer document (PDF), as it was uploaded and checked."""
+    row = _or_404(suggestion_id)
+    if row.document is None:
+        abort(404)
+    return send_file(
+        documents.document_path(row.document),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{row.number or row.id}-答复.pdf",
+    )
 
 
 @bp.post("/suggestions/<int:suggestion_id>/return")

@@ -12,7 +12,7 @@ from server.platform.clock import local_today
 from server.platform.db import db
 from tests import factories
 from tests.support.helpers import Staff
-from tests.units.test_suggestions import submitted
+from tests.units.test_suggestions import pdf_bytes, submitted, upload_pdf
 
 
 def staff_accounts(live, world):
@@ -78,8 +78,13 @@ def test_review_number_assign_colours_table_and_register(live, world, units, mov
         "POST", f"/unit/suggestions/{sid}/meetings", key,
         json={"date": local_today().isoformat(), "form": "phone", "summary": "电话沟通"},
     ).ok  # fmt: skip
+    assert clerk.get(f"/admin/suggestions/{sid}/document").status_code == 404  # none yet
+    doc = upload_pdf(live, key, sid).json()["document_id"]
     assert live.api("POST", f"/unit/suggestions/{sid}/answer", key,
-                    json={"content": "已修复", "grade": "A"}).ok  # fmt: skip
+                    json={"content": "已修复", "grade": "A", "document_id": doc}).ok  # fmt: skip
+    pdf = clerk.get(f"/admin/suggestions/{sid}/document")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-") and len(pdf.data) == len(pdf_bytes())
     assert live.api("POST", f"/deputy/suggestions/{sid}/evaluation", wang,
                     json={"score": "satisfied"}).ok  # fmt: skip
 
