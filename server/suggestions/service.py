@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from server.models import (
     GRADES,
@@ -266,9 +267,15 @@ def accept(row: Suggestion, staff_id: int) -> str:
     check(row, "accept", STAFF)
     year = local_today().year
     seq = next_seq(year)
-    move(row, "accept", STAFF, staff_id,
-         values={"year": year, "seq": seq, "accepted_at": utcnow(), "review_remarks": ""},
-         number=f"〔{year}〕第 {seq:04d} 号")  # fmt: skip
+    try:
+        with db.session.begin_nested():
+            move(row, "accept", STAFF, staff_id,
+                 values={"year": year, "seq": seq, "accepted_at": utcnow(),
+                         "review_remarks": ""},
+                 number=f"〔{year}〕第 {seq:04d} 号")  # fmt: skip
+    except IntegrityError:
+        # Another clerk took this number at the same moment: nothing of this move was kept.
+        raise ApiError(409, "number_taken", "编号刚刚被另一条建议占用，请重试") from None
     return row.number
 
 

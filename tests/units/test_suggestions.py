@@ -10,6 +10,7 @@ import io
 from datetime import timedelta
 
 from pypdf import PdfWriter
+from sqlalchemy.exc import IntegrityError
 
 from server import tasks
 from server.models import (
@@ -433,3 +434,22 @@ def test_late_signing_and_answering_are_escalated_once(live, world, units, movab
                              (f"sugg-overdue-{sid}-r1-c", "committee", None)]  # fmt: skip
     view = live.api("GET", f"/unit/suggestions/{sid}", key).json()["suggestion"]
     assert view["colour"] == "red"
+
+
+def test_numbers_run_per_year_and_a_number_is_never_given_twice(live, world, units):
+    sid, wang, _, mids, _ = submitted(live, world, units, co=False)
+    other = draft(live, wang, mids[:1], title="关于金竹西路增设路灯的建议").json()["suggestion"]
+    assert live.api("POST", f"/deputy/suggestions/{other['id']}/submit", wang).ok
+    year = local_today().year
+    with live.app.app_context():
+        assert service.accept(db.session.get(Suggestion, other["id"]), 1) == f"〔{year}〕第 0001 号"
+        assert service.accept(db.session.get(Suggestion, sid), 1) == f"〔{year}〕第 0002 号"
+        db.session.commit()
+        # The database itself refuses a second holder of a number (two clerks at once).
+        try:
+            db.session.execute(db.update(Suggestion).where(Suggestion.id == sid).values(seq=1))
+            db.session.flush()
+            raise AssertionError("two suggestions with one number")
+        except IntegrityError:
+            db.session.rollback()
+        assert db.session.get(Suggestion, sid).number == f"〔{year}〕第 0002 号"
