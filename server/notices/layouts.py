@@ -72,6 +72,8 @@ KINDS = {
     "followup": ("reminder", "pages/deputy/item/item?id={id}"),
     # To a deputy's previous WeChat after the deputy was bound to another one.
     "rebound": ("reminder", "pages/mine/mine"),
+    # A deputy asked to 附议 a 代表建议: they confirm (or decline) on the suggestions page.
+    "co_invite": ("reminder", "pages/deputy/suggestions/suggestions"),
     "reply": ("reply", "pages/detail/detail?id={id}"),
     # A refusal reaches the citizen like an answer: what happened, and where to go instead.
     "rejected": ("reply", "pages/detail/detail?id={id}"),

@@ -32,7 +32,7 @@ from server.models import (
 from server.models.event import record
 from server.models.suggestion import CO, LEAD, MEETING_FORMS
 from server.notices import board
-from server.notices.outbox import Written, queue_notice
+from server.notices.outbox import Written, queue_notice, write_notice
 from server.platform.clock import iso, local_today, utcnow
 from server.platform.db import db
 from server.platform.errors import ApiError, not_found, validation_error
@@ -154,7 +154,24 @@ def draft(
     db.session.add(row)
     db.session.flush()
     _log(row, "created", actor, actor_id if actor_id is not None else lead.id, items=len(items))
+    for deputy in co:
+        invite_co_deputy(row, deputy, lead)
     return row
+
+
+def invite_co_deputy(row: Suggestion, deputy: Deputy, lead: Deputy) -> Written | None:
+    """Ask a 附议 deputy on WeChat to confirm (once per suggestion and deputy); without a bound
+    WeChat the invitation waits on their suggestions page."""
+    if deputy.citizen_id is None:
+        return None
+    return write_notice(
+        "co_invite",
+        f"co-invite-{row.id}-{deputy.id}",
+        deputy.citizen_id,
+        {"tracking_no": "", "summary": row.title, "created_at": row.created_at,
+         "note": f"{lead.name}代表邀请您附议，请确认"},
+        deputy_id=deputy.id,
+    )  # fmt: skip
 
 
 def for_deputy(deputy_id: int, suggestion_id: int) -> tuple[Suggestion, SuggestionDeputy]:

@@ -109,6 +109,12 @@ def test_the_whole_loop_with_back_to_back_evaluation(live, world, units, movable
     assert body["co_deputies"] == [{"id": world["ids"]["李秀兰"], "name": "李秀兰",
                                     "state": "pending"}]  # fmt: skip
     assert sorted(body["message_ids"]) == sorted(mids)
+    with live.app.app_context():  # 李秀兰 is asked on WeChat (her reminder credit: no consent)
+        (invite,) = db.session.scalars(
+            db.select(Notification).where(Notification.kind == "co_invite")
+        ).all()
+        assert invite.deputy_id == world["ids"]["李秀兰"] and invite.page.endswith("suggestions")
+        assert invite.data["thing4"] == "王建国代表邀请您附议，请确认"
 
     # 附议 needs the co-deputy's own confirmation: not the lead's, and no submission before it.
     assert_error(live.api("POST", f"/deputy/suggestions/{sid}/submit", wang), 409, "co_pending")
