@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> None:
         add_help=False,
         description="在 ./scripts/run 启动的系统上，通过 HTTP 演示一遍闭环："
         "代表绑定微信，群众扫码提交，系统交办并通知代表，代表答复，群众收到通知并评价；"
-        "第二幕：代表转交承办单位，单位用接口密钥签收、答复，群众收到通知并评价。",
+        "第二幕：代表转交承办单位，单位用接口密钥签收、答复，群众收到通知并评价；"
+        "第三幕：两位群众反映同一条路，代表把它们写成一条代表建议，代表工委审查、编号、交办，"
+        "单位面商、上传答复文件（PDF）并答复，代表评价。",
         epilog=f"演示数据读自 {DEMO}（由 ./scripts/run 生成；INSTANCE_PATH 可改目录）。",
     )
     parser.add_argument("-h", "--help", action="help", help="显示本说明，不运行演示")
@@ -185,6 +187,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\n第一幕完成，用时 {time.monotonic() - START:.2f} 秒。", flush=True)
 
     act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, templates)
+    act_three(demo, api, sandbox_call, login, station, deputy_token, templates)
     official_account(demo, api, sandbox_call, login, deputy, deputy_openid, deputy_token)
     phone_browser(api, station, deputy_token)
     print(f"\n闭环完成，用时 {time.monotonic() - START:.2f} 秒。沙箱里看通知：{sandbox}/")
@@ -392,6 +395,157 @@ def act_two(demo, api, sandbox_call, station, citizen, token, deputy_token, temp
         "POST", f"{api}/messages/{created['id']}/rating", token, json={"score": "satisfied"}
     )
     step(f"群众对单位的答复评价“满意”，状态：{rated['status_label']}")
+
+
+def _pdf() -> bytes:
+    """A one-page answer document (the unit's 答复函), made here: the demo ships no files."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _dashboard(demo) -> tuple[requests.Session, str]:
+    """The 代表工委 signs in to the dashboard as a browser does (the form's CSRF token)."""
+    admin = demo["urls"]["admin"].rstrip("/")
+    account = demo.get("committee") or {}
+    if not account.get("password"):
+        fail("demo.json 里没有代表工委账号的密码：请删除 instance 目录后重新运行 ./scripts/run")
+    browser = requests.Session()
+    page = browser.get(f"{admin}/login", timeout=15).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    signed = browser.post(
+        f"{admin}/login",
+        data={"username": account["username"], "password": account["password"],
+              "csrf_token": token},
+        allow_redirects=False,
+        timeout=15,
+    )  # fmt: skip
+    if signed.status_code != 302:
+        fail(f"代表工委登录工作台失败：{signed.status_code}")
+    return browser, admin
+
+
+def _press(browser: requests.Session, admin: str, sid: int, action: str, **form) -> None:
+    page = browser.get(f"{admin}/suggestions/{sid}", timeout=15).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    answer = browser.post(
+        f"{admin}/suggestions/{sid}/{action}",
+        data={"csrf_token": token, **form},
+        allow_redirects=False,
+        timeout=15,
+    )
+    if answer.status_code != 302:
+        fail(f"工作台 {action} -> {answer.status_code}")
+
+
+def act_three(demo, api, sandbox_call, login, station, deputy_token, templates) -> None:
+    """代表建议: two citizens' items about the same road become one suggestion, reviewed and
+    handed to a unit on the dashboard, answered with a PDF, rated by the 领衔 deputy."""
+    print("\n第三幕：两位群众反映同一条路，代表提出建议，交办承办单位办理", flush=True)
+    texts = (
+        "金竹东路从 5 号到 40 号路面坑洼很多，下雨天积水，电动车经常摔倒。",
+        "金竹东路路面破损严重，公交站附近有个大坑，晚上看不清，希望整修。",
+    )
+    people, ids = [], []
+    for nickname, content in zip(("金竹东路居民甲", "金竹东路居民乙"), texts, strict=True):
+        openid = sandbox_call("POST", "users", json={"nickname": nickname})["openid"]
+        token = login(openid)["token"]
+        sandbox_call(
+            "POST",
+            "consent",
+            json={"openid": openid, "template_id": templates["progress"], "decision": "accept"},
+        )
+        created = call(
+            "POST",
+            f"{api}/messages",
+            token,
+            headers={"Idempotency-Key": uuid.uuid4().hex},
+            json={"scene": station["scene"], "category": "城乡建设", "content": content,
+                  "subscribed": [templates["progress"]]},
+        )  # fmt: skip
+        people.append((openid, token))
+        ids.append(created["id"])
+        step(f"{nickname}提交：{created['tracking_no']}")
+    for mid, (_, token) in zip(ids, people, strict=True):
+        wait_for(
+            "交办代表",
+            lambda mid=mid, token=token: (
+                call("GET", f"{api}/messages/{mid}", token)["status"] == "routed"
+            ),
+        )
+    drafted = call(
+        "POST",
+        f"{api}/deputy/suggestions",
+        deputy_token,
+        json={
+            "title": "关于整修金竹东路路面的建议",
+            "content": "金竹东路 5 号至 40 号路段路面破损、雨天积水，群众多次反映。"
+            "建议区城市管理局尽快整修，并完善排水设施。",
+            "message_ids": ids,
+        },
+    )["suggestion"]
+    step(f"代表把两件反映写成一条建议：《{drafted['title']}》（{drafted['status_label']}）")
+    sent = call("POST", f"{api}/deputy/suggestions/{drafted['id']}/submit", deputy_token)
+    step(f"代表提交建议：{sent['suggestion']['status_label']}")
+    for openid, _ in people:
+        told = wait_for(
+            "群众的建议通知",
+            lambda openid=openid: sandbox_call("GET", "sent", params={"openid": openid})["sent"],
+        )
+        step(f"群众收到通知：{told[-1]['data']['thing4']['value']}")
+
+    unit = (demo.get("units") or [])[0]
+    browser, admin = _dashboard(demo)
+    _press(browser, admin, drafted["id"], "accept")
+    _press(browser, admin, drafted["id"], "assign", unit_id=str(unit["id"]))
+    key = unit["key"]
+    handed = call("GET", f"{api}/unit/suggestions/{drafted['id']}", key)["suggestion"]
+    step(
+        f"代表工委在工作台审查通过，编号 {handed['number']}，交办{handed['unit']}，"
+        f"应于 {handed['due_at'][:10]} 前答复"
+    )
+    call("POST", f"{api}/unit/suggestions/{drafted['id']}/sign", key)
+    call(
+        "POST",
+        f"{api}/unit/suggestions/{drafted['id']}/meetings",
+        key,
+        json={"date": time.strftime("%Y-%m-%d"), "form": "visit",
+              "summary": "与领衔代表现场查看金竹东路，商定分两段整修"},
+    )  # fmt: skip
+    step(f"{unit['name']}签收，并与领衔代表面商（走访）")
+    document = http.post(
+        f"{api}/unit/suggestions/{drafted['id']}/documents",
+        headers={"Authorization": f"Bearer {key}"},
+        files={"file": ("答复函.pdf", _pdf(), "application/pdf")},
+        timeout=15,
+    )
+    if document.status_code != 201:
+        fail(f"上传答复文件失败：{document.status_code} {document.text[:200]}")
+    answered = call(
+        "POST",
+        f"{api}/unit/suggestions/{drafted['id']}/answer",
+        key,
+        json={"content": "已将金竹东路整修列入今年道路维修计划，12 月底前完成坑洼修补和排水改造。",
+              "grade": "A", "document_id": document.json()["document_id"]},
+    )["suggestion"]  # fmt: skip
+    step(f"{unit['name']}上传答复文件（PDF）并答复：{answered['grade_label']}")
+    rated = call(
+        "POST",
+        f"{api}/deputy/suggestions/{drafted['id']}/evaluation",
+        deputy_token,
+        json={"score": "satisfied", "communication": "good"},
+    )["suggestion"]
+    hidden = call("GET", f"{api}/unit/suggestions/{drafted['id']}", key)["suggestion"]
+    step(
+        f"领衔代表评价“满意”（{rated['status_label']}）；评价期内单位看到："
+        f"{hidden.get('evaluation_note') or '评价'}"
+    )
 
 
 if __name__ == "__main__":

@@ -82,6 +82,8 @@ def seed_demo_command(out: str | None) -> None:
     for unit in demo["units"]:  # the same for each unit's clerk
         if unit["login"]["password"] is None:
             unit["login"]["password"] = printed.get(unit["login"]["username"])
+    if demo["committee"]["password"] is None:
+        demo["committee"]["password"] = previous.get("committee", {}).get("password")
     config = current_app.config
     templates = config["WECHAT_TEMPLATES"]
     demo["templates"] = {

@@ -197,6 +197,12 @@ SETTINGS: tuple[Setting, ...] = (
     S("UNIT_ANSWER_WORKDAYS_BY_KIND", {"咨询": 2, "求助": 10, "建议": 10, "投诉": 15}, "working days to answer per category kind (12345-style), over the unit's own", _days_by_kind, shown="`咨询:2,求助:10,建议:10,投诉:15`"),
     S("UNIT_PRIORITY_WORKDAYS", 3, "working days to answer a 重点督办 item when staff give no shorter deadline", _int),
     S("SECOND_ANSWER_WORKDAYS", 5, "working days for the second answer after the citizen's 不满意 or 「没解决」 (deputy or unit: one model, working days)", _int),
+    # -- 代表建议 (server/suggestions/) ---------------------------------------------------------
+    S("SUGGESTION_SIGN_WORKDAYS", 3, "working days the 主办 unit has to sign for a suggestion handed to it", _int),
+    S("SUGGESTION_ANSWER_WORKDAYS", 60, "working days the 主办 unit has to answer a suggestion (about three months, as suggestion rules set)", _int),
+    S("SUGGESTION_SECOND_ANSWER_WORKDAYS", 20, "working days for the second answer after the 领衔 deputy's 不满意", _int),
+    S("SUGGESTION_EVALUATION_WORKDAYS", 10, "working days the evaluation period runs after the answer; the unit sees the ratings only once it closes (背靠背)", _int),
+    S("SUGGESTION_PDF_MAX_BYTES", 10 * 1024 * 1024, "the largest answer document (PDF) a unit may upload (at most MAX_UPLOAD_BYTES)", _int, shown="10 MB"),
     S("ESCALATE_COMMITTEE_WORKDAYS", 2, "working days past the deadline when the 代表工委 is told", _int),
     S("REVISIT_DAYS", 7, "days after closing when the citizen is asked 「问题解决了吗？」 (回访: pushed unless SOLVED_ASK_AFTER_HOURS already asked about the same answer, else shown in the mini-program; `0`: never)", _int),
     S("SWEEP_INTERVAL", 60, "seconds between sweeps", _int),

@@ -18,6 +18,8 @@ PAGES = (
     "pages/deputy/bind/bind",
     "pages/deputy/inbox/inbox",
     "pages/deputy/item/item",
+    "pages/deputy/suggestions/suggestions",
+    "pages/deputy/suggest/suggest",
 )
 
 TEMPLATE_REPLY = "sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD"

@@ -504,6 +504,41 @@ const api = {
       data: { unit_id: unitId, note: note || '' },
     })
   },
+
+  /** 代表建议: mine (领衔 or 附议), with status, unit, due date and answer. */
+  suggestions() {
+    return request('GET', '/deputy/suggestions')
+  },
+
+  /** The deputies of my stations, whom I may ask to 附议. */
+  colleagues() {
+    return request('GET', '/deputy/suggestions/colleagues')
+  },
+
+  /** A draft from selected items; the 附议 deputies confirm it themselves. */
+  draftSuggestion(title, content, messageIds, coDeputyIds) {
+    return request('POST', '/deputy/suggestions', {
+      data: { title, content, message_ids: messageIds, co_deputy_ids: coDeputyIds || [] },
+    })
+  },
+
+  submitSuggestion(id) {
+    return request('POST', '/deputy/suggestions/' + encodeURIComponent(id) + '/submit')
+  },
+
+  /** 附议: confirm (or decline) a suggestion I was asked to support. */
+  confirmSuggestion(id, confirm) {
+    return request('POST', '/deputy/suggestions/' + encodeURIComponent(id) + '/confirm', {
+      data: { confirm: confirm !== false },
+    })
+  },
+
+  /** The 领衔 deputy rates the unit's answer (背靠背). */
+  rateSuggestion(id, score, comment) {
+    return request('POST', '/deputy/suggestions/' + encodeURIComponent(id) + '/evaluation', {
+      data: { score, comment: comment || '' },
+    })
+  },
 }
 
 module.exports = api

@@ -67,6 +67,7 @@ def init_admin(app: Flask) -> None:
         rosters,
         security,
         stations,
+        suggestions,
         units,
         users,
         walkins,

@@ -48,6 +48,8 @@ DATA_LABELS = {
     "rule": "值班规则",
     "rows": "导出条数",
     "background": "后台生成",
+    "year": "年度",
+    "on": "重点督办",
     "format": "格式",
     "username": "用户名",
     "citizen_id": "微信用户编号",
@@ -107,6 +109,7 @@ HIDDEN = {
     "transfer_id",
     "message_id",
     "publication_id",
+    "unit_id",
     "previous",  # the WeChat identity a deputy was bound to before
 }
 # The register export's filters (ItemFilter.args()).

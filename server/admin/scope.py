@@ -22,12 +22,17 @@ from server.platform.db import db
 
 # `self`: one's own account (password, second factor) — every role.
 # `dashboard`: read the item pages; `act`: change them (POST to a view that names no permission
-# of its own); `supervise`: 督办; `publish`: 双公开 (propose, approve, withdraw publications).
+# of its own); `supervise`: 督办; `publish`: 双公开 (propose, approve, withdraw publications);
+# `suggest`: read 代表建议; `suggest_manage`: review, number and hand them on
+# (server/admin/suggestions.py).
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"self", "dashboard", "act", "supervise", "manage", "publish"}),
-    "station_staff": frozenset({"self", "dashboard", "act", "supervise", "publish"}),
-    # 代表工委: above the stations; reads all of them and presses whoever holds an item.
-    "committee": frozenset({"self", "dashboard", "supervise"}),
+    "admin": frozenset(
+        {"self", "dashboard", "act", "supervise", "manage", "publish", "suggest", "suggest_manage"}
+    ),
+    "station_staff": frozenset({"self", "dashboard", "act", "supervise", "publish", "suggest"}),
+    # 代表工委: above the stations; reads all of them and presses whoever holds an item; reviews,
+    # numbers and hands on 代表建议 (`suggest_manage`).
+    "committee": frozenset({"self", "dashboard", "supervise", "suggest", "suggest_manage"}),
     "security_admin": frozenset({"self", "security"}),
     "audit_admin": frozenset({"self", "audit"}),
     # A handling unit's account: its own unit's inbox (server/admin/units.py), nothing else.

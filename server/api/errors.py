@@ -57,7 +57,8 @@ FIELD_MESSAGES = {
 
 # Routes whose body is a multipart photo: MAX_CONTENT_LENGTH (upload size + framing) applies.
 # Every other body is JSON and held to MAX_JSON_BYTES.
-UPLOAD_ENDPOINTS = frozenset({"intake.upload"})
+# Multipart uploads with their own limits: a photo; a suggestion's answer document (PDF).
+UPLOAD_ENDPOINTS = frozenset({"intake.upload", "unit_suggestions.upload_document"})
 
 
 def translate_fields(messages) -> dict:

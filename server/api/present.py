@@ -37,6 +37,7 @@ CITIZEN_EVENTS = (
     "unit_signed",
     "unit_answered",
     "unit_returned",
+    "suggested",
 )
 
 
@@ -122,6 +123,10 @@ def event_text(event: Event, viewer: str = "citizen") -> str:
         return text + (f"（{data['comment']}）" if data.get("comment") else "")
     if event.kind == "merged":
         return f"与较早的反映 {data.get('into') or ''} 重复，已合并办理，请关注该反映的进展"
+    if event.kind == "suggested":
+        return (
+            f"您反映的问题已被{data.get('deputy', '')}代表纳入代表建议《{data.get('title', '')}》"
+        )
     if event.kind == "revisit_answered":
         return "回访：" + ("问题已解决" if data.get("solved") else "问题没有解决，重新办理")
     if event.kind == "rejected":
@@ -163,6 +168,8 @@ def stage_text(event: Event) -> str | None:
         return "重新办理"
     if kind == "closed":
         return "已办结"
+    if kind == "suggested":
+        return f"已纳入{data.get('deputy', '')}代表的建议"
     if kind == "rejected":
         return "不予受理"
     return None

@@ -1,6 +1,7 @@
 """The demo ./scripts/run shows: two stations, four deputies, a roster that matches the station's
-notice, an admin, fresh invite codes, three handling units with fresh integration keys and a
-clerk login each (the unit's inbox on the dashboard), and four weeks of history (history.py)."""
+notice, an admin and a 代表工委 account, fresh invite codes, three handling units with fresh
+integration keys and a clerk login each (the unit's inbox on the dashboard), and four weeks of
+history (history.py)."""
 
 from __future__ import annotations
 
@@ -128,6 +129,7 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
         admin = StaffUser(username="admin", display_name="系统管理员", role="admin")
         passwords.set_password(admin, password)
         db.session.add(admin)
+    committee_password = _demo_committee()
     db.session.flush()
     seed_history(now, admin)
     unit_keys = _demo_units()
@@ -155,7 +157,24 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
             for u, key, username, clerk_password in unit_keys
         ],
         "admin": {"username": "admin", "password": password},
+        # The 代表工委's account (no second factor by default): the demo's third act reviews,
+        # numbers and hands on a 代表建议 with it on the dashboard.
+        "committee": {"username": COMMITTEE_USER, "password": committee_password},
     }
+
+
+COMMITTEE_USER = "weigong"
+
+
+def _demo_committee() -> str | None:
+    """The 代表工委's account, made once with a random password (None when it exists)."""
+    if db.session.scalar(db.select(StaffUser).where(StaffUser.username == COMMITTEE_USER)):
+        return None
+    password = _demo_password()
+    user = StaffUser(username=COMMITTEE_USER, display_name="代表工委", role="committee")
+    passwords.set_password(user, password)
+    db.session.add(user)
+    return password
 
 
 def _demo_password() -> str:

@@ -30,6 +30,19 @@ from server.models.publication import (
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
+from server.models.suggestion import (
+    GRADES,
+    SCORES,
+    SUGGESTION_STATUSES,
+    Suggestion,
+    SuggestionDeputy,
+    SuggestionDocument,
+    SuggestionEvaluation,
+    SuggestionEvent,
+    SuggestionItem,
+    SuggestionMeeting,
+    SuggestionUnit,
+)
 from server.models.tally import DailyCount, DayTotal, MonthCount, StatusCount
 from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
@@ -49,6 +62,9 @@ __all__ = [
     "SUBJECT_KINDS",
     "Publication",
     "RATING_LABELS",
+    "GRADES",
+    "SCORES",
+    "SUGGESTION_STATUSES",
     "RESULTS",
     "ROLES",
     "SHIFT_KINDS",
@@ -80,6 +96,14 @@ __all__ = [
     "StaffUser",
     "StatusCount",
     "Station",
+    "Suggestion",
+    "SuggestionDeputy",
+    "SuggestionDocument",
+    "SuggestionEvaluation",
+    "SuggestionEvent",
+    "SuggestionItem",
+    "SuggestionMeeting",
+    "SuggestionUnit",
     "StationMember",
     "Transfer",
     "Unit",

@@ -40,6 +40,7 @@ EVENT_LABELS = {
     "merged_in": "合并重复反映",
     "revisit_asked": "回访：问题解决了吗",
     "revisit_answered": "回访答复",
+    "suggested": "纳入代表建议",
 }
 
 

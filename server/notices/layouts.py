@@ -75,6 +75,8 @@ KINDS = {
     "escalated": ("reminder", "pages/mine/mine"),
     # To a deputy's previous WeChat after the deputy was bound to another one.
     "rebound": ("reminder", "pages/mine/mine"),
+    # A deputy asked to 附议 a 代表建议: they confirm (or decline) on the suggestions page.
+    "co_invite": ("reminder", "pages/deputy/suggestions/suggestions"),
     "reply": ("reply", "pages/detail/detail?id={id}"),
     # A refusal reaches the citizen like an answer: what happened, and where to go instead.
     "rejected": ("reply", "pages/detail/detail?id={id}"),
@@ -90,6 +92,8 @@ KINDS = {
     "merged": ("reply", "pages/detail/detail?id={id}"),
     # 督办: staff or the 代表工委 press the deputy who holds the item.
     "supervised": ("reminder", "pages/deputy/item/item?id={id}"),
+    # Their item went into a 代表建议 (once per citizen and suggestion).
+    "suggested": ("progress", "pages/detail/detail?id={id}"),
     # 回访: 「问题解决了吗？」 some days after closing, answered in the mini-program.
     "revisit": ("reply", "pages/detail/detail?id={id}"),
 }
@@ -107,10 +111,13 @@ SPEND_ORDER: dict[str, tuple[str, ...]] = {
     "rejected": ("reply", "progress"),
     "progress": ("progress", "reply"),
     "solved": ("solved",),
+    # Good news, not an answer: never the credit the answer still needs.
+    "suggested": ("progress",),
 }
 
 # What the fixed fields of the progress and solved templates say, per kind of notice.
-STAGES = {"reply": "已答复", "rejected": "不予受理", "progress": "有新进展", "solved": "已答复"}
+STAGES = {"reply": "已答复", "rejected": "不予受理", "progress": "有新进展", "solved": "已答复",
+          "suggested": "纳入建议"}  # fmt: skip
 SOLVED_QUESTION = "问题解决了吗？点此评价"
 
 

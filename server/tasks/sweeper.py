@@ -13,6 +13,8 @@ twice:
 - the call-back (回访) REVISIT_DAYS after closing (server/handling/revisits.py);
 - photos, phone and place of items closed RETENTION_DAYS ago, and photos never submitted
   (server/intake/retention.py);
+- 代表建议: evaluations whose period ended are closed (the unit may then see the ratings), and
+  grade-B promises that fell due open a 回头看 (server/suggestions/service.py: sweep);
 - audit rows older than AUDIT_RETENTION_DAYS (never under 180 days; `0` keeps them all),
   from the start of the hash chain only (server/models/audit.py: prune).
 """
@@ -33,6 +35,7 @@ from server.platform.clock import utcnow
 from server.platform.db import db
 from server.platform.redis import get_redis
 from server.routing import deadlines, recovery
+from server.suggestions import service as suggestions
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,7 @@ def run_sweep() -> dict:
         "escalated": deadlines.escalate(now),
         "asked_solved": solved.ask_solved(now),
         "revisits": revisits.ask_due(now),
+        "suggestions": sum(suggestions.sweep(now).values()),
         "redacted": retention.apply_retention(now),
         "audit_pruned": _prune_audit(now),
     }

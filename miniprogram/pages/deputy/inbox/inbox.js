@@ -119,6 +119,10 @@ Component({
       wx.navigateTo({ url: '/pages/deputy/item/item?id=' + e.currentTarget.dataset.id })
     },
 
+    openSuggestions() {
+      wx.navigateTo({ url: '/pages/deputy/suggestions/suggestions' })
+    },
+
     bind() {
       wx.redirectTo({ url: '/pages/deputy/bind/bind' })
     },

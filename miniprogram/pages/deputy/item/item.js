@@ -187,6 +187,11 @@ Component({
       }
     },
 
+    /** 代表建议 from this item (the draft page opens with it picked). */
+    suggest() {
+      wx.navigateTo({ url: '/pages/deputy/suggest/suggest?id=' + this.data.m.id })
+    },
+
     bind() {
       wx.redirectTo({ url: '/pages/deputy/bind/bind' })
     },
