@@ -58,6 +58,7 @@ def init_admin(app: Flask) -> None:
         items,
         overview,
         photos,
+        points,
         posters,
         queue_health,
         register_exports,

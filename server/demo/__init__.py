@@ -22,7 +22,7 @@ from server.models import (
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 from server.routing import roster
-from server.seed import seed_calendar, seed_categories, seed_scope
+from server.seed import seed_calendar, seed_categories, seed_point_rules, seed_scope
 from server.units.keys import issue_key, revoke_key
 
 JINZHU = "金竹社区人大代表联络站"
@@ -72,6 +72,7 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
     now = now or utcnow()
     seed_categories()
     seed_scope()
+    seed_point_rules()
     seed_calendar()
     station = db.session.scalar(db.select(Station).where(Station.name == JINZHU))
     if station is None:

@@ -21,6 +21,7 @@ from server.models.message import (
     Upload,
 )
 from server.models.notification import Notification
+from server.models.points import DEFAULT_RULES, ITEMS, PointRule, ShiftCheckIn
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
@@ -36,6 +37,8 @@ __all__ = [
     "CHANNEL_LABELS",
     "DAY_KINDS",
     "DEFAULT_CATEGORIES",
+    "DEFAULT_RULES",
+    "ITEMS",
     "DEFAULT_SCOPE",
     "LEVELS",
     "RATING_LABELS",
@@ -64,7 +67,9 @@ __all__ = [
     "RegisterExport",
     "Reply",
     "PasswordHistory",
+    "PointRule",
     "ScopeRule",
+    "ShiftCheckIn",
     "StaffUser",
     "StatusCount",
     "Station",
