@@ -4,7 +4,17 @@ record), and the attendance a clerk confirms for a station's duty shifts."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from server.admin import bp, scope
 from server.admin.auth import requires
@@ -23,7 +33,8 @@ def period_or_400(value: str | None, default_current: bool = True) -> periods.Pe
     try:
         return periods.parse(value)
     except periods.BadPeriod as exc:
-        abort(400, description=str(exc))
+        page = render_template("admin/error.html", code=400, message=str(exc))
+        abort(make_response(page, 400))
 
 
 def station_deputies(station: Station) -> list:

@@ -13,6 +13,8 @@ from server.performance.points import EventRow, Rule, by_item, facts_from_events
 
 WANG, LI = 1, 2
 T0 = datetime(2026, 10, 12, 1, 0, tzinfo=UTC)  # 09:00 Beijing, in 2026Q4
+JAN = datetime(2027, 1, 5, 2, tzinfo=UTC)
+NEW_YEAR = datetime(2026, 12, 31, 17, tzinfo=UTC)
 _ids = iter(range(1, 10_000))
 
 
@@ -161,8 +163,8 @@ def test_the_cap_per_quarter_stops_the_count_and_a_new_quarter_starts_again():
     assert [line.points for line in lines] == [3, 3, 1]
     assert "已达本季度上限 7 分" in lines[-1].reason
     # The next quarter has its own cap.
-    january = EventRow(999, "shift_attended", None, "deputy", WANG, {"deputy_id": WANG,
-                       "station_id": 1, "date": "j"}, datetime(2027, 1, 5, 2, tzinfo=UTC))  # fmt: skip
+    data = {"deputy_id": WANG, "station_id": 1, "date": "j"}
+    january = EventRow(999, "shift_attended", None, "deputy", WANG, data, JAN)
     items, _ = points_of([*shifts, january])
     assert items[WANG]["shift_attended"] == (15, 39)
 
@@ -186,8 +188,8 @@ def test_a_rule_changed_mid_quarter_applies_from_its_date():
 
 def test_a_day_by_beijing_time_decides_the_rule_and_the_quarter():
     # 2026-12-31 17:00 UTC is 2027-01-01 01:00 in Beijing: next quarter's count.
-    late = EventRow(1, "shift_attended", None, "deputy", WANG, {"deputy_id": WANG, "date": 1},
-                    datetime(2026, 12, 31, 17, tzinfo=UTC))  # fmt: skip
+    data = {"deputy_id": WANG, "date": 1}
+    late = EventRow(1, "shift_attended", None, "deputy", WANG, data, NEW_YEAR)
     only_2027 = [Rule(1, "shift_attended", "值班", 3, None, date(2027, 1, 1), None)]
     lines = score(facts_from_events([late], 48), only_2027)[WANG]
     assert lines[0].points == 3 and lines[0].fact.on == date(2027, 1, 1)
