@@ -26,6 +26,7 @@ from flask import (
     url_for,
 )
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 from sqlalchemy import update
 
 from server.admin import bp, scope
@@ -52,6 +53,9 @@ from server.platform.db import db
 FORMATS = {"pdf": "application/pdf", "xlsx": XLSX_MIMETYPE}
 CONTENT_CHARS = 120  # an item's text in the archive; the register has it in full
 ZIP_MIMETYPE = "application/zip"
+# Table headings shaded, not bold: one face of the font is embedded (a bold one would double
+# the build time, and the archive of one deputy is meant to take seconds).
+HEADINGS = FontFace(emphasis=None, fill_color=(226, 235, 245))
 
 
 @dataclass
@@ -237,7 +241,9 @@ class _Document(FPDF):
 
     def rows(self, header: tuple[str, ...], widths: tuple[int, ...], body: list[tuple]) -> None:
         self.set_font("cjk", size=8)
-        with self.table(col_widths=widths, text_align="LEFT", line_height=5) as table:
+        with self.table(
+            col_widths=widths, text_align="LEFT", line_height=5, headings_style=HEADINGS
+        ) as table:
             row = table.row()
             for text in header:
                 row.cell(text)
@@ -270,7 +276,7 @@ def pdf_bytes(archive: Archive) -> bytes:
     doc.heading(f"经办事项（{len(archive.items)} 件）")
     doc.rows(
         ("编号", "收到时间", "类别", "反映内容", "状态", "答复", "评价"),
-        (18, 16, 12, 40, 10, 50, 10),
+        (26, 17, 12, 38, 11, 46, 10),
         [
             (i.tracking_no, i.received, i.category, i.content, i.status,
              "\n".join(i.answers) or "—", i.rating or "—")
