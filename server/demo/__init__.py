@@ -7,6 +7,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from server.demo.attendance import seed_attendance
 from server.demo.history import seed_history
 from server.identity import passwords
 from server.identity.binding import issue_invite
@@ -131,6 +132,7 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
         db.session.add(admin)
     db.session.flush()
     seed_history(now, admin)
+    seed_attendance(now, admin)
     unit_keys = _demo_units()
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
     # The operator's invites, like `flask invite create`: good for moving a bound deputy too
