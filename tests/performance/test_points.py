@@ -223,3 +223,21 @@ def test_bad_period_unknown_deputy_and_no_permission(live, world, signed_in):
     assert signed_in("security").get("/admin/points").status_code == 403
     assert signed_in("auditor").get("/admin/points/rules").status_code == 403
     assert signed_in("admin").get("/admin/points").status_code == 200
+
+
+def test_a_walk_in_counts_for_the_deputy_who_received_the_visitor(live, world, signed_in):
+    from tests.support.helpers import walk_in
+
+    clerk = signed_in("jinzhu")
+    li = world["ids"]["李秀兰"]
+    assert walk_in(clerk, world, received_by_id=str(li), answer="当场答复：已登记").status_code in (
+        302,
+        303,
+    )
+    assert walk_in(clerk, world, content="无接待代表的来访登记").status_code in (302, 303)
+    period = periods.current_quarter()
+    page = clerk.get(f"/admin/points?period={period.code}").get_data(as_text=True)
+    assert table_totals(page)["李秀兰"] == 2
+    detail = clerk.get(f"/admin/points/deputies/{li}?period={period.code}").get_data(as_text=True)
+    assert "接待来访群众（每批）：2 分" in detail and "来访 #" in detail
+    assert "答复群众反映" not in detail  # the station answered on the spot, not the deputy
