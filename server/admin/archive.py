@@ -326,7 +326,7 @@ def pdf_bytes(archive: Archive) -> bytes:
     doc.heading(f"经办事项（{len(archive.items)} 件）")
     doc.rows(
         ("编号", "收到时间", "类别", "反映内容", "状态", "答复", "评价"),
-        (26, 17, 12, 38, 11, 46, 10),
+        (25, 20, 11, 37, 10, 46, 10),
         [
             (i.tracking_no, i.received, i.category, i.content, i.status,
              "\n".join(i.answers) or "—", i.rating or "—")
