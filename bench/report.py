@@ -428,7 +428,7 @@ def _archive_section(results: dict) -> list[str]:
         "## One deputy's 履职档案",
         "",
         f"A deputy with {a['items']} items answered, rated and closed in {a['period']} and "
-        f"{a['shifts']} shifts attended; the archive downloaded over HTTP as the administrator "
+        f"{a['shifts']} shifts attended; the archive downloaded over HTTP as the station's clerk "
         "(built in the request: the data read, the points computed from the quarter's events, "
         "the PDF with its embedded font and charts, or the workbook). Goal: under 5 s.",
         "",
