@@ -27,6 +27,7 @@ SCENARIOS = [
     "burst",
     "burst_queued",
     "soak",
+    "archive",
     "scale",
 ]
 RATES = [50, 100, 200, 400]
@@ -293,6 +294,13 @@ def run(
             asyncio.run(e2e.wait_idle(world))
             memory(results, stack, "soak")
         print(json.dumps(results["memory"], ensure_ascii=False))
+
+    if "archive" in wanted:
+        print("== one deputy's 履职档案")
+        from bench import archive
+
+        results["archive"] = archive.measure(stack, items=100 if quick else 300)
+        print(json.dumps(results["archive"], ensure_ascii=False))
 
     if "scale" in wanted:
         print("== scale of data")

@@ -110,6 +110,8 @@ def write(results: dict, out: Path) -> None:
         lines += _burst_queued_section(results)
     if "memory" in results:
         lines += _memory_section(results)
+    if "archive" in results:
+        lines += _archive_section(results)
     if "scale" in results:
         lines += _scale_section(results)
     findings = Path(__file__).with_name("findings.md")
@@ -421,6 +423,28 @@ def _burst_queued_section(results: dict) -> list[str]:
         f"{delta['notices']:,} notices ({delta['notices_sent']:,} sent).",
         "",
     ]
+
+
+def _archive_section(results: dict) -> list[str]:
+    a = results["archive"]
+    lines = [
+        "## One deputy's 履职档案",
+        "",
+        f"A deputy with {a['items']} items answered, rated and closed in {a['period']} and "
+        f"{a['shifts']} shifts attended; the archive downloaded over HTTP as the station's clerk "
+        "(built in the request: the data read, the points computed from the quarter's events, "
+        "the PDF with its embedded font and charts, or the workbook). Goal: under 5 s.",
+        "",
+        _row(["request", "status", "bytes", "median ms", "max ms", "runs"]),
+        _row(["---"] * 6),
+    ]
+    for key in ("pdf", "xlsx"):
+        page = a[key]
+        lines.append(
+            _row([f"`{page['url']}`", page["status"], page["bytes"], page["median_ms"],
+                  page["max_ms"], page["runs"]])
+        )  # fmt: skip
+    return [*lines, ""]
 
 
 def _scale_section(results: dict) -> list[str]:

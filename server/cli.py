@@ -42,10 +42,11 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def seed_command() -> None:
     """Add the default categories, scope rules and the working-day calendar to a new database."""
-    from server.seed import seed_calendar, seed_categories, seed_scope
+    from server.seed import seed_calendar, seed_categories, seed_point_rules, seed_scope
 
     click.echo(f"categories added: {seed_categories()}")
     click.echo(f"scope rules added: {seed_scope()}")
+    click.echo(f"point rules added: {seed_point_rules()}")
     click.echo(f"calendar days added: {seed_calendar()}")
 
 

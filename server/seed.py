@@ -7,9 +7,11 @@ from datetime import date
 
 from server.models import (
     DEFAULT_CATEGORIES,
+    DEFAULT_RULES,
     DEFAULT_SCOPE,
     CalendarDay,
     Category,
+    PointRule,
     ScopeRule,
 )
 from server.platform.db import db
@@ -34,6 +36,24 @@ def seed_scope() -> int:
         db.session.add(ScopeRule(topic=topic, where=where, sort_order=order))
     db.session.commit()
     return len(DEFAULT_SCOPE)
+
+
+RULES_FROM = date(2000, 1, 1)
+
+
+def seed_point_rules() -> int:
+    """The default 履职积分 rules, once: a database that has any rule keeps its own (staff
+    edit them on /admin/points/rules)."""
+    if db.session.scalar(db.select(db.func.count()).select_from(PointRule)):
+        return 0
+    for item, (label, points, cap) in DEFAULT_RULES.items():
+        db.session.add(
+            PointRule(
+                item=item, label=label, points=points, cap_per_quarter=cap, active_from=RULES_FROM
+            )
+        )
+    db.session.commit()
+    return len(DEFAULT_RULES)
 
 
 # chinesecalendar's English names, as the State Council's notice calls the holidays.

@@ -147,7 +147,7 @@ LAYERS = (
     ("jobs", ("server.tasks",)),
     ("domain", ("server.intake", "server.routing", "server.handling", "server.identity",
                 "server.notices", "server.seed", "server.units", "server.publish",
-                "server.suggestions")),
+                "server.suggestions", "server.performance")),
     ("adapter", ("server.wechat",)),
     ("model", ("server.models",)),
     ("platform", ("server.platform", "server.settings")),

@@ -493,6 +493,16 @@ const api = {
     })
   },
 
+  /** Today's duty: the stations the deputy is on the roster at, and whether they checked in. */
+  dutyToday() {
+    return request('GET', '/deputy/duty/today')
+  },
+
+  /** 值班签到: one tap at the station; a second tap answers `already` and records nothing. */
+  checkIn(stationId) {
+    return request('POST', '/deputy/checkin', { data: stationId ? { station_id: stationId } : {} })
+  },
+
   /** The handling units the deputy may hand an item to (承办单位). */
   deputyUnits() {
     return request('GET', '/deputy/units')

@@ -50,6 +50,7 @@ def init_admin(app: Flask) -> None:
     # The modules register their routes on `bp` when imported.
     from server.admin import (  # noqa: F401
         account,
+        archive,
         audit_log,
         auth,
         calendar,
@@ -59,6 +60,7 @@ def init_admin(app: Flask) -> None:
         out_of_scope,
         overview,
         photos,
+        points,
         posters,
         publications,
         queue_health,

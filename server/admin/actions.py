@@ -244,7 +244,16 @@ def create_walk_in(visit: Visit, staff: StaffUser, follow_token_hash: str | None
             visited_at=visit.visited_at,
         )
     )
-    record("received", message.id, "staff", staff.id, channel="walk_in", **_staff(staff))
+    # received_by: the deputy who received the visitor, for their 履职积分 (walkin_received).
+    record(
+        "received",
+        message.id,
+        "staff",
+        staff.id,
+        channel="walk_in",
+        received_by=visit.received_by_id,
+        **_staff(staff),
+    )
     if visit.answer:
         if visit.received_by_id is not None:
             # The deputy who received the visitor handled it: they are its 承办代表 in the

@@ -75,6 +75,15 @@ DATA_LABELS = {
     "days": "日期",
     "second_factor": "第二因素",
     "step": "环节",
+    # 履职积分 and 履职档案.
+    "item": "积分项目",
+    "points": "分值",
+    "cap": "季度上限",
+    "active_from": "生效日期",
+    "before": "修改前",
+    "on_date": "值班日期",
+    "period": "期间",
+    "fmt": "格式",
     "unlocked": "解除锁定的地址数",
     # Handling units.
     "answer_days": "答复时限（工作日）",

@@ -15,7 +15,8 @@ from server.handling import answers, assigned
 from server.identity import binding, staff_wechat
 from server.models import AWAITING_DEPUTY, ROLES, STATUS_LABELS, Assignment, Message, Unit
 from server.models.audit import audit
-from server.platform.clock import iso
+from server.performance import checkins
+from server.platform.clock import iso, local_today
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
 from server.platform.errors import ApiError
@@ -287,3 +288,77 @@ def transfer(body: dict, message_id: int):
         "transfer": present.transfer_view(row, with_message=False),
         "notice": notice.status if notice else None,
     }
+
+
+class CheckInIn(RequestSchema):
+    station_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_ID, error="联络站无效"),
+        error_messages={"invalid": "联络站无效"},
+    )
+
+
+class CheckInOut(Schema):
+    id = fields.Integer()
+    station = fields.Dict()
+    date = fields.String()
+    source = fields.String()
+    already = fields.Boolean(metadata={"description": "true：今天已经签到过，这次没有再记一次"})
+    created_at = fields.String()
+
+
+class DutyTodayOut(Schema):
+    date = fields.String()
+    stations = fields.List(fields.Dict(), metadata={"description": "今天值班的联络站及是否已签到"})
+
+
+def _checkin_view(row, already: bool) -> dict:
+    return {
+        "id": row.id,
+        "station": {"id": row.station.id, "name": row.station.name},
+        "date": row.on_date.isoformat(),
+        "source": row.source,
+        "already": already,
+        "created_at": iso(row.created_at),
+    }
+
+
+@blp.get("/deputy/duty/today")
+@require_deputy
+@blp.response(200, DutyTodayOut)
+@blp.doc(security=BEARER, responses=error_responses(401, 403))
+def duty_today():
+    """今天的值班：在哪个联络站值班、是否已签到"""
+    day = local_today()
+    stations = []
+    for station in checkins.duty_stations(g.deputy, day):
+        done = checkins.shifts_of(g.deputy.id, day, day)
+        stations.append(
+            {
+                "id": station.id,
+                "name": station.name,
+                "checked_in": any(c.station_id == station.id for c in done),
+            }
+        )
+    return {"date": day.isoformat(), "stations": stations}
+
+
+@blp.post("/deputy/checkin")
+@require_deputy
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@blp.arguments(CheckInIn)
+@blp.response(201, CheckInOut)
+@blp.alt_response(200, schema=CheckInOut, description="今天已经签到过")
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 403, 404, 413, 415, 422, 429))
+def check_in(body: dict):
+    """值班签到：值班当天到站后一键签到（重复签到不会重复记录）"""
+    try:
+        done = checkins.check_in(g.deputy, body.get("station_id"))
+    except checkins.CheckInRefused as exc:
+        db.session.rollback()
+        code = "not_found" if exc.status == 404 else "not_on_duty"
+        raise ApiError(exc.status, code, str(exc)) from None
+    db.session.commit()
+    return _checkin_view(done.row, not done.created), 201 if done.created else 200

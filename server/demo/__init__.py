@@ -8,6 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from server.demo.attendance import seed_attendance
 from server.demo.history import seed_history
 from server.identity import passwords
 from server.identity.binding import issue_invite
@@ -23,7 +24,7 @@ from server.models import (
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 from server.routing import roster
-from server.seed import seed_calendar, seed_categories, seed_scope
+from server.seed import seed_calendar, seed_categories, seed_point_rules, seed_scope
 from server.units.keys import issue_key, revoke_key
 
 JINZHU = "金竹社区人大代表联络站"
@@ -74,6 +75,7 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
     now = now or utcnow()
     seed_categories()
     seed_scope()
+    seed_point_rules()
     seed_calendar()
     station = db.session.scalar(db.select(Station).where(Station.name == JINZHU))
     if station is None:
@@ -132,6 +134,7 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
     committee_password = _demo_committee()
     db.session.flush()
     seed_history(now, admin)
+    seed_attendance(now, admin)
     unit_keys = _demo_units()
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
     # The operator's invites, like `flask invite create`: good for moving a bound deputy too

@@ -463,6 +463,7 @@ class _Writer:
                 "staff",
                 self.staff.id,
                 channel="walk_in",
+                received_by=deputy.id if deputy else None,
                 staff=self.staff.display_name,
             )
         else:

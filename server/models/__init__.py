@@ -27,6 +27,7 @@ from server.models.publication import (
     SUBJECT_KINDS,
     Publication,
 )
+from server.models.points import DEFAULT_RULES, ITEMS, PointRule, ShiftCheckIn
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
@@ -55,6 +56,8 @@ __all__ = [
     "CHANNEL_LABELS",
     "DAY_KINDS",
     "DEFAULT_CATEGORIES",
+    "DEFAULT_RULES",
+    "ITEMS",
     "DEFAULT_SCOPE",
     "LEVELS",
     "MODES",
@@ -92,7 +95,9 @@ __all__ = [
     "RegisterExport",
     "Reply",
     "PasswordHistory",
+    "PointRule",
     "ScopeRule",
+    "ShiftCheckIn",
     "StaffUser",
     "StatusCount",
     "Station",

@@ -41,6 +41,11 @@ EVENT_LABELS = {
     "revisit_asked": "回访：问题解决了吗",
     "revisit_answered": "回访答复",
     "suggested": "纳入代表建议",
+    "shift_attended": "到站值班",
+    # Recorded by the suggestions feature; 履职积分 counts them (server/performance/points.py).
+    "suggestion.led": "领衔提出代表建议",
+    "suggestion.seconded": "附议代表建议",
+    "suggestion.answered": "代表建议已答复",
 }
 
 

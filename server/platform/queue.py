@@ -120,3 +120,18 @@ def enqueue_export(export_id: int, timeout: int) -> bool:
     except redis.RedisError as exc:
         log.warning("could not enqueue export %s (%s)", export_id, exc)
         return False
+
+
+def enqueue_archive(export_id: int, timeout: int) -> bool:
+    """A station's 履职档案 zip (server/tasks/exports.py: build_archive)."""
+    try:
+        get_queue().enqueue(
+            f"{TASKS}.exports.build_archive",
+            export_id,
+            job_timeout=timeout,
+            **_options(job_id("archive", export_id)),
+        )
+        return True
+    except redis.RedisError as exc:
+        log.warning("could not enqueue archive %s (%s)", export_id, exc)
+        return False

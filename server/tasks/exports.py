@@ -17,9 +17,24 @@ log = logging.getLogger(__name__)
 KEEP = timedelta(days=1)  # a file is fetched soon after it is built; then it is only a risk
 
 
+FAILED = {
+    "register": "生成登记簿时出错，请稍后重新导出；如果一再出错，请联系系统管理员。",
+    "archive": "生成履职档案时出错，请稍后重新打包；如果一再出错，请联系系统管理员。",
+}
+
+
 def build_register(export_id: int) -> str:
     """Build the export's file. Any failure is written on the export (the page shows it in
     Chinese) instead of leaving the clerk watching a bar that never moves."""
+    return _build("register", export_id)
+
+
+def build_archive(export_id: int) -> str:
+    """A station's 履职档案 zip (server/admin/archive.py builds it), the same way."""
+    return _build("archive", export_id)
+
+
+def _build(builder: str, export_id: int) -> str:
     with job_context():
         claimed = db.session.execute(
             update(RegisterExport)
@@ -30,16 +45,16 @@ def build_register(export_id: int) -> str:
         if claimed.rowcount != 1:
             return "not queued"  # run twice, or already finished
         try:
-            exports.builder("register")(export_id)
+            exports.builder(builder)(export_id)
         except Exception:
-            log.exception("register export %s failed", export_id)
+            log.exception("%s export %s failed", builder, export_id)
             db.session.rollback()
             db.session.execute(
                 update(RegisterExport)
                 .where(RegisterExport.id == export_id)
                 .values(
                     status="failed",
-                    error="生成登记簿时出错，请稍后重新导出；如果一再出错，请联系系统管理员。",
+                    error=FAILED[builder],
                     finished_at=utcnow(),
                 )
             )

@@ -391,6 +391,19 @@ API_ROWS = [
     ),
     Row(
         "GET",
+        "/api/v1/deputy/duty/today",
+        bearer(403, deputy=Ok(has=(STATION_A,)), other_deputy=Ok(json={"stations": []})),
+    ),
+    Row(
+        "POST",
+        "/api/v1/deputy/checkin",
+        # Station B, where nobody here is on duty: the deputy on duty at A today is told it is
+        # the wrong station (404), the other (no duty today) that there is nothing to sign.
+        bearer(403, deputy=404, other_deputy=422),
+        body=lambda world, who: {"json": {"station_id": world.ids["station_b"]}},
+    ),
+    Row(
+        "GET",
         "/api/v1/deputy/units",
         bearer(403, deputy=Ok(has=(UNIT_A, UNIT_B)), other_deputy=Ok(has=(UNIT_A, UNIT_B))),
     ),
@@ -1187,6 +1200,81 @@ DASHBOARD_ROWS = [
         "/admin/registers/exports/<int:export_id>/file",
         station_a(Ok(kind="xlsx", see=("m1.tracking", "wa.tracking"), may=A_ITEMS), admin=404),
         args={"export_id": "export_a"},
+    ),
+    Row(
+        "GET",
+        "/admin/points",
+        dashboard(
+            Ok(has=(STATION_A, "王建国"), lacks=(STATION_B,)),
+            Ok(has=(STATION_B,), lacks=(STATION_A,)),
+            Ok(has=(STATION_A, STATION_B)),
+        ),
+    ),
+    Row(
+        "GET",
+        "/admin/points/deputies/<int:deputy_id>",
+        station_a(Ok(has=("王建国", "逐条计分理由"))),
+        args={"deputy_id": "d1"},
+    ),
+    Row("GET", "/admin/points/rules", dashboard(Ok(has=("到站接待值班",)), Ok(), Ok())),
+    Row(
+        "POST",
+        "/admin/points/rules/<item>",
+        admin_only(Ok(302, location=to("/admin/points/rules"))),
+        args={"item": lambda w, who: "shift_attended"},
+        body=form(points="3", cap="36", active_from=lambda w, who: local_today().isoformat()),
+    ),
+    Row(
+        "GET",
+        "/admin/stations/<int:station_id>/attendance",
+        station_a(Ok(has=(STATION_A, "确认代表到站值班"))),
+        args={"station_id": "station_a"},
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>/attendance",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}/attendance"))),
+        args={"station_id": "station_a"},
+        body=form(deputy_id=ids("d1"), on_date=lambda w, who: local_today().isoformat()),
+    ),
+    Row(
+        "GET",
+        "/admin/deputies/<int:deputy_id>/archive.<fmt>",
+        station_a(Ok(kind="pdf")),
+        args={"deputy_id": "d1", "fmt": lambda w, who: "pdf"},
+        variant="pdf",
+    ),
+    Row(
+        "GET",
+        "/admin/deputies/<int:deputy_id>/archive.<fmt>",
+        station_a(Ok(kind="xlsx", has=("王建国",), see=("m1.tracking",), may=A_ITEMS)),
+        args={"deputy_id": "d1", "fmt": lambda w, who: "xlsx"},
+        variant="xlsx",
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>/archive",
+        station_a(Ok(303, location=lambda w, who: "/admin/archives/")),
+        args={"station_id": "station_a"},
+        body=form(period="2026"),
+    ),
+    Row(
+        "GET",
+        "/admin/archives/<int:export_id>",
+        station_a(Ok(has=("履职档案", "下载 zip 文件")), admin=404),
+        args={"export_id": "archive_a"},
+    ),
+    Row(
+        "GET",
+        "/admin/archives/<int:export_id>.json",
+        dashboard(Ok(json={"status": "done", "percent": 100}), 404, 404, signed_out=401),
+        args={"export_id": "archive_a"},
+    ),
+    Row(
+        "GET",
+        "/admin/archives/<int:export_id>/file",
+        station_a(Ok(kind="zip", has=("王建国",), lacks=("赵丽华",)), admin=404),
+        args={"export_id": "archive_a"},
     ),
     Row(
         "GET",

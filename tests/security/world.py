@@ -526,6 +526,12 @@ def build_world(live: Live) -> World:
     live.app.config["REGISTER_IMMEDIATE_ROWS"] = 5000
     assert started.status_code == 303, started.status_code
     ids["export_a"] = int(started.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    # And station A's 履职档案 zip, the same way (only its clerk may fetch it).
+    zipped = who[STAFF].request(
+        "POST", f"/admin/stations/{ids['station_a']}/archive", data={"period": "2026"}
+    )
+    assert zipped.status_code == 303, zipped.status_code
+    ids["archive_a"] = int(zipped.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     live.work()
 
     ids.update(

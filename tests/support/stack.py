@@ -16,7 +16,7 @@ from server.intake import scenes
 from server.platform.db import db
 from server.platform.queue import get_queue
 from server.routing import duty, workdays
-from server.seed import seed_categories, seed_scope
+from server.seed import seed_categories, seed_point_rules, seed_scope
 
 BACKEND = os.environ.get("LZ_TEST_BACKEND", "embedded")
 
@@ -57,6 +57,7 @@ def fresh_app(app, sandbox):
         _clean_database()
         seed_categories()
         seed_scope()
+        seed_point_rules()
         _clean_redis(app)
     sandbox.control("POST", "reset")
     scenes.clear()

@@ -166,6 +166,59 @@ describe('inbox', () => {
   })
 })
 
+describe('duty check-in', () => {
+  function inbox() {
+    const page = render('pages/deputy/inbox/inbox')
+    page.instance.onLoad({})
+    page.instance.onShow()
+    return page
+  }
+  const EMPTY = { statusCode: 200, data: { items: [], counts: {}, page: 1, per_page: 20, total: 0 } }
+
+  test('on a duty day one tap checks in; the bar then says so', async () => {
+    server.on('GET', '/deputy/inbox', () => EMPTY)
+    server.on('GET', '/deputy/duty/today', () => ({
+      statusCode: 200,
+      data: { date: '2026-12-02', stations: [{ id: 3, name: '金竹社区人大代表联络站', checked_in: false }] },
+    }))
+    server.on('POST', '/deputy/checkin', () => ({
+      statusCode: 201,
+      data: { id: 1, station: { id: 3, name: '金竹社区人大代表联络站' }, date: '2026-12-02', source: 'deputy', already: false },
+    }))
+    const page = inbox()
+    await settle()
+    expect(text(page, '#duty-3')).toContain('今天您在金竹社区人大代表联络站值班')
+    await tap(page, '#duty-3 .checkin', 30)
+    expect(server.callsTo('POST', '/deputy/checkin')[0].data).toEqual({ station_id: 3 })
+    expect(find(page, '#duty-3 .checked-in')).toBeTruthy()
+    expect(find(page, '#duty-3 .checkin')).toBeFalsy()
+    expect(shownMessages()).toContain('签到成功，感谢您到站接待群众')
+  })
+
+  test("the server's refusal is shown and the button stays", async () => {
+    server.on('GET', '/deputy/inbox', () => EMPTY)
+    server.on('GET', '/deputy/duty/today', () => ({
+      statusCode: 200,
+      data: { date: '2026-12-02', stations: [{ id: 3, name: '金竹', checked_in: false }] },
+    }))
+    server.on('POST', '/deputy/checkin', () => error(422, 'not_on_duty', '签到时间为值班当天 7:00 至 21:00，现在不在签到时间内'))
+    const page = inbox()
+    await settle()
+    await tap(page, '#duty-3 .checkin', 30)
+    expect(shownMessages().join()).toContain('现在不在签到时间内')
+    expect(find(page, '#duty-3 .checkin')).toBeTruthy()
+  })
+
+  test('no duty today: no bar, the inbox as ever', async () => {
+    server.on('GET', '/deputy/inbox', () => EMPTY)
+    server.on('GET', '/deputy/duty/today', () => ({ statusCode: 200, data: { date: '2026-12-03', stations: [] } }))
+    const page = inbox()
+    await settle()
+    expect(find(page, '.duty-bar')).toBeFalsy()
+    expect(allText(page)).toContain('没有待答复的留言')
+  })
+})
+
 describe('item', () => {
   const ITEM = detail({ id: 5, status: 'routed', status_label: '办理中', contact_phone: '138****1234', can_call: true, overdue: false })
 

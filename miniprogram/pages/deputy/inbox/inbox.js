@@ -53,6 +53,8 @@ Component({
     total: 0,
     loadingMore: false,
     consent: '',
+    duty: [], // today's stations on the roster: { id, name, checked_in }
+    checkingIn: false,
   },
   methods: {
     onLoad(options) {
@@ -66,6 +68,7 @@ Component({
 
     async refresh(quiet) {
       if (quiet !== true) this.setData({ state: 'loading', message: '' })
+      this.loadDuty()
       try {
         const answer = await api.inbox(this.data.status, 1, PER_PAGE)
         this.loaded = true
@@ -105,6 +108,33 @@ Component({
       } catch (err) {
         this.setData({ loadingMore: false })
         notify.showError(err)
+      }
+    },
+
+    /** Today's duty bar; without it the inbox still works, so a failure only hides the bar. */
+    async loadDuty() {
+      try {
+        const answer = await api.dutyToday()
+        this.setData({ duty: answer.stations || [] })
+      } catch (err) {
+        this.setData({ duty: [] })
+      }
+    },
+
+    async checkIn(e) {
+      if (this.data.checkingIn) return
+      const stationId = e.currentTarget.dataset.id
+      this.setData({ checkingIn: true })
+      try {
+        const answer = await api.checkIn(stationId)
+        this.setData({
+          duty: this.data.duty.map((s) => (s.id === answer.station.id ? Object.assign({}, s, { checked_in: true }) : s)),
+        })
+        notify.tell(answer.already ? '今天已经签到过了' : '签到成功，感谢您到站接待群众')
+      } catch (err) {
+        notify.showError(err)
+      } finally {
+        this.setData({ checkingIn: false })
       }
     },
 
