@@ -250,15 +250,17 @@ stats_group = AppGroup("stats", help="The overview's summary rows.")
 
 @stats_group.command("rebuild")
 def stats_rebuild() -> None:
-    """Recompute daily_counts and status_counts from the items (after a restore, or to check
-    that the maintained rows are right: the numbers must not change)."""
+    """Recompute daily_counts, status_counts and channel_counts from the items (after a
+    restore, or to check that the maintained rows are right: the numbers must not change)."""
     from server.models import tally
 
     rows = tally.rebuild(db.session.connection())
+    rows.update(tally.rebuild_channels(db.session.connection()))
     db.session.commit()
     click.echo(
         f"已重算汇总：daily_counts {rows['daily_counts']} 行，"
-        f"status_counts {rows['status_counts']} 行"
+        f"status_counts {rows['status_counts']} 行，"
+        f"channel_counts {rows['channel_counts']} 行"
     )
 
 

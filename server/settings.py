@@ -199,6 +199,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("SECOND_ANSWER_WORKDAYS", 5, "working days for the second answer after the citizen's 不满意 or 「没解决」 (deputy or unit: one model, working days)", _int),
     S("ESCALATE_COMMITTEE_WORKDAYS", 2, "working days past the deadline when the 代表工委 is told", _int),
     S("REVISIT_DAYS", 7, "days after closing when the citizen is asked 「问题解决了吗？」 (`0`: never)", _int),
+    S("FAIR_MIN_ITEMS", 10, "fewest items in the period before the responsiveness tables show a deputy's, station's or unit's figures (fewer: shown as 样本不足)", _int),
+    S("SIMILAR_LIMIT", 5, "how many similar past items the deputy's item detail and the citizen's 「附近已有类似反映」 show", _int),
     S("SWEEP_INTERVAL", 60, "seconds between sweeps", _int),
     S("SWEEP_GRACE_SECONDS", 30, "how old a lost row must be before the sweep picks it up again", _int),
     S("NOTICE_STUCK_SECONDS", 600, "seconds after which a notice stuck in `sending` is marked failed", _int),

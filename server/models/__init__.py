@@ -9,6 +9,7 @@ from server.models.citizen import Citizen, ConsentCredit, OfficialFollower
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
 from server.models.event import Event
 from server.models.export import RegisterExport
+from server.models.insight import RUN_STATUSES, Cluster, ClusterItem, ClusterRun, Supporter
 from server.models.message import (
     AWAITING_DEPUTY,
     CHANNEL_LABELS,
@@ -24,7 +25,7 @@ from server.models.notification import Notification
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
-from server.models.tally import DailyCount, StatusCount
+from server.models.tally import ChannelCount, DailyCount, StatusCount
 from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
 
@@ -40,6 +41,7 @@ __all__ = [
     "LEVELS",
     "RATING_LABELS",
     "RESULTS",
+    "RUN_STATUSES",
     "ROLES",
     "SHIFT_KINDS",
     "STATUS_LABELS",
@@ -50,6 +52,10 @@ __all__ = [
     "BoardNotice",
     "CalendarDay",
     "Category",
+    "ChannelCount",
+    "Cluster",
+    "ClusterItem",
+    "ClusterRun",
     "DailyCount",
     "Citizen",
     "ConsentCredit",
@@ -69,6 +75,7 @@ __all__ = [
     "StatusCount",
     "Station",
     "StationMember",
+    "Supporter",
     "Transfer",
     "Unit",
     "UnitKey",

@@ -18,6 +18,11 @@ places, all in this package: `lifecycle.move()` (reads the row FOR UPDATE, updat
 the new state), items inserted or changed through the ORM (mapper events below), and
 `count_insert()` for the intake's plain INSERT. NULL station or deputy is stored as 0 so the
 key can be a primary key.
+
+A third, `channel_counts` (per Beijing day x station x channel: received), serves the quarterly
+analysis' "by channel". The day, station and channel of an item never change after it is written,
+so its row is counted once, at insert (`count_insert`, the ORM's after_insert), and rebuilt with
+the others.
 """
 
 from __future__ import annotations
@@ -63,10 +68,26 @@ class StatusCount(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ChannelCount(db.Model):
+    __tablename__ = "channel_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+
+
 _daily = DailyCount.__table__
 _status = StatusCount.__table__
 DAILY_KEY = ("day", "station_id", "deputy_id", "category_id")
 STATUS_KEY = ("status", "station_id", "deputy_id")
+_channel = ChannelCount.__table__
+CHANNEL_KEY = ("day", "station_id", "channel")
+_TABLES = {
+    "daily": (_daily, DAILY_KEY),
+    "status": (_status, STATUS_KEY),
+    "channel": (_channel, CHANNEL_KEY),
+}
 
 
 class State(NamedTuple):
@@ -147,7 +168,7 @@ def apply(connection, rows: dict) -> None:
     for (table, key), counts in sorted(
         rows.items(), key=lambda item: (item[0][0], str(item[0][1]))
     ):
-        target, keys = (_daily, DAILY_KEY) if table == "daily" else (_status, STATUS_KEY)
+        target, keys = _TABLES[table]
         statement = _upsert(dialect, target, keys, tuple(sorted(counts)))
         connection.execute(statement, {**dict(zip(keys, key, strict=True)), **counts})
 
@@ -159,9 +180,18 @@ def count_change(before: State | None, after: State | None) -> None:
         apply(db.session.connection(), rows)
 
 
+def channel_rows(created_at: datetime, station_id: int | None, channel: str | None) -> dict:
+    key = (local_day(created_at), station_id or NONE, channel or "")
+    return {("channel", key): {"received": 1}}
+
+
 def count_insert(values: dict) -> None:
     """Count an item inserted with a plain INSERT of these column values."""
     count_change(None, state_of(values))
+    apply(
+        db.session.connection(),
+        channel_rows(values["created_at"], values.get("station_id"), values.get("channel")),
+    )
 
 
 def watch(model) -> None:
@@ -179,8 +209,8 @@ def watch(model) -> None:
     @event.listens_for(model, "after_insert")
     def _inserted(mapper, connection, target) -> None:
         rows = change(None, state_of(target))
-        if rows:
-            apply(connection, rows)
+        rows.update(channel_rows(target.created_at, target.station_id, target.channel))
+        apply(connection, rows)
 
     @event.listens_for(model, "after_update")
     def _updated(mapper, connection, target) -> None:
@@ -226,3 +256,20 @@ def rebuild(connection, batch: int = 20_000) -> dict:
         for start in range(0, len(rows), batch):
             connection.execute(table.insert(), rows[start : start + batch])
     return {"daily_counts": len(daily_rows), "status_counts": len(status_rows)}
+
+
+def rebuild_channels(connection, batch: int = 20_000) -> dict:
+    """Recompute `channel_counts` from the items (apart from `rebuild`: the migration that made
+    the first two tables runs before this one exists)."""
+    connection.execute(delete(_channel))
+    messages = db.metadata.tables["messages"]
+    query = select(messages.c.created_at, messages.c.station_id, messages.c.channel)
+    counts: Counter = Counter()
+    for created_at, station_id, channel in connection.execute(
+        query.execution_options(yield_per=batch)
+    ):
+        counts[local_day(created_at), station_id or NONE, channel or ""] += 1
+    rows = [{**dict(zip(CHANNEL_KEY, k, strict=True)), "received": n} for k, n in counts.items()]
+    for start in range(0, len(rows), batch):
+        connection.execute(_channel.insert(), rows[start : start + batch])
+    return {"channel_counts": len(rows)}
