@@ -237,6 +237,7 @@ SETTINGS: tuple[Setting, ...] = (
     S("ADMIN_POLL_MS", 3000, "how often the open overview asks for news (milliseconds)", _int),
     S("REGISTER_IMMEDIATE_ROWS", 5_000, "register exports up to this many rows are built in the request; larger ones in the background, with a progress bar and a download link", _int),
     S("EXPORT_JOB_TIMEOUT", 1800, "seconds a background register export may run", _int),
+    S("ANALYSIS_JOB_TIMEOUT", 1800, "seconds the quarterly analysis job (topics and clusters of a quarter) may run", _int),
     S("EXPORT_CLEAN_INTERVAL", 3600, "seconds between deletions of register export files older than a day", _int),
     S("POSTER_FONT", None, "a .ttf/.otf/.ttc Chinese font for posters", shown="Noto Sans CJK (`fonts-noto-cjk`)"),
     S("POSTER_FONT_BOLD", None, "its bold face", shown="Noto Sans CJK Bold"),

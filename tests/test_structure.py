@@ -146,7 +146,7 @@ LAYERS = (
              "server.wsgi", "server.demo")),
     ("jobs", ("server.tasks",)),
     ("domain", ("server.intake", "server.routing", "server.handling", "server.identity",
-                "server.notices", "server.seed", "server.units")),
+                "server.notices", "server.seed", "server.units", "server.insight")),
     ("adapter", ("server.wechat",)),
     ("model", ("server.models",)),
     ("platform", ("server.platform", "server.settings")),

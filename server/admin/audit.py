@@ -57,6 +57,9 @@ ACTION_LABELS = {
     "item_supervised": "督办",
     "item_merged": "合并重复反映",
     "revisit_recorded": "记录回访结果",
+    "analysis_exported": "导出季度分析",
+    "analysis_run": "运行季度分析（热词与聚类）",
+    "cluster_candidate": "调整民生实事候选",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (
