@@ -41,12 +41,14 @@ def _frequencies(quarter: Quarter, keep: list | None = None) -> tuple[dict, Coun
     df: dict = defaultdict(Counter)
     n: Counter = Counter()
     for item_id, station_id, category_id, content in _items(quarter):
-        words = set(tokens(content)) - topics.NOT_TOPICS
+        cut = tokens(content)
+        words = set(cut) - topics.NOT_TOPICS
         for key in (ALL, str(station_id or 0)):
             df[key].update(words)
             n[key] += 1
         if keep is not None:
-            keep.append(clustering.Item(item_id, station_id, category_id, content))
+            # The words, not the text: the clustering needs nothing else and cuts nothing again.
+            keep.append(clustering.Item(item_id, station_id, category_id, "", tuple(cut)))
     return df, n
 
 

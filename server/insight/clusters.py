@@ -25,6 +25,7 @@ class Item:
     station_id: int | None
     category_id: int | None
     content: str
+    words: tuple[str, ...] | None = None  # its jieba words, when already cut
 
 
 @dataclass
@@ -65,11 +66,11 @@ def _block(items: list[Item], words: list[str]) -> list[list[int]]:
     return [g for g in groups.values() if len(g) >= MIN_SIZE]
 
 
-def keywords(texts: Iterable[str], limit: int = 5) -> list[str]:
+def keywords(items: Iterable[Item], limit: int = 5) -> list[str]:
     """The words most of the cluster's items share."""
     counts: Counter = Counter()
-    for text in texts:
-        counts.update(set(tokens(text)))
+    for item in items:
+        counts.update(set(item.words if item.words is not None else tokens(item.content)))
     return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
@@ -82,7 +83,12 @@ def cluster(items: Iterable[Item]) -> list[Found]:
     for (station_id, category_id), members in blocks.items():
         if len(members) < MIN_SIZE:
             continue
-        words = [similarity.words_of(m.content) for m in members]
+        words = [
+            similarity.words_from(m.words)
+            if m.words is not None
+            else similarity.words_of(m.content)
+            for m in members
+        ]
         for group in _block(members, words):
             chosen = [members[i] for i in group]
             out.append(
@@ -90,7 +96,7 @@ def cluster(items: Iterable[Item]) -> list[Found]:
                     station_id,
                     category_id,
                     sorted(m.id for m in chosen),
-                    keywords(m.content for m in chosen),
+                    keywords(chosen),
                 )
             )
     out.sort(key=lambda f: (-len(f.item_ids), f.item_ids[0]))

@@ -11,7 +11,7 @@ however many other words they share.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -27,9 +27,14 @@ _TWICE = "\u0001"  # the second copy of a domain word, sorted right after it
 
 def words_of(text: str) -> list[str]:
     """What the scorer compares: the item's distinct words, sorted, domain words twice."""
+    return words_from(tokens(text))
+
+
+def words_from(found: Iterable[str]) -> list[str]:
+    """`words_of` for words already cut (the analysis job cuts each item once)."""
     domain = facility_words()
     out = []
-    for word in sorted(set(tokens(text))):
+    for word in sorted(set(found)):
         out.append(word)
         if word in domain:
             out.append(word + _TWICE)
