@@ -172,3 +172,20 @@ def test_seed_demo_is_repeatable(live, tmp_path):
     else:
         assert len(scan["on_duty"]) >= 1
     assert live.api("GET", "/calendar?year=2026").json()["known"] is True
+
+
+def test_the_demo_history_has_its_quarterly_analysis(ctx):
+    """The 季度分析 shows words on the first start: the history's quarters were analysed."""
+    from server.insight.periods import Quarter
+    from server.models import ClusterRun
+
+    seed_demo()
+    runs = list(db.session.scalars(db.select(ClusterRun)))
+    assert runs and all(r.status == "done" for r in runs)
+    assert Quarter.of(local_today()).key in {r.quarter for r in runs}
+    assert sum(r.items for r in runs) == db.session.scalar(
+        db.select(db.func.count()).select_from(Message).where(Message.merged_into_id.is_(None))
+    )
+    assert any(r.topics.get("all", {}).get("top") for r in runs)
+    seed_demo()  # a second start analyses nothing again
+    assert db.session.scalar(db.select(db.func.count()).select_from(ClusterRun)) == len(runs)

@@ -13,13 +13,14 @@ from server.identity.binding import issue_invite
 from server.models import (
     Deputy,
     DutyShift,
+    Message,
     StaffUser,
     Station,
     StationMember,
     Unit,
     UnitKey,
 )
-from server.platform.clock import local_today, utcnow
+from server.platform.clock import LOCAL, local_today, utcnow
 from server.platform.db import db
 from server.routing import roster
 from server.seed import seed_calendar, seed_categories, seed_scope
@@ -129,7 +130,8 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
         passwords.set_password(admin, password)
         db.session.add(admin)
     db.session.flush()
-    seed_history(now, admin)
+    if seed_history(now, admin):
+        _analyse_history(admin)
     unit_keys = _demo_units()
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
     # The operator's invites, like `flask invite create`: good for moving a bound deputy too
@@ -167,3 +169,21 @@ def _demo_units() -> list[tuple[Unit, str]]:
             revoke_key(old)
         out.append((unit, issue_key(unit, DEMO_KEY_LABEL)[1]))
     return out
+
+
+def _analyse_history(admin: StaffUser) -> None:
+    """The 季度分析's topics and clusters of the quarters the history covers, run here once (as
+    the job would), so the page shows words and clusters on the first start."""
+    from server.insight import analysis
+    from server.insight.periods import Quarter
+    from server.models import ClusterRun
+
+    first = db.session.scalar(db.select(db.func.min(Message.created_at)))
+    quarters = {Quarter.of(local_today())}
+    if first is not None:
+        quarters.add(Quarter.of(first.astimezone(LOCAL).date()))
+    for quarter in sorted(quarters, key=lambda q: q.key):
+        run = ClusterRun(quarter=quarter.key, status="queued", topics={}, staff_id=admin.id)
+        db.session.add(run)
+        db.session.commit()
+        analysis.run(run.id)
