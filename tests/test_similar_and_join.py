@@ -49,7 +49,8 @@ def test_joining_makes_no_new_item_and_the_joiner_gets_the_next_notice(live, wor
     )
     with live.app.app_context():
         before = _count(Message)
-    joined = live.api("POST", f"/messages/{first['id']}/join", joiner)
+    body = {"scene": world["scene"], "content": SAME}
+    joined = live.api("POST", f"/messages/{first['id']}/join", joiner, json=body)
     assert joined.status_code == 200, joined.text
     assert joined.json() | {} == {
         "id": first["id"],
@@ -59,7 +60,7 @@ def test_joining_makes_no_new_item_and_the_joiner_gets_the_next_notice(live, wor
         "supporters": 1,
         "joined": True,
     }
-    again = live.api("POST", f"/messages/{first['id']}/join", joiner)
+    again = live.api("POST", f"/messages/{first['id']}/join", joiner, json=body)
     assert again.status_code == 200 and again.json()["joined"] is False
     assert again.json()["supporters"] == 1
     with live.app.app_context():
@@ -92,15 +93,23 @@ def test_joining_is_refused_clearly(live, world):
     _, token = live.citizen("张大爷")
     own = submit(live, token, world["scene"], content=FIRST)
     live.work()
-    assert_error(live.api("POST", f"/messages/{own['id']}/join", token), 409, "own_message")
+    body = {"scene": world["scene"], "content": SAME}
+    path = f"/messages/{own['id']}/join"
+    assert_error(live.api("POST", path, token, json=body), 409, "own_message")
     _, other = live.citizen("李阿姨")
-    assert_error(live.api("POST", "/messages/999999/join", other), 404)
+    assert_error(live.api("POST", "/messages/999999/join", other, json=body), 404)
+    # only what 「附近已有类似反映」 would offer for what one wrote: ids read nothing
+    unrelated = {"scene": world["scene"], "content": UNRELATED}
+    assert_error(live.api("POST", path, other, json=unrelated), 404)
+    assert_error(live.api("POST", path, other, json={"scene": "s.nope", "content": SAME}), 404)
+    assert_error(live.api("POST", path, other, json={"scene": world["scene"]}), 422)
+    assert_error(live.api("POST", path, other), 422)
     with live.app.app_context():
         db.session.execute(
             Message.__table__.update().where(Message.id == own["id"]).values(flagged=True)
         )
         db.session.commit()
-    assert_error(live.api("POST", f"/messages/{own['id']}/join", other), 404)
+    assert_error(live.api("POST", path, other, json=body), 404)
     with live.app.app_context():
         assert _count(Supporter) == 0
 
@@ -113,7 +122,9 @@ def test_a_closed_item_cannot_be_joined(live, world):
     _reply(live, deputy_token, made["id"], "已修好")
     live.api("POST", f"/messages/{made['id']}/rating", token, json={"score": "satisfied"})
     _, other = live.citizen("李阿姨")
-    assert_error(live.api("POST", f"/messages/{made['id']}/join", other), 409, "not_joinable")
+    body = {"scene": world["scene"], "content": SAME}
+    joined = live.api("POST", f"/messages/{made['id']}/join", other, json=body)
+    assert_error(joined, 409, "not_joinable")
     # and it is not offered as 附近已有类似反映 either
     found = live.api(
         "POST", "/messages/similar", other, json={"scene": world["scene"], "content": SAME}

@@ -468,9 +468,12 @@ const api = {
     return request('POST', '/messages/similar', { data })
   },
 
-  /** 我也反映: add one's voice to an existing item instead of filing it again. */
-  joinMessage(id) {
-    return request('POST', '/messages/' + encodeURIComponent(id) + '/join')
+  /**
+   * 我也反映: add one's voice to an existing item instead of filing it again. The server checks
+   * that it is one 「附近已有类似反映」 offers for this scene and text.
+   */
+  joinMessage(id, scene, content) {
+    return request('POST', '/messages/' + encodeURIComponent(id) + '/join', { data: { scene, content } })
   },
 
   /** Tell the server which templates the user allowed in wx.requestSubscribeMessage. */

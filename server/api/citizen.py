@@ -197,11 +197,17 @@ def similar_nearby(body: dict):
 @blp.post(f"/messages/{MESSAGE_ID}/join")
 @require_citizen
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@blp.arguments(SimilarIn)
 @blp.response(200, JoinOut)
-@blp.doc(security=BEARER, responses=error_responses(401, 404, 409, 429))
-def join_message(message_id: int):
-    """我也反映：加入这条已有的反映，不再另提一条；之后收到它的办理通知"""
-    message, added = joining.join(g.citizen.id, message_id)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429))
+def join_message(body: dict, message_id: int):
+    """我也反映：加入「附近已有类似反映」中的一条，不再另提一条；之后收到它的办理通知"""
+    found = resolve_scene(body["scene"])
+    if found is None:
+        raise not_found("二维码无效或已停用，请联系联络站工作人员")
+    station_id = found.station.id if found.station else None
+    limit = current_app.config["SIMILAR_LIMIT"]
+    message, added = joining.join(g.citizen.id, message_id, station_id, body["content"], limit)
     return {
         "id": message.id,
         "tracking_no": message.tracking_no,

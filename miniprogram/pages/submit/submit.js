@@ -163,7 +163,7 @@ Component({
       // The consent dialog first: WeChat refuses it after an await.
       return requestSubscribe(this.noticeTemplates())
         .then((accepted) => (accepted.length ? api.reportSubscriptions(accepted) : null))
-        .then(() => api.joinMessage(id))
+        .then(() => api.joinMessage(id, this.data.scene, (this.data.content || '').trim()))
         .then((answer) => {
           this.setData({ state: 'joined', joined: answer, joining: 0 })
           wx.setNavigationBarTitle({ title: '已加入' })
