@@ -58,7 +58,10 @@ def _topics(run: ClusterRun | None, station) -> dict | None:
         return None
     if station is not None:
         return run.topics.get(str(station.id))
-    return run.topics.get(runs.ALL) if scope.station_ids() is None else None
+    ids = scope.station_ids()
+    if ids is None:
+        return run.topics.get(runs.ALL)
+    return run.topics.get(str(ids[0])) if len(ids) == 1 else None
 
 
 def _clusters(quarter: Quarter, ids: list[int] | None, limit: int = 50) -> list[Cluster]:

@@ -237,6 +237,12 @@ def test_clusters_are_scoped_and_read_only_roles_start_nothing(
         == 404
     )
     assert signed_in("jinzhu").get(f"/admin/analysis/clusters/{cluster_id}").status_code == 200
+    # a clerk of one station sees that station's words; 城东's clerk sees none of 金竹's
+    topics = re.compile(r'id="analysis-topics">(.*?)</section>', re.S)
+    assert "路灯" in topics.search(_text(signed_in("jinzhu").get("/admin/analysis"))).group(1)
+    assert "路灯" not in topics.search(_text(signed_in("chengdong").get("/admin/analysis"))).group(
+        1
+    )
     assert admin.post("/admin/analysis/run", {"quarter": "2026Q9"}).status_code == 400
     assert signed_in("auditor").get("/admin/analysis").status_code == 403
 
