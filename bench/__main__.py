@@ -329,6 +329,7 @@ def run(
         print(results["scale"]["seed"], results["scale"]["summary"])
         results["scale"]["pages"] = dashboard.page_timings(stack)
         results["scale"]["export"] = dashboard.export_timing(stack)
+        results["scale"]["analysis"] = dashboard.analysis_timing(stack)
         print(json.dumps(results["scale"], ensure_ascii=False))
 
 

@@ -181,3 +181,63 @@ def export_timing(stack: Stack) -> dict:
         "file_bytes": len(file.content),
         "download_ms": download_ms,
     }
+
+
+_ANALYSIS_JOB = """
+import json, resource, sys, time
+from server import create_app
+app = create_app()
+from server.models import ClusterRun
+from server.platform.db import db
+from server.tasks import analyse_quarter
+start = time.perf_counter()
+analyse_quarter(int(sys.argv[1]))
+seconds = time.perf_counter() - start
+rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+with app.app_context():
+    run = db.session.get(ClusterRun, int(sys.argv[1]))
+    print(json.dumps({"status": run.status, "items": run.items, "clusters": run.clusters,
+                      "job_seconds": run.seconds, "seconds": round(seconds, 1),
+                      "error": run.error, "peak_rss_mb": rss}))
+"""
+
+
+def analysis_timing(stack: Stack) -> dict:
+    """The quarterly analysis of a province's quarter: the page (summary rows only) over HTTP,
+    then the topics-and-clusters job in a process of its own, timed, with its peak RSS."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from server.insight.periods import Quarter
+    from server.models import ClusterRun
+    from server.platform.clock import local_today
+    from server.platform.db import db
+
+    http = admin_session(stack)
+    base = stack.web_url
+    # The seed spreads items over the year before today: the last full quarter is full.
+    quarter = Quarter.of(local_today()).previous()
+    pages = [
+        timed_get(http, f"{base}/admin/analysis?quarter={quarter.key}"),
+        timed_get(http, f"{base}/admin/analysis?quarter={quarter.key}&station=1500"),
+        timed_get(http, f"{base}/admin/analysis.xlsx?quarter={quarter.key}", repeat=3),
+        timed_get(http, f"{base}/admin/analysis/responsiveness?quarter={quarter.key}", repeat=3),
+    ]
+    with stack.app().app_context():
+        run = ClusterRun(quarter=quarter.key, status="queued", topics={})
+        db.session.add(run)
+        db.session.commit()
+        run_id = run.id
+    done = subprocess.run(
+        [sys.executable, "-c", _ANALYSIS_JOB, str(run_id)],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=stack.env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    job = json.loads(done.stdout.strip().splitlines()[-1])
+    pages.append(timed_get(http, f"{base}/admin/analysis?quarter={quarter.key}"))
+    return {"quarter": quarter.key, "pages": pages, "job": job}

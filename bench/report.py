@@ -493,6 +493,36 @@ def _scale_section(results: dict) -> list[str]:
             f"rows in {summary['seconds']} s.",
             "",
         ]
+    a = s.get("analysis")
+    if a:
+        job = a["job"]
+        lines += [
+            f"季度分析 of the province's quarter {a['quarter']} (summary rows only; goal: "
+            "the page < 2 s):",
+            "",
+            _row(["request", "status", "bytes", "median ms", "max ms", "runs"]),
+            _row(["---"] * 6),
+        ]
+        for page in a["pages"]:
+            lines.append(
+                _row(
+                    [
+                        f"`{page['url']}`",
+                        page["status"],
+                        page["bytes"],
+                        page["median_ms"],
+                        page["max_ms"],
+                        page["runs"],
+                    ]
+                )  # fmt: skip
+            )
+        lines += [
+            "",
+            f"The topics-and-clusters job (jieba, rapidfuzz; one process): {job['items']:,} items, "
+            f"{job['clusters']:,} clusters in {job['job_seconds']} s ({job['status']}), peak RSS "
+            f"{job['peak_rss_mb']} MB.",
+            "",
+        ]
     e = s.get("export")
     if e:
         lines += [

@@ -266,8 +266,10 @@ def fill_summary(app) -> dict:
     started = time.perf_counter()
     with app.app_context():
         rows = tally.rebuild(db.session.connection())
+        rows.update(tally.rebuild_channels(db.session.connection()))
         db.session.commit()
         db.session.execute(db.text("ANALYZE daily_counts"))
+        db.session.execute(db.text("ANALYZE channel_counts"))
         db.session.execute(db.text("ANALYZE status_counts"))
         db.session.commit()
     return {**rows, "seconds": round(time.perf_counter() - started, 1)}

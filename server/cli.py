@@ -261,12 +261,13 @@ stats_group = AppGroup("stats", help="The overview's summary rows.")
 
 @stats_group.command("rebuild")
 def stats_rebuild() -> None:
-    """Recompute the summary rows (daily_counts, month_counts, day_totals, status_counts) from
-    the items (after a restore, or to check that the maintained rows are right: the numbers
-    must not change)."""
+    """Recompute the summary rows (daily_counts, month_counts, day_totals, status_counts,
+    channel_counts) from the items (after a restore, or to check that the maintained rows are
+    right: the numbers must not change)."""
     from server.models import tally
 
     rows = tally.rebuild(db.session.connection())
+    rows.update(tally.rebuild_channels(db.session.connection()))
     db.session.commit()
     click.echo("已重算汇总：" + "，".join(f"{name} {n} 行" for name, n in rows.items()))
 

@@ -223,3 +223,20 @@ def test_a_demo_unit_clerk_signs_in_and_sees_the_unit_inbox_only(live, tmp_path)
         db.session.remove()
     for transfer_id in theirs[:3]:  # another demo unit's history: not this clerk's
         assert client.get(f"/admin/unit/transfers/{transfer_id}").status_code == 404
+
+
+def test_the_demo_history_has_its_quarterly_analysis(ctx):
+    """The 季度分析 shows words on the first start: the history's quarters were analysed."""
+    from server.insight.periods import Quarter
+    from server.models import ClusterRun
+
+    seed_demo()
+    runs = list(db.session.scalars(db.select(ClusterRun)))
+    assert runs and all(r.status == "done" for r in runs)
+    assert Quarter.of(local_today()).key in {r.quarter for r in runs}
+    assert sum(r.items for r in runs) == db.session.scalar(
+        db.select(db.func.count()).select_from(Message).where(Message.merged_into_id.is_(None))
+    )
+    assert any(r.topics.get("all", {}).get("top") for r in runs)
+    seed_demo()  # a second start analyses nothing again
+    assert db.session.scalar(db.select(db.func.count()).select_from(ClusterRun)) == len(runs)

@@ -461,6 +461,21 @@ const api = {
     return request('POST', '/messages/' + encodeURIComponent(id) + '/revisit', { data: { solved: !!solved } })
   },
 
+  /** 「附近已有类似反映」: open items at this station like what is being written. */
+  similarNearby(scene, content, category) {
+    const data = { scene, content }
+    if (category) data.category = category
+    return request('POST', '/messages/similar', { data })
+  },
+
+  /**
+   * 我也反映: add one's voice to an existing item instead of filing it again. The server checks
+   * that it is one 「附近已有类似反映」 offers for this scene and text.
+   */
+  joinMessage(id, scene, content) {
+    return request('POST', '/messages/' + encodeURIComponent(id) + '/join', { data: { scene, content } })
+  },
+
   /** Tell the server which templates the user allowed in wx.requestSubscribeMessage. */
   reportSubscriptions(accepted) {
     return request('POST', '/subscriptions', { data: { accepted: accepted || [] } })

@@ -50,6 +50,7 @@ def init_admin(app: Flask) -> None:
     # The modules register their routes on `bp` when imported.
     from server.admin import (  # noqa: F401
         account,
+        analysis,
         archive,
         audit_log,
         auth,

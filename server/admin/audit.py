@@ -77,6 +77,9 @@ ACTION_LABELS = {
     "publication_edited": "修改公开文字",
     "publication_approved": "批准公开",
     "publication_withdrawn": "撤回公开",
+    "analysis_exported": "导出季度分析",
+    "analysis_run": "运行季度分析（热词与聚类）",
+    "cluster_candidate": "调整民生实事候选",
 }
 # Actions that change an item: what a supervisor reviews ("who refused what, and why").
 ITEM_ACTIONS = (

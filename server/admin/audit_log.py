@@ -47,6 +47,8 @@ DATA_LABELS = {
     "deputy": "代表",
     "rule": "值班规则",
     "rows": "导出条数",
+    "quarter": "季度",
+    "station": "联络站",
     "background": "后台生成",
     "year": "年度",
     "on": "重点督办",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g, request, send_file
+from flask import current_app, g, request, send_file
 
 from server.api import present
 from server.api.auth import require_citizen
 from server.api.citizen_schemas import (
     FollowupIn,
+    JoinOut,
     MessageCreated,
     MessageDetail,
     MessageIn,
@@ -15,6 +16,8 @@ from server.api.citizen_schemas import (
     RatingIn,
     RevisitIn,
     ScanOut,
+    SimilarIn,
+    SimilarOut,
     SubscriptionsIn,
     SubscriptionsOut,
     UploadOut,
@@ -22,6 +25,7 @@ from server.api.citizen_schemas import (
 from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.api.schemas import PageQuery
 from server.handling import answers, ratings, revisits
+from server.insight import joining, similar
 from server.intake import photos, submission
 from server.intake.scenes import resolve_scene
 from server.models import Message, Upload
@@ -165,8 +169,53 @@ def own_message(message_id: int) -> Message:
 @blp.response(200, MessageDetail)
 @blp.doc(security=BEARER, responses=error_responses(401, 404))
 def message_detail(message_id: int):
-    """一条反映及其办理过程"""
+    """一条反映及其办理过程（自己的，或自己加入的）"""
+    message = db.session.get(Message, message_id)
+    if message is not None and message.citizen_id != g.citizen.id:
+        if joining.is_supporter(g.citizen.id, message_id):
+            return present.supporter_detail(message)
     return present.detail(own_message(message_id))
+
+
+@blp.post("/messages/similar")
+@require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@blp.arguments(SimilarIn)
+@blp.response(200, SimilarOut)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 413, 415, 422, 429))
+def similar_nearby(body: dict):
+    """提交前：附近已有类似反映（同一联络站、内容相近、仍在办理或刚答复）"""
+    found = resolve_scene(body["scene"])
+    if found is None:
+        raise not_found("二维码无效或已停用，请联系联络站工作人员")
+    station_id = found.station.id if found.station else None
+    limit = current_app.config["SIMILAR_LIMIT"]
+    hits = similar.nearby(station_id, body["category"], body["content"], g.citizen.id, limit)
+    return {"items": [present.nearby_view(hit.message) for hit in hits]}
+
+
+@blp.post(f"/messages/{MESSAGE_ID}/join")
+@require_citizen
+@per_citizen("RATE_LIMIT_WRITE_CITIZEN")
+@blp.arguments(SimilarIn)
+@blp.response(200, JoinOut)
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429))
+def join_message(body: dict, message_id: int):
+    """我也反映：加入「附近已有类似反映」中的一条，不再另提一条；之后收到它的办理通知"""
+    found = resolve_scene(body["scene"])
+    if found is None:
+        raise not_found("二维码无效或已停用，请联系联络站工作人员")
+    station_id = found.station.id if found.station else None
+    limit = current_app.config["SIMILAR_LIMIT"]
+    message, added = joining.join(g.citizen.id, message_id, station_id, body["content"], limit)
+    return {
+        "id": message.id,
+        "tracking_no": message.tracking_no,
+        "status": message.status,
+        "status_label": message.status_label,
+        "supporters": similar.supporters(message.id),
+        "joined": added,
+    }
 
 
 @blp.post(f"/messages/{MESSAGE_ID}/followups")

@@ -173,6 +173,9 @@ class MessageDetail(MessageSummary):
             "可用 POST /messages/<id>/revisit 回答"
         },
     )
+    joined = fields.Boolean(
+        metadata={"description": "true：这是别人提的反映，我加入了它（只看得到办理进展和答复）"}
+    )
 
 
 class FollowupIn(RequestSchema):
@@ -250,3 +253,34 @@ class ScanOut(Schema):
         fields.Dict(),
         metadata={"description": "不在受理范围的事项及去向：[{topic, where}]，提交前展示"},
     )
+
+
+class SimilarIn(RequestSchema):
+    scene = text(64, "二维码")
+    category = fields.Integer(
+        load_default=None, allow_none=True, error_messages={"invalid": "类别无效"}
+    )
+    content = text(2000, "反映内容")
+
+
+class NearbyItem(Schema):
+    id = fields.Integer()
+    excerpt = fields.String(metadata={"description": "内容开头，长数字已隐去"})
+    status = fields.String()
+    status_label = fields.String()
+    category = fields.String()
+    created_at = fields.String()
+    supporters = fields.Integer(metadata={"description": "已加入这条反映的群众人数"})
+
+
+class SimilarOut(Schema):
+    items = fields.List(fields.Nested(NearbyItem))
+
+
+class JoinOut(Schema):
+    id = fields.Integer()
+    tracking_no = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    supporters = fields.Integer()
+    joined = fields.Boolean(metadata={"description": "true：本次新加入；false：之前已加入"})

@@ -13,6 +13,7 @@ from server.api.openapi import MESSAGE_ID, Blueprint, error_responses
 from server.api.schemas import PageQuery, RequestSchema, text
 from server.handling import answers, assigned
 from server.identity import binding, staff_wechat
+from server.insight import similar
 from server.models import AWAITING_DEPUTY, ROLES, STATUS_LABELS, Assignment, Message, Unit
 from server.models.audit import audit
 from server.performance import checkins
@@ -80,8 +81,28 @@ class InboxOut(Schema):
     total = fields.Integer()
 
 
+class SimilarPast(Schema):
+    id = fields.Integer()
+    tracking_no = fields.String()
+    content = fields.String()
+    category = fields.String()
+    station = fields.String(allow_none=True)
+    status = fields.String()
+    status_label = fields.String()
+    created_at = fields.String()
+    answer = fields.String(allow_none=True, metadata={"description": "办结它的答复"})
+    rating = fields.String(allow_none=True)
+    rating_label = fields.String(allow_none=True)
+    score = fields.Float(metadata={"description": "内容相似度 0–1"})
+
+
 class DeputyMessageDetail(MessageDetail):
     overdue = fields.Boolean()
+    similar = fields.List(
+        fields.Nested(SimilarPast),
+        metadata={"description": "相似的已答复事项（同站或同类、内容相近），最有参考价值的在前"},
+    )
+    supporters = fields.Integer(metadata={"description": "加入这条反映的其他群众人数"})
     transfer = fields.Dict(allow_none=True, metadata={"description": "最近一次转交承办单位的情况"})
     can_call = fields.Boolean(
         metadata={"description": "群众留了电话且未匿名：可用「回电」取得完整号码"}
@@ -170,6 +191,9 @@ def deputy_view(message: Message) -> dict:
     phone = None if message.anonymous else decrypt_phone(message.contact_phone_enc)
     out["contact_phone"] = mask_phone(phone) or None
     out["can_call"] = bool(phone)
+    limit = current_app.config["SIMILAR_LIMIT"]
+    out["similar"] = [present.similar_past_view(f) for f in similar.for_deputy(message, limit)]
+    out["supporters"] = similar.supporters(message.id)
     return out
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
 from server.handling import revisits
 from server.handling.decisions import rejection
 from server.handling.ratings import ratable
 from server.handling.revisits import REVISIT_QUESTION
+from server.insight import similar
 from server.intake.photos import photo_url
 from server.intake.scenes import Scan, active_categories, scope_rules
 from server.models import RATING_LABELS, Event, Message, Unit
@@ -358,6 +359,61 @@ def detail(message: Message, viewer: str = "citizen") -> dict:
         }
     )
     return out
+
+
+def supporter_detail(message: Message) -> dict:
+    """What a citizen who joined someone else's item sees: its progress and answers, nothing of
+    the person who filed it (no photos, phone, place, rating, follow-ups or ratings to give)."""
+    out = detail(message, viewer="citizen")
+    out.update(
+        {
+            "content": similar.excerpt(message.content, 200),
+            "photos": [],
+            "location": None,
+            "contact_phone": None,
+            "rating_comment": None,
+            "ratings": [],
+            "can_rate": False,
+            "can_follow_up": False,
+            "revisit": None,
+            "notice_reachable": reachable(g.citizen.id),
+            "thread": [t for t in out["thread"] if t.get("kind") != "followup"],
+            "joined": True,
+        }
+    )
+    return out
+
+
+def nearby_view(message: Message) -> dict:
+    """One of 「附近已有类似反映」: enough to recognise the matter, nothing of who raised it."""
+    return {
+        "id": message.id,
+        "excerpt": similar.excerpt(message.content),
+        "status": message.status,
+        "status_label": message.status_label,
+        "category": message.category.name,
+        "created_at": iso(message.created_at),
+        "supporters": similar.supporters(message.id),
+    }
+
+
+def similar_past_view(found: similar.Found) -> dict:
+    """A similar past item for the deputy answering: how it was answered, and how it ended."""
+    m = found.message
+    return {
+        "id": m.id,
+        "tracking_no": m.tracking_no,
+        "content": m.content,
+        "category": m.category.name,
+        "station": m.station.name if m.station else None,
+        "status": m.status,
+        "status_label": m.status_label,
+        "created_at": iso(m.created_at),
+        "answer": found.answer,
+        "rating": m.rating,
+        "rating_label": RATING_LABELS.get(m.rating) if m.rating else None,
+        "score": found.score,
+    }
 
 
 def scan_view(scan: Scan, scene: str) -> dict:

@@ -15,13 +15,14 @@ from server.identity.binding import issue_invite
 from server.models import (
     Deputy,
     DutyShift,
+    Message,
     StaffUser,
     Station,
     StationMember,
     Unit,
     UnitKey,
 )
-from server.platform.clock import local_today, utcnow
+from server.platform.clock import LOCAL, local_today, utcnow
 from server.platform.db import db
 from server.routing import roster
 from server.seed import seed_calendar, seed_categories, seed_point_rules, seed_scope
@@ -133,7 +134,8 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
         db.session.add(admin)
     committee_password = _demo_committee()
     db.session.flush()
-    seed_history(now, admin)
+    if seed_history(now, admin):
+        _analyse_history(admin)
     seed_attendance(now, admin)
     unit_keys = _demo_units()
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
@@ -218,3 +220,21 @@ def _demo_units() -> list[tuple[Unit, str, str, str | None]]:
         key = issue_key(unit, DEMO_KEY_LABEL)[1]
         out.append((unit, key, username, _demo_clerk(unit, username)))
     return out
+
+
+def _analyse_history(admin: StaffUser) -> None:
+    """The 季度分析's topics and clusters of the quarters the history covers, run here once (as
+    the job would), so the page shows words and clusters on the first start."""
+    from server.insight import analysis
+    from server.insight.periods import Quarter
+    from server.models import ClusterRun
+
+    first = db.session.scalar(db.select(db.func.min(Message.created_at)))
+    quarters = {Quarter.of(local_today())}
+    if first is not None:
+        quarters.add(Quarter.of(first.astimezone(LOCAL).date()))
+    for quarter in sorted(quarters, key=lambda q: q.key):
+        run = ClusterRun(quarter=quarter.key, status="queued", topics={}, staff_id=admin.id)
+        db.session.add(run)
+        db.session.commit()
+        analysis.run(run.id)

@@ -9,6 +9,7 @@ from server.models.citizen import Citizen, ConsentCredit, OfficialFollower
 from server.models.deputy import LEVELS, Deputy, DeputyInvite
 from server.models.event import Event
 from server.models.export import RegisterExport
+from server.models.insight import RUN_STATUSES, Cluster, ClusterItem, ClusterRun, Supporter
 from server.models.message import (
     AWAITING_DEPUTY,
     CHANNEL_LABELS,
@@ -21,13 +22,13 @@ from server.models.message import (
     Upload,
 )
 from server.models.notification import Notification
+from server.models.points import DEFAULT_RULES, ITEMS, PointRule, ShiftCheckIn
 from server.models.publication import (
     MODES,
     PUBLICATION_STATUSES,
     SUBJECT_KINDS,
     Publication,
 )
-from server.models.points import DEFAULT_RULES, ITEMS, PointRule, ShiftCheckIn
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
@@ -44,7 +45,7 @@ from server.models.suggestion import (
     SuggestionMeeting,
     SuggestionUnit,
 )
-from server.models.tally import DailyCount, DayTotal, MonthCount, StatusCount
+from server.models.tally import ChannelCount, DailyCount, DayTotal, MonthCount, StatusCount
 from server.models.unit import RESULTS, TRANSFER_STATUSES, Transfer, Unit, UnitKey
 from server.models.walkin import WalkIn
 
@@ -69,6 +70,7 @@ __all__ = [
     "SCORES",
     "SUGGESTION_STATUSES",
     "RESULTS",
+    "RUN_STATUSES",
     "ROLES",
     "SHIFT_KINDS",
     "STATUS_LABELS",
@@ -79,6 +81,10 @@ __all__ = [
     "BoardNotice",
     "CalendarDay",
     "Category",
+    "ChannelCount",
+    "Cluster",
+    "ClusterItem",
+    "ClusterRun",
     "DailyCount",
     "DayTotal",
     "Citizen",
@@ -110,6 +116,7 @@ __all__ = [
     "SuggestionMeeting",
     "SuggestionUnit",
     "StationMember",
+    "Supporter",
     "Transfer",
     "Unit",
     "UnitKey",

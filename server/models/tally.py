@@ -26,6 +26,11 @@ places, all in this package: `lifecycle.move()` (reads the row FOR UPDATE, updat
 the new state), items inserted or changed through the ORM (mapper events below), and
 `count_insert()` for the intake's plain INSERT. NULL station or deputy is stored as 0 so the
 key can be a primary key.
+
+A third, `channel_counts` (per Beijing day x station x channel: received), serves the quarterly
+analysis' "by channel". The day, station and channel of an item never change after it is written,
+so its row is counted once, at insert (`count_insert`, the ORM's after_insert), and rebuilt with
+the others.
 """
 
 from __future__ import annotations
@@ -115,10 +120,21 @@ class StatusCount(db.Model):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ChannelCount(db.Model):
+    __tablename__ = "channel_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    received: Mapped[int] = mapped_column(Integer, default=0)
+
+
 _daily = DailyCount.__table__
 _status = StatusCount.__table__
 DAILY_KEY = ("day", "station_id", "deputy_id", "category_id")
 STATUS_KEY = ("status", "station_id", "deputy_id")
+_channel = ChannelCount.__table__
+CHANNEL_KEY = ("day", "station_id", "channel")
 MONTH_KEY = ("month", "station_id", "deputy_id")
 DAY_TOTAL_KEY = ("day", "category_id")
 # table name -> (table, key columns); the flow tables share the counters of DAILY_COUNTERS.
@@ -127,8 +143,16 @@ TABLES = {
     "month": (MonthCount.__table__, MONTH_KEY),
     "day_total": (DayTotal.__table__, DAY_TOTAL_KEY),
     "status": (_status, STATUS_KEY),
+    "channel": (_channel, CHANNEL_KEY),
 }
 FLOW_TABLES = ("daily", "month", "day_total")
+COUNTERS = {
+    **{name: DAILY_COUNTERS for name in FLOW_TABLES},
+    "status": ("n",),
+    "channel": ("received",),
+}
+# What `rebuild` recomputes from the items' states; channel_counts has `rebuild_channels`.
+STATE_TABLES = ("daily", "month", "day_total", "status")
 
 
 class State(NamedTuple):
@@ -227,7 +251,7 @@ def apply(connection, rows: dict) -> None:
         if not changed:
             continue
         target, keys = TABLES[table]
-        counters = DAILY_COUNTERS if table in FLOW_TABLES else ("n",)
+        counters = COUNTERS[table]
         statement = _upsert(dialect, target, keys, counters)
         params = [
             {**dict(zip(keys, key, strict=True)), **{c: counts.get(c, 0) for c in counters}}
@@ -243,9 +267,16 @@ def count_change(before: State | None, after: State | None) -> None:
         apply(db.session.connection(), rows)
 
 
+def channel_rows(created_at: datetime, station_id: int | None, channel: str | None) -> dict:
+    key = (local_day(created_at), station_id or NONE, channel or "")
+    return {("channel", key): {"received": 1}}
+
+
 def count_insert(values: dict) -> None:
     """Count an item inserted with a plain INSERT of these column values."""
-    count_change(None, state_of(values))
+    rows = change(None, state_of(values))
+    rows.update(channel_rows(values["created_at"], values.get("station_id"), values.get("channel")))
+    apply(db.session.connection(), rows)
 
 
 def watch(model) -> None:
@@ -263,8 +294,8 @@ def watch(model) -> None:
     @event.listens_for(model, "after_insert")
     def _inserted(mapper, connection, target) -> None:
         rows = change(None, state_of(target))
-        if rows:
-            apply(connection, rows)
+        rows.update(channel_rows(target.created_at, target.station_id, target.channel))
+        apply(connection, rows)
 
     @event.listens_for(model, "after_update")
     def _updated(mapper, connection, target) -> None:
@@ -283,7 +314,7 @@ def watch(model) -> None:
             apply(connection, rows)
 
 
-def rebuild(connection, batch: int = 20_000, tables: tuple = tuple(TABLES)) -> dict:
+def rebuild(connection, batch: int = 20_000, tables: tuple = STATE_TABLES) -> dict:
     """Recompute the summary tables from the items themselves, on `connection` (the caller
     commits); returns how many rows each got. `tables`: which of TABLES (a migration made
     before a table existed rebuilds only the ones it knows)."""
@@ -302,7 +333,7 @@ def rebuild(connection, batch: int = 20_000, tables: tuple = tuple(TABLES)) -> d
     out = {}
     for name in tables:
         target, keys = TABLES[name]
-        counters = DAILY_COUNTERS if name in FLOW_TABLES else ("n",)
+        counters = COUNTERS[name]
         rows = [
             {**dict(zip(keys, k, strict=True)), **{c: v.get(c, 0) for c in counters}}
             for k, v in grouped[name].items()
@@ -311,3 +342,20 @@ def rebuild(connection, batch: int = 20_000, tables: tuple = tuple(TABLES)) -> d
             connection.execute(target.insert(), rows[start : start + batch])
         out[target.name] = len(rows)
     return out
+
+
+def rebuild_channels(connection, batch: int = 20_000) -> dict:
+    """Recompute `channel_counts` from the items (apart from `rebuild`: the migration that made
+    the first two tables runs before this one exists)."""
+    connection.execute(delete(_channel))
+    messages = db.metadata.tables["messages"]
+    query = select(messages.c.created_at, messages.c.station_id, messages.c.channel)
+    counts: Counter = Counter()
+    for created_at, station_id, channel in connection.execute(
+        query.execution_options(yield_per=batch)
+    ):
+        counts[local_day(created_at), station_id or NONE, channel or ""] += 1
+    rows = [{**dict(zip(CHANNEL_KEY, k, strict=True)), "received": n} for k, n in counts.items()]
+    for start in range(0, len(rows), batch):
+        connection.execute(_channel.insert(), rows[start : start + batch])
+    return {"channel_counts": len(rows)}

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 
-from server.models import Message, Notification
+from server.models import Message, Notification, Supporter
 from server.models.event import record
 from server.notices import channels, consent, followers
 from server.notices.layouts import (
@@ -64,6 +64,11 @@ def _insert_once():
     return statement
 
 
+# What a supporter hears of the item they joined: its answers and what became of it; not
+# 「问题解决了吗」 or the call-back, which ask the citizen who filed it.
+SUPPORTER_KINDS = frozenset({"reply", "rejected", "transferred", "progress"})
+
+
 def queue_notice(
     kind: str,
     dedupe_key: str,
@@ -72,15 +77,24 @@ def queue_notice(
     deputy_id: int | None = None,
     **extra,
 ) -> Written | None:
-    """A notice about `message` (see write_notice); `extra` fills the layout's other fields."""
-    return write_notice(
-        kind,
-        dedupe_key,
-        recipient_id,
-        message_values(message, **extra),
-        message_id=message.id,
-        deputy_id=deputy_id,
+    """A notice about `message` (see write_notice); `extra` fills the layout's other fields.
+    A notice to the item's citizen about its progress goes to each supporter too (citizens who
+    joined the item instead of filing it again: server/insight/joining.py), each its own row
+    with its own consent credit."""
+    values = message_values(message, **extra)
+    notice = write_notice(
+        kind, dedupe_key, recipient_id, values, message_id=message.id, deputy_id=deputy_id
     )
+    if kind in SUPPORTER_KINDS and recipient_id is not None and recipient_id == message.citizen_id:
+        for supporter_id in db.session.scalars(
+            select(Supporter.citizen_id)
+            .where(Supporter.message_id == message.id)
+            .order_by(Supporter.citizen_id)
+        ):
+            write_notice(
+                kind, f"{dedupe_key}:s{supporter_id}", supporter_id, values, message_id=message.id
+            )
+    return notice
 
 
 def write_notice(

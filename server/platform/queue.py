@@ -107,6 +107,21 @@ def enqueue_notice(notification_id: int, delay: float = 0) -> bool:
     )
 
 
+def enqueue_analysis(run_id: int, timeout: int) -> bool:
+    """The quarterly analysis (topics and clusters of a quarter): one long job."""
+    try:
+        get_queue().enqueue(
+            f"{TASKS}.analyse_quarter",
+            run_id,
+            job_timeout=timeout,
+            **_options(job_id("analysis", run_id)),
+        )
+        return True
+    except redis.RedisError as exc:
+        log.warning("could not enqueue analysis %s (%s)", run_id, exc)
+        return False
+
+
 def enqueue_export(export_id: int, timeout: int) -> bool:
     """A register export: one long job (a province's quarter takes a minute), its own timeout."""
     try:

@@ -67,6 +67,18 @@ def send_notification(notification_id: int) -> str:
         return send(notification_id)
 
 
+def analyse_quarter(run_id: int) -> str:
+    """The quarterly analysis run `run_id`: topics and clusters of its quarter
+    (server/insight/analysis.py); its time is kept on the run and shown in ./scripts/bench."""
+    from server.insight.analysis import run
+
+    with job_context():
+        record = run(run_id)
+        return (
+            f"{record.status} {record.clusters} clusters in {record.seconds}s" if record else "gone"
+        )
+
+
 def sweep() -> dict:
     """The periodic pass that finds what fell through the cracks (server/tasks/sweeper.py)."""
     from server.tasks.sweeper import run_sweep

@@ -36,3 +36,29 @@ def test_the_pages_run_in_chromium_under_the_policy(page, live, stations):
     )
     assert frame == "DENY"
     assert not violations, violations
+
+
+def test_the_quarterly_analysis_draws_its_charts_under_the_policy(page, live, stations):
+    """ECharts (vendored) draws every chart of 季度分析 and its printable page, with no
+    violation of the policy (no inline script, no style attribute it would refuse)."""
+    make_items(live, stations)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.on("pageerror", lambda error: violations.append(str(error)))
+    browser_sign_in(page, live)
+    for path in ("/admin/analysis", "/admin/analysis/print"):
+        page.goto(f"{live.url}{path}")
+        page.wait_for_function(
+            "document.querySelectorAll('[data-chart] svg').length === "
+            "document.querySelectorAll('[data-chart]').length"
+        )
+        assert page.locator("[data-chart] svg").count() == 5
+        assert (
+            page.locator('[data-chart="month"] svg rect, [data-chart="month"] svg path').count() > 3
+        )
+    assert not violations, violations

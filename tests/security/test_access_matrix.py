@@ -494,6 +494,25 @@ API_ROWS = [
     ),
     Row(
         "POST",
+        "/api/v1/messages/similar",
+        bearer(Ok(json={"items": []})),
+        body=lambda world, who: {
+            "json": {"scene": world.station_scene(), "content": "菜园子旁边的水塘该清淤了"}
+        },
+    ),
+    Row(
+        "POST",
+        "/api/v1/messages/<int:message_id>/join",
+        # Only what 「附近已有类似反映」 offers for the text sent: m1 is not, so nobody reads it
+        # through an id; its owner is told it is their own.
+        bearer(404, citizen=409),
+        args={"message_id": "m1"},
+        body=lambda world, who: {
+            "json": {"scene": world.station_scene(), "content": "菜园子旁边的水塘该清淤了"}
+        },
+    ),
+    Row(
+        "POST",
         "/api/v1/messages/<int:message_id>/revisit",
         # Only the owner reaches the item, and it was never asked: a conflict, in Chinese.
         bearer(404, citizen=409),
@@ -1354,6 +1373,69 @@ DASHBOARD_ROWS = [
         body=form(deputy_id=ids("d2"), kind="dates", dates="2032-03-06"),
     ),
     Row("GET", "/admin/calendar", admin_only(Ok(has=("劳动节", "2031-05-02"))), query="year=2031"),
+    # 季度分析 (issue 17): figures, topics and clusters within the viewer's stations.
+    Row(
+        "GET",
+        "/admin/analysis",
+        dashboard(Ok(has=("季度分析",)), Ok(has=("季度分析",)), Ok(has=("季度分析",))),
+    ),
+    Row(
+        "GET",
+        "/admin/analysis",
+        station_a(Ok(has=("季度分析",))),
+        query=lambda world, who: f"station={world.ids['station_a']}",
+        variant="?station=A",
+    ),
+    Row(
+        "GET",
+        "/admin/analysis.xlsx",
+        dashboard(Ok(kind="xlsx"), Ok(kind="xlsx"), Ok(kind="xlsx")),
+    ),
+    Row(
+        "GET",
+        "/admin/analysis/print",
+        dashboard(Ok(has=("季度分析",)), Ok(has=("季度分析",)), Ok(has=("季度分析",))),
+    ),
+    Row(
+        "POST",
+        "/admin/analysis/run",
+        dashboard(
+            Ok(302, location=to("/admin/analysis")),
+            Ok(302, location=to("/admin/analysis")),
+            Ok(302, location=to("/admin/analysis")),
+        ),
+        body=lambda world, who: {"data": {"quarter": f"{local_today().year}Q1"}},
+    ),
+    Row(
+        "GET",
+        "/admin/analysis/clusters/<int:cluster_id>",
+        station_a(Ok(see=("m1.tracking",), may=("m1",))),
+        args={"cluster_id": "cluster_a"},
+    ),
+    Row(
+        "POST",
+        "/admin/analysis/clusters/<int:cluster_id>/candidate",
+        station_a(Ok(302, location=to("/admin/analysis/clusters/{cluster_a}"))),
+        args={"cluster_id": "cluster_a"},
+        body=form(year="2026"),
+    ),
+    Row(
+        "POST",
+        "/admin/analysis/clusters/<int:cluster_id>/draft",
+        # The suggestions feature is not connected yet: a clear 409 for those who may ask.
+        station_a(409),
+        args={"cluster_id": "cluster_a"},
+    ),
+    Row(
+        "GET",
+        "/admin/analysis/candidates",
+        dashboard(Ok(has=("民生实事候选",)), Ok(has=("民生实事候选",)), Ok(has=("民生实事候选",))),
+    ),
+    Row(
+        "GET",
+        "/admin/analysis/responsiveness",
+        dashboard(Ok(has=("办理时效表",)), Ok(has=("办理时效表",)), Ok(has=("办理时效表",))),
+    ),
     Row(
         "POST",
         "/admin/calendar/days",

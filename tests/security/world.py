@@ -534,6 +534,25 @@ def build_world(live: Live) -> World:
     ids["archive_a"] = int(zipped.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     live.work()
 
+    with live.app.app_context():
+        # A cluster of station A's similar items (as the analysis job leaves one), holding m1.
+        from server.insight.periods import Quarter
+        from server.models import Cluster, ClusterItem, ClusterRun
+        from server.platform.clock import local_today
+
+        quarter = Quarter.of(local_today()).key
+        run = ClusterRun(quarter=quarter, status="done", topics={})
+        db.session.add(run)
+        db.session.flush()
+        cluster = Cluster(run_id=run.id, quarter=quarter, station_id=ids["station_a"],
+                          title="路灯", keywords="路灯 金竹西路", size=1)  # fmt: skip
+        db.session.add(cluster)
+        db.session.flush()
+        db.session.add(ClusterItem(cluster_id=cluster.id, message_id=m1["id"]))
+        db.session.commit()
+        ids["cluster_a"] = cluster.id
+        db.session.remove()
+
     ids.update(
         m1=m1["id"],
         m2=m2["id"],

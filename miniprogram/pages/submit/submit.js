@@ -8,6 +8,11 @@
  * it must be the first thing the tap does, WeChat refuses the dialog after an await —
  * (3) send, with one Idempotency-Key per form so retries after a flaky network can never make
  * two items, and (4) show the tracking number.
+ *
+ * 「附近已有类似反映」: when the text box loses focus with enough written, the page asks the
+ * server for open items at this station like it (POST /messages/similar) and lists them with
+ * their status; 我也反映 joins one instead of filing again (POST /messages/<id>/join), after the
+ * same consent dialog, so the joiner hears of its answer.
  */
 const api = require('../../utils/api')
 const elder = require('../../utils/elder')
@@ -20,11 +25,13 @@ const { limitsFrom, validate, buildBody, fieldErrors } = require('../../utils/fo
 const { requestSubscribe, citizenTemplates } = require('../../utils/subscribe')
 
 let photoSeq = 0
+// Fewer characters than this say too little to find anything like it.
+const NEARBY_MIN_CHARS = 6
 
 Component({
   behaviors: [elder.behavior()],
   data: {
-    state: 'loading', // loading | error | form | done
+    state: 'loading', // loading | error | form | done | joined
     message: '',
     scene: '',
     target: '',
@@ -47,6 +54,9 @@ Component({
     result: null,
     notified: false,
     privacyRefused: false,
+    nearby: [], // 「附近已有类似反映」: [{id, excerpt, status, statusLabel, category, supporters}]
+    joining: 0, // the id being joined
+    joined: null, // {id, tracking_no, status_label, supporters} once joined
   },
 
   lifetimes: {
@@ -124,6 +134,49 @@ Component({
     setContent(content) {
       const count = charCount(content)
       this.setData({ content, count, over: count > this.data.maxChars, 'errors.content': '' })
+    },
+
+    /** Looked up when the citizen pauses writing (the box loses focus): never blocks submitting. */
+    async lookNearby() {
+      const content = (this.data.content || '').trim()
+      if (charCount(content) < NEARBY_MIN_CHARS) return
+      const category = this.data.categoryIndex >= 0 ? this.data.categories[this.data.categoryIndex] : null
+      try {
+        const answer = await api.similarNearby(this.data.scene, content, category && category.id)
+        this.setData({
+          nearby: (answer.items || []).map((i) => ({
+            id: i.id,
+            excerpt: i.excerpt,
+            statusLabel: i.status_label,
+            category: i.category,
+            supporters: i.supporters || 0,
+          })),
+        })
+      } catch (err) {
+        this.setData({ nearby: [] }) // a hint, not a step: silence on failure
+      }
+    },
+
+    onJoin(e) {
+      if (this.data.joining) return Promise.resolve()
+      const id = Number(e.currentTarget.dataset.id)
+      this.setData({ joining: id })
+      // The consent dialog first: WeChat refuses it after an await.
+      return requestSubscribe(this.noticeTemplates())
+        .then((accepted) => (accepted.length ? api.reportSubscriptions(accepted) : null))
+        .then(() => api.joinMessage(id, this.data.scene, (this.data.content || '').trim()))
+        .then((answer) => {
+          this.setData({ state: 'joined', joined: answer, joining: 0 })
+          wx.setNavigationBarTitle({ title: '已加入' })
+        })
+        .catch((err) => {
+          this.setData({ joining: 0 })
+          notify.showError(err)
+        })
+    },
+
+    openJoined() {
+      wx.redirectTo({ url: '/pages/detail/detail?id=' + this.data.joined.id })
     },
 
     onPhone(e) {

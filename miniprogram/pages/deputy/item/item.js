@@ -3,6 +3,8 @@
  * their phone (masked) when they left one and are not anonymous, the thread, and the reply box.
  * The full number is fetched only when the deputy taps 回电 (POST .../phone, on record).
  * New-item and reminder notices tap through to pages/deputy/item/item?id=<id>.
+ * Below the reply box: similar answered items (same station or category, similar text) with the
+ * answer that closed them, to answer consistently; and how many citizens joined this item.
  */
 const api = require('../../../utils/api')
 const elder = require('../../../utils/elder')
@@ -46,6 +48,18 @@ function present(m) {
     canTransfer: TRANSFERABLE.indexOf(m.status) >= 0,
     transfer: presentTransfer(m.transfer),
     thread: m.thread || [],
+    supporters: m.supporters || 0,
+    // 相似的已答复事项: how matters like this were answered, most useful first (server ranks).
+    similar: (m.similar || []).map((s) => ({
+      id: s.id,
+      tracking: s.tracking_no,
+      content: s.content,
+      status: s.status_label,
+      rating: s.rating_label || '',
+      answer: s.answer || '',
+      time: formatTime(s.created_at),
+      where: [s.station, s.category].filter(Boolean).join(' · '),
+    })),
   }
 }
 
