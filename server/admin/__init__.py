@@ -60,6 +60,7 @@ def init_admin(app: Flask) -> None:
         photos,
         posters,
         queue_health,
+        receptions,
         register_exports,
         registers,
         rosters,

@@ -97,6 +97,19 @@ def require_citizen(view):
     return wrapper
 
 
+def optional_citizen(view):
+    """A public view that says more to a signed-in caller: g.citizen, or None without a token
+    (a bad or expired token is still a 401, so the mini-program signs in again)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        has_token = bool(request.headers.get("Authorization", "").strip())
+        g.citizen = _caller_from_request() if has_token else None
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def require_deputy(view):
     """A WeChat user bound to an active deputy; sets g.citizen and g.deputy."""
 

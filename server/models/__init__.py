@@ -21,6 +21,7 @@ from server.models.message import (
     Upload,
 )
 from server.models.notification import Notification
+from server.models.reception import RECEPTION_STATUSES, Reception, ReceptionSubscription
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
@@ -39,6 +40,7 @@ __all__ = [
     "DEFAULT_SCOPE",
     "LEVELS",
     "RATING_LABELS",
+    "RECEPTION_STATUSES",
     "RESULTS",
     "ROLES",
     "SHIFT_KINDS",
@@ -58,6 +60,8 @@ __all__ = [
     "DutyShift",
     "Event",
     "Message",
+    "Reception",
+    "ReceptionSubscription",
     "Notification",
     "OfficialFollower",
     "Rating",
