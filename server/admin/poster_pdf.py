@@ -257,10 +257,11 @@ def _card(c: Canvas, poster: PrintPoster, width: float, height: float) -> None:
         y -= 8
     _text(c, pad, y - 3, "扫码 — 留言 — 收到答复", 7, RED, True)
     y -= 14
-    for day, topic in poster.days[:2]:
-        _text(c, pad, y, f"{day} {topic}", 6, INK)
-        y -= 8
     right = width - pad - side
+    column = right - side - pad * 2.5  # the left column ends before the first code
+    for day, topic in poster.days[:2]:
+        _text(c, pad, y, wrap(f"{day} {topic}", 6, column)[0], 6, INK)
+        y -= 8
     bottom = pad + 7
     plain_qr(c, poster.plain_url, right, bottom, side)
     c.drawImage(
