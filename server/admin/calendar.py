@@ -333,7 +333,6 @@ def calendar_paste():
     return redirect(url_for("admin.calendar_page", year=years[0]))
 
 
-@bp.app_template_global()
 def _cancel_receptions() -> None:
     """A day that became a holiday (节假日, 调休) cancels the reception published for it, and
     its subscribers are told now, not at the next periodic pass."""
@@ -341,6 +340,7 @@ def _cancel_receptions() -> None:
     db.session.commit()
 
 
+@bp.app_template_global()
 def calendar_missing_year() -> int | None:
     """For the overview's banner: the year whose holidays are not entered yet (or None)."""
     return workdays.missing_year()

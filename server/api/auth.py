@@ -98,13 +98,18 @@ def require_citizen(view):
 
 
 def optional_citizen(view):
-    """A public view that says more to a signed-in caller: g.citizen, or None without a token
-    (a bad or expired token is still a 401, so the mini-program signs in again)."""
+    """A public view that says more to a signed-in caller: g.citizen, or None without a valid
+    citizen token (anyone may read it: an expired token or another system's key reads it as
+    anybody does, never a 401)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        has_token = bool(request.headers.get("Authorization", "").strip())
-        g.citizen = _caller_from_request() if has_token else None
+        g.citizen = None
+        if request.headers.get("Authorization", "").strip():
+            try:
+                g.citizen = _caller_from_request()
+            except ApiError:
+                g.citizen = None
         return view(*args, **kwargs)
 
     return wrapper
