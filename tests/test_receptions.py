@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import pytest
+
 from server import tasks
 from server.models import CalendarDay, Notification, Reception, ReceptionSubscription
 from server.platform.clock import LOCAL, local_today, utcnow
 from server.platform.db import db
 from server.tasks.receptions import remind_receptions
 from tests.support.helpers import assert_error, count
+from tests.test_official_account import follow, pushes  # noqa: F401 (a fixture)
 
 
 def _station_code(live, stations) -> str:
@@ -74,7 +77,12 @@ def test_publish_show_subscribe_and_remind_once_the_day_before(
     assert [r["topic"] for r in scan["station"]["receptions"]] == ["教育专题接待"]
     assert scan["subscribe_templates"]["reception"] == listed["template"]
     web = live.app.test_client().get(f"/q/{stations['scenes']['金竹']}")
-    assert "教育专题接待" in web.get_data(as_text=True)
+    assert "教育专题接待" in web.get_data(as_text=True)  # the web form, outside WeChat
+    landing = live.app.test_client().get(
+        f"/q/{stations['scenes']['金竹']}", headers={"User-Agent": "Mozilla/5.0 MicroMessenger/8.0"}
+    )
+    assert "接待预告" in landing.get_data(as_text=True)  # WeChat's own browser: the scan page
+    assert "金竹社区服务中心二楼" in landing.get_data(as_text=True)
 
     openid, token = subscriber(live)
     first = tap_remind(live, openid, token, rid)
@@ -274,3 +282,25 @@ def test_the_pass_is_a_periodic_job():
         "server.tasks.receptions.remind_receptions",
         "RECEPTION_REMIND_INTERVAL",
     ) in (tasks.PERIODIC)
+
+
+@pytest.mark.usefixtures("pushes")
+def test_a_follower_without_a_credit_is_reminded_on_the_official_account(
+    live, stations, signed_in, movable_clock
+):
+    clerk = signed_in("jinzhu")
+    day = local_today() + timedelta(days=7)
+    assert publish(clerk, stations, day, topic="养老专题接待").status_code == 302
+    openid, token = subscriber(live, "关注公众号的人")
+    oa_openid = follow(live, openid)
+    answer = tap_remind(live, openid, token, reception_id(live, day), accept=False)
+    assert answer.json()["channel"] == "oa" and "公众号" in answer.json()["notice"]
+    move_to(movable_clock, day - timedelta(days=1), 10)
+    with live.app.app_context():
+        assert remind_receptions()["reminded"] == 1
+        assert remind_receptions()["reminded"] == 0
+    live.work()
+    assert live.sandbox.sent(openid) == []
+    (sent,) = live.sandbox.oa_sent(oa_openid)
+    assert sent["template_id"] == live.app.config["WECHAT_OA"].reception
+    assert sent["data"]["thing1"] == "养老专题接待"
