@@ -263,6 +263,9 @@ def test_the_api_refuses_what_it_cannot_do(live, stations, signed_in):
     assert anybody.status_code == 200 and "subscribed" not in anybody.json()["receptions"][0]
     openid, token = subscriber(live)
     assert_error(live.api("POST", "/receptions/999999/reminder", token, json={}), 404)
+    huge = "/receptions/99999999999999999999/reminder"  # beyond any id: 404, not a 500
+    assert_error(live.api("POST", huge, token, json={}), 404)
+    assert_error(live.api("DELETE", huge, token), 404)
     unknown = live.api("POST", f"/receptions/{rid}/reminder", token, json={"accepted": ["nope"]})
     assert_error(unknown, 422, field="accepted")
     with live.app.app_context():

@@ -14,11 +14,15 @@ from server.notices import consent
 from server.platform.db import db
 from server.platform.errors import ApiError, not_found, validation_error
 from server.platform.limits import per_citizen
+from server.platform.text import MAX_ID
 from server.routing import receptions
 
 blp = Blueprint("receptions", __name__, description="群众：接待预告与接待提醒")
 
 BEARER = [{"bearer": []}]
+# Bounded in the view, not by the converter: a 30-digit id is a 404 (not an overflow in the
+# database), and for DELETE too (a converter's refusal there made Werkzeug answer 405).
+RECEPTION_ID = "<int:reception_id>"
 
 
 class ReceptionOut(Schema):
@@ -64,7 +68,7 @@ def _station(code: str) -> Station:
 
 
 def _reception(reception_id: int) -> Reception:
-    row = db.session.get(Reception, reception_id)
+    row = db.session.get(Reception, reception_id) if 0 < reception_id <= MAX_ID else None
     if row is None:
         raise not_found("找不到该接待日")
     return row
@@ -93,12 +97,12 @@ CHANNEL_TEXT = {
 }
 
 
-@blp.post("/receptions/<int:reception_id>/reminder")
+@blp.post(f"/receptions/{RECEPTION_ID}/reminder")
 @require_citizen
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.arguments(ReminderIn)
 @blp.response(200, ReminderOut)
-@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 422, 429))
+@blp.doc(security=BEARER, responses=error_responses(400, 401, 404, 409, 413, 415, 422, 429))
 def remind_me(body: dict, reception_id: int):
     """提醒我：接待前一天提醒（一次性订阅「接待提醒」或公众号）"""
     row = _reception(reception_id)
@@ -118,7 +122,7 @@ def remind_me(body: dict, reception_id: int):
     }
 
 
-@blp.delete("/receptions/<int:reception_id>/reminder")
+@blp.delete(f"/receptions/{RECEPTION_ID}/reminder")
 @require_citizen
 @per_citizen("RATE_LIMIT_WRITE_CITIZEN")
 @blp.response(204)
