@@ -6,12 +6,13 @@
 # the same lock as scripts/setup and the wheelhouse, and no embedded Redis.
 ARG PYTHON_VERSION=3.11
 FROM python:${PYTHON_VERSION}-slim-bookworm AS base
-# Posters need a Chinese font: Noto Sans CJK is the one the poster code looks for first.
+# Posters need a Chinese font: Noto Sans CJK is the one the poster code looks for first; the
+# vector PDF embeds a TrueType one (WenQuanYi Micro Hei: Noto's CFF outlines can't be embedded).
 # Not version-pinned: Debian stable replaces a package's version with each point release and
 # the old one leaves the mirrors, so a pin would break the build rather than reproduce it.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-noto-cjk \
+ && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/*
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -50,13 +50,14 @@ def create_app(overrides: dict | None = None) -> Flask:
     from server.api.citizen import blp as intake_blp
     from server.api.deputy import blp as deputy_blp
     from server.api.identity import blp as identity_blp
+    from server.api.receptions import blp as receptions_blp
     from server.api.suggestions import blp as suggestions_blp
     from server.api.unit_suggestions import blp as unit_suggestions_blp
     from server.api.units import blp as units_blp
     from server.api.web import blp as web_blp
 
     blueprints = (identity_blp, intake_blp, deputy_blp, calendar_blp, units_blp, web_blp,
-                  suggestions_blp, unit_suggestions_blp)  # fmt: skip
+                  suggestions_blp, unit_suggestions_blp, receptions_blp)  # fmt: skip
     for blueprint in blueprints:
         api.register_blueprint(blueprint, url_prefix="/api/v1")
 

@@ -30,6 +30,7 @@ SANDBOX = {
     "template_reminder": "sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3",
     "template_progress": "sbx-progress-tmpl-5Rt8yU1iO4pA7sD0fG3hJ6",
     "template_solved": "sbx-solved-tmpl-9Kl2zX5cV8bN1mQ4wE7rT0y",
+    "template_reception": "sbx-reception-tmpl-3Fw6hN9kQ2sV5xB8dM1pR4",
     # Public (it is in this repository), so never good for real WeChat.
     "push_token": "sandboxpushtoken",
     # The official account bound to the sandbox's mini-program by unionid.
@@ -38,6 +39,7 @@ SANDBOX = {
     "oa_template_reply": "sbx-oa-reply-Qz3xW8mL1vB6nC4kJ9hT2rY7",
     "oa_template_new_item": "sbx-oa-newitem-Hs5dF2gK8lP3qW6eR1tY4u",
     "oa_template_reminder": "sbx-oa-remind-Vb7nM4cX1zA9sD3fG6hJ0k",
+    "oa_template_reception": "sbx-oa-reception-Lk4jH7gF2dS9aP6oI3uY8t",
 }
 
 
@@ -155,12 +157,14 @@ SETTINGS: tuple[Setting, ...] = (
     S("WECHAT_TEMPLATE_REMINDER", SANDBOX["template_reminder"], "template for reminders and follow-ups to a deputy", shown="the sandbox's"),
     S("WECHAT_TEMPLATE_PROGRESS", SANDBOX["template_progress"], "subscribe-message template for progress and a second answer (asked with the reply template at each tap)", shown="the sandbox's"),
     S("WECHAT_TEMPLATE_SOLVED", SANDBOX["template_solved"], "subscribe-message template for 「问题解决了吗」 after an answer", shown="the sandbox's"),
+    S("WECHAT_TEMPLATE_RECEPTION", SANDBOX["template_reception"], "subscribe-message template 「接待提醒」: the day before a reception day a citizen asked about, and its cancellation", shown="the sandbox's"),
     S("WECHAT_LONG_TERM_TEMPLATES", lambda env: [SANDBOX["template_new_item"], SANDBOX["template_reminder"]] if _sandboxed(env) else [], "comma-separated template ids approved for long-term subscription (no credit counting)", _words, shown="new-item and reminder (sandbox)"),
     S("WECHAT_OA_APPID", lambda env: SANDBOX["oa_appid"] if _sandboxed(env) else None, "the official account (服务号) bound to the mini-program by unionid: template messages to followers who have no subscribe credit left; unset: no official account", shown="the sandbox's (sandbox only)"),
     S("WECHAT_OA_SECRET", lambda env: SANDBOX["oa_secret"] if _sandboxed(env) else None, "the official account's AppSecret", shown="the sandbox's (sandbox only)"),
     S("WECHAT_OA_TEMPLATE_REPLY", lambda env: SANDBOX["oa_template_reply"] if _sandboxed(env) else None, "official-account template for answers (same keyword keys as the subscribe template, each value ≤ 20 characters)", shown="the sandbox's (sandbox only)"),
     S("WECHAT_OA_TEMPLATE_NEW_ITEM", lambda env: SANDBOX["oa_template_new_item"] if _sandboxed(env) else None, "official-account template for a new item to a deputy", shown="the sandbox's (sandbox only)"),
     S("WECHAT_OA_TEMPLATE_REMINDER", lambda env: SANDBOX["oa_template_reminder"] if _sandboxed(env) else None, "official-account template for reminders and follow-ups", shown="the sandbox's (sandbox only)"),
+    S("WECHAT_OA_TEMPLATE_RECEPTION", lambda env: SANDBOX["oa_template_reception"] if _sandboxed(env) else None, "official-account template 「接待提醒」 (optional: without it reception notices go by subscribe message only)", shown="the sandbox's (sandbox only)"),
     S("WECHAT_PUSH_TOKEN", lambda env: SANDBOX["push_token"] if _sandboxed(env) else None, "message push (消息推送) Token; with real credentials there is no default and every push is refused until it is set", shown="`sandboxpushtoken` (sandbox only)"),
     S("WECHAT_PUSH_AES_KEY", None, "message push EncodingAESKey (safe mode: plain pushes are then refused)", shown="unset"),
     S("WECHAT_PUSH_MODE", lambda env: "safe" if env.get("WECHAT_PUSH_AES_KEY") else "plain", "the console's 消息加密方式: `plain` (明文) or `safe` (安全模式, needs WECHAT_PUSH_AES_KEY)", shown="`safe` with an AES key, else `plain`"),
@@ -246,6 +250,8 @@ SETTINGS: tuple[Setting, ...] = (
     S("REGISTER_IMMEDIATE_ROWS", 5_000, "register exports up to this many rows are built in the request; larger ones in the background, with a progress bar and a download link", _int),
     S("EXPORT_JOB_TIMEOUT", 1800, "seconds a background register export may run", _int),
     S("ANALYSIS_JOB_TIMEOUT", 1800, "seconds the quarterly analysis job (topics and clusters of a quarter) may run", _int),
+    S("RECEPTION_REMIND_INTERVAL", 900, "seconds between passes that remind subscribers the day before a reception day (and cancel days that became holidays)", _int),
+    S("RECEPTION_REMIND_FROM_HOUR", 9, "Beijing hour of the day before a reception day from which its reminders go out", _int),
     S("EXPORT_CLEAN_INTERVAL", 3600, "seconds between deletions of register export files older than a day", _int),
     S("POSTER_FONT", None, "a .ttf/.otf/.ttc Chinese font for posters", shown="Noto Sans CJK (`fonts-noto-cjk`)"),
     S("POSTER_FONT_BOLD", None, "its bold face", shown="Noto Sans CJK Bold"),
@@ -294,6 +300,7 @@ class Templates:
     reminder: str
     progress: str = ""
     solved: str = ""
+    reception: str = ""
     long_term: frozenset[str] = field(default_factory=frozenset)
 
     def is_long_term(self, template_id: str) -> bool:
@@ -309,13 +316,16 @@ class OfficialAccount:
     reply: str
     new_item: str
     reminder: str
+    reception: str = ""  # optional: 接待提醒 goes by subscribe message only without it
 
 
 def _official_account(values: dict) -> OfficialAccount | None:
-    """None unless the appid, the secret and every template id are set."""
+    """None unless the appid, the secret and every required template id are set."""
     names = ("APPID", "SECRET", "TEMPLATE_REPLY", "TEMPLATE_NEW_ITEM", "TEMPLATE_REMINDER")
     parts = [values[f"WECHAT_OA_{name}"] for name in names]
-    return OfficialAccount(*parts) if all(parts) else None
+    if not all(parts):
+        return None
+    return OfficialAccount(*parts, reception=values["WECHAT_OA_TEMPLATE_RECEPTION"] or "")
 
 
 def read(environ: dict[str, str] | None = None) -> dict[str, Any]:
@@ -365,6 +375,7 @@ def load_config(overrides: dict | None = None, environ: dict[str, str] | None = 
                 reminder=values["WECHAT_TEMPLATE_REMINDER"],
                 progress=values["WECHAT_TEMPLATE_PROGRESS"],
                 solved=values["WECHAT_TEMPLATE_SOLVED"],
+                reception=values["WECHAT_TEMPLATE_RECEPTION"],
                 long_term=frozenset(values["WECHAT_LONG_TERM_TEMPLATES"]),
             ),
             "WECHAT_OA": _official_account(values),

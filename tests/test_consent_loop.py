@@ -48,6 +48,8 @@ def test_the_scan_names_the_three_templates_in_order(live, world):
         "reply": templates.reply,
         "progress": templates.progress,
         "solved": templates.solved,
+        # 接待提醒: asked on its own tap (「提醒我」), never with the three above.
+        "reception": templates.reception,
     }
 
 

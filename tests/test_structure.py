@@ -88,12 +88,14 @@ def test_the_sandbox_answers_to_the_products_defaults():
         "template_reminder": sandbox.TEMPLATE_REMINDER,
         "template_progress": sandbox.TEMPLATE_PROGRESS,
         "template_solved": sandbox.TEMPLATE_SOLVED,
+        "template_reception": sandbox.TEMPLATE_RECEPTION,
         "push_token": settings.SANDBOX["push_token"],  # the sandbox is told it per test
         "oa_appid": sandbox.OA_APPID,
         "oa_secret": sandbox.OA_SECRET,
         "oa_template_reply": sandbox.OA_TEMPLATE_REPLY,
         "oa_template_new_item": sandbox.OA_TEMPLATE_NEW_ITEM,
         "oa_template_reminder": sandbox.OA_TEMPLATE_REMINDER,
+        "oa_template_reception": sandbox.OA_TEMPLATE_RECEPTION,
     }
 
 

@@ -27,6 +27,7 @@ TEMPLATE_NEW_ITEM = "sbx-newitem-tmpl-7Gm3nP6rS9uX2wZ5aC8eF0"
 TEMPLATE_REMINDER = "sbx-remind-tmpl-2Jk5mQ8tV1yB4dG7hL0pS3"
 TEMPLATE_PROGRESS = "sbx-progress-tmpl-5Rt8yU1iO4pA7sD0fG3hJ6"
 TEMPLATE_SOLVED = "sbx-solved-tmpl-9Kl2zX5cV8bN1mQ4wE7rT0y"
+TEMPLATE_RECEPTION = "sbx-reception-tmpl-3Fw6hN9kQ2sV5xB8dM1pR4"
 
 # Template id -> title, consent kind and keyword fields (key -> WeChat data type), the way a
 # template picked from WeChat's library looks in the console.
@@ -60,6 +61,17 @@ TEMPLATES = {
             "character_string1": "character_string",  # 受理编号
             "thing2": "thing",  # 反映内容
             "thing3": "thing",  # 温馨提示
+        },
+    },
+    TEMPLATE_RECEPTION: {
+        "title": "接待提醒",
+        "kind": "one_time",
+        "fields": {
+            "thing1": "thing",  # 接待主题
+            "thing2": "thing",  # 联络站
+            "thing3": "thing",  # 接待时间
+            "thing4": "thing",  # 接待地点
+            "thing5": "thing",  # 温馨提示
         },
     },
     TEMPLATE_NEW_ITEM: {
@@ -108,6 +120,7 @@ OA_ORIGINAL_ID = "gh_5a0d1b0c0de2"
 OA_TEMPLATE_REPLY = "sbx-oa-reply-Qz3xW8mL1vB6nC4kJ9hT2rY7"
 OA_TEMPLATE_NEW_ITEM = "sbx-oa-newitem-Hs5dF2gK8lP3qW6eR1tY4u"
 OA_TEMPLATE_REMINDER = "sbx-oa-remind-Vb7nM4cX1zA9sD3fG6hJ0k"
+OA_TEMPLATE_RECEPTION = "sbx-oa-reception-Lk4jH7gF2dS9aP6oI3uY8t"
 
 # Official-account templates from the category library: since 2023-05-04 only keyword fields
 # (no first/remark), each value at most 20 characters on one line.
@@ -123,6 +136,10 @@ OA_TEMPLATES = {
     OA_TEMPLATE_REMINDER: {
         "title": "待办提醒",
         "fields": ("character_string1", "thing2", "time3", "thing4"),
+    },
+    OA_TEMPLATE_RECEPTION: {
+        "title": "接待提醒",
+        "fields": ("thing1", "thing2", "thing3", "thing4", "thing5"),
     },
 }
 

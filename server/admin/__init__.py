@@ -65,6 +65,7 @@ def init_admin(app: Flask) -> None:
         posters,
         publications,
         queue_health,
+        receptions,
         register_exports,
         registers,
         rosters,

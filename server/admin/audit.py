@@ -28,6 +28,8 @@ ACTION_LABELS = {
     "deputy_rebound": "代表更换绑定微信",
     "phone_viewed": "查看联系电话",
     "shift_created": "新增值班规则",
+    "reception_published": "发布接待预告",
+    "reception_cancelled": "取消接待日",
     "shift_updated": "修改值班规则",
     "shift_deleted": "删除值班规则",
     "register_exported": "导出登记簿",

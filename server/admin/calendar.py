@@ -23,7 +23,7 @@ from server.models.audit import audit
 from server.models.calendar import DAY_KINDS, DAY_SOURCES, NAME_MAX
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
-from server.routing import workdays
+from server.routing import receptions, workdays
 from server.routing.calendar import YEAR_MAX, YEAR_MIN
 
 WEEKDAYS = "一二三四五六日"
@@ -253,6 +253,7 @@ def calendar_day_add():
     audit("calendar_day_added", f"calendar:{day.isoformat()}", kind=kind, name=name)
     db.session.commit()
     workdays.clear()
+    _cancel_receptions()
     flash(f"已录入 {day.isoformat()}（{weekday_name(day)}）{DAY_KINDS[kind]}：{name}", "success")
     return redirect(url_for("admin.calendar_page", year=day.year))
 
@@ -272,6 +273,7 @@ def calendar_day_delete(day: str):
     audit("calendar_day_removed", f"calendar:{day}", kind=kind, name=name, source=source)
     db.session.commit()
     workdays.clear()
+    _cancel_receptions()
     flash(f"已删除 {day}（{weekday_name(when)}）{DAY_KINDS.get(kind, kind)}：{name}", "success")
     return redirect(url_for("admin.calendar_page", year=when.year))
 
@@ -322,12 +324,20 @@ def calendar_paste():
     )
     db.session.commit()
     workdays.clear()
+    _cancel_receptions()
     unchanged = len(entries) - added - changed
     flash(
         f"已读入 {len(entries)} 天：新增 {added} 天，修改 {changed} 天，未变 {unchanged} 天",
         "success",
     )
     return redirect(url_for("admin.calendar_page", year=years[0]))
+
+
+def _cancel_receptions() -> None:
+    """A day that became a holiday (节假日, 调休) cancels the reception published for it, and
+    its subscribers are told now, not at the next periodic pass."""
+    receptions.cancel_holidays()
+    db.session.commit()
 
 
 @bp.app_template_global()

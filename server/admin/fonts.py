@@ -36,11 +36,32 @@ class FontMissing(RuntimeError):
     pass
 
 
-def _split(value: str) -> tuple[str, int]:
+def split_configured(value: str) -> tuple[str, int]:
+    """POSTER_FONT's "path" or "path:index"."""
     path, _, index = value.rpartition(":")
     if path and index.isdigit():
         return path, int(index)
     return value, 0
+
+
+def fontconfig_all() -> list[tuple[str, int]]:
+    """Every CJK font fontconfig knows, as (path, index): the PDF tries them in turn."""
+    try:
+        listing = subprocess.run(
+            ["fc-list", "-f", "%{file}|%{index}\n", ":lang=zh-cn"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    found = []
+    for line in listing.splitlines():
+        path, _, index = line.partition("|")
+        if index.isdigit() and (path, int(index)) not in found:
+            found.append((path, int(index)))
+    return found
 
 
 def _fontconfig(bold: bool) -> tuple[str, int] | None:
@@ -74,7 +95,7 @@ def _fontconfig(bold: bool) -> tuple[str, int] | None:
 def find_font(configured: str | None, bold: bool = False) -> tuple[str, int]:
     """(path, index) of a CJK font; FontMissing with the fix in Chinese if there is none."""
     if configured:
-        path, index = _split(configured)
+        path, index = split_configured(configured)
         if Path(path).is_file():
             return path, index
         raise FontMissing(f"POSTER_FONT 指定的字体文件不存在：{path}")

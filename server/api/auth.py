@@ -97,6 +97,24 @@ def require_citizen(view):
     return wrapper
 
 
+def optional_citizen(view):
+    """A public view that says more to a signed-in caller: g.citizen, or None without a valid
+    citizen token (anyone may read it: an expired token or another system's key reads it as
+    anybody does, never a 401)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.citizen = None
+        if request.headers.get("Authorization", "").strip():
+            try:
+                g.citizen = _caller_from_request()
+            except ApiError:
+                g.citizen = None
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def require_deputy(view):
     """A WeChat user bound to an active deputy; sets g.citizen and g.deputy."""
 

@@ -237,6 +237,9 @@ class ScanStation(Schema):
         fields.String(), metadata={"description": "今后的接待日（北京时间；法定节假日不接待）"}
     )
     reception_rules = fields.List(fields.String())
+    receptions = fields.List(
+        fields.Dict(), metadata={"description": "接待预告：{id, day, when, topic, place, deputies}"}
+    )
 
 
 class ScanOut(Schema):

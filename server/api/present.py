@@ -18,7 +18,7 @@ from server.notices.outbox import reachable
 from server.platform.clock import iso, local_today, utcnow
 from server.platform.crypto import decrypt_phone, mask_phone
 from server.platform.db import db
-from server.routing import roster, workdays
+from server.routing import receptions, roster, workdays
 from server.routing.deadlines import current_stage, due_now, transfer_stage
 from server.routing.duty import on_duty_deputies, station_shifts
 from server.routing.stages import colour
@@ -434,6 +434,8 @@ def scan_view(scan: Scan, scene: str) -> dict:
                 for d in roster.reception_days(shifts, today, holidays=workdays.current().holidays)
             ],
             "reception_rules": sorted({roster.describe(s.kind, list(s.days)) for s in shifts}),
+            # 接待预告: the published days, with who, what topic and where.
+            "receptions": [receptions.public(r) for r in receptions.upcoming(station.id)],
         }
         on_duty = [d.public() for d in on_duty_deputies(station.id, today, shifts)]
     return {
@@ -450,6 +452,8 @@ def scan_view(scan: Scan, scene: str) -> dict:
             "reply": config["WECHAT_TEMPLATES"].reply,
             "progress": config["WECHAT_TEMPLATES"].progress,
             "solved": config["WECHAT_TEMPLATES"].solved,
+            # 接待提醒: asked on its own tap (「提醒我」 on a reception day), never with the three.
+            "reception": config["WECHAT_TEMPLATES"].reception,
         },
         "limits": {
             "content_max_chars": config["CONTENT_MAX_CHARS"],

@@ -29,6 +29,7 @@ from server.models.publication import (
     SUBJECT_KINDS,
     Publication,
 )
+from server.models.reception import RECEPTION_STATUSES, Reception, ReceptionSubscription
 from server.models.roster import SHIFT_KINDS, DutyShift
 from server.models.staff import ROLES, PasswordHistory, StaffUser
 from server.models.station import Station, StationMember
@@ -69,6 +70,7 @@ __all__ = [
     "GRADES",
     "SCORES",
     "SUGGESTION_STATUSES",
+    "RECEPTION_STATUSES",
     "RESULTS",
     "RUN_STATUSES",
     "ROLES",
@@ -95,6 +97,8 @@ __all__ = [
     "Event",
     "Message",
     "MonthCount",
+    "Reception",
+    "ReceptionSubscription",
     "Notification",
     "OfficialFollower",
     "Rating",

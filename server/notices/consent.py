@@ -34,7 +34,7 @@ _SPEND = (
 
 def known_templates() -> set[str]:
     templates = current_app.config["WECHAT_TEMPLATES"]
-    known = {templates.reply, templates.progress, templates.solved}
+    known = {templates.reply, templates.progress, templates.solved, templates.reception}
     return {templates.new_item, templates.reminder} | {t for t in known if t}
 
 

@@ -149,7 +149,7 @@ def _fall_back_to_official(notice: Claimed, exc: WeChatError) -> str | None:
     attempt stays on the item's record."""
     account = current_app.config["WECHAT_OA"]
     attr = official_attr(notice.kind)
-    if account is None or attr is None:
+    if account is None or attr is None or not getattr(account, attr):
         return None
     oa_openid = followers.oa_openid_of(notice.citizen_id)
     if oa_openid is None:

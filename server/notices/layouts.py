@@ -63,6 +63,17 @@ LAYOUTS: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
             "thing3": ("thing", "question"),
         },
     ),
+    # 接待提醒: a reception day the citizen asked about (the day before, or its cancellation).
+    "reception": (
+        "reception",
+        {
+            "thing1": ("thing", "topic"),
+            "thing2": ("thing", "station"),
+            "thing3": ("thing", "when"),
+            "thing4": ("thing", "place"),
+            "thing5": ("thing", "note"),
+        },
+    ),
 }
 # Which notice kinds use which layout, and where the recipient taps through to.
 KINDS = {
@@ -96,6 +107,9 @@ KINDS = {
     "suggested": ("progress", "pages/detail/detail?id={id}"),
     # 回访: 「问题解决了吗？」 some days after closing, answered in the mini-program.
     "revisit": ("reply", "pages/detail/detail?id={id}"),
+    # 接待预告: the day before a reception day, and when a published day is cancelled.
+    "reception_reminder": ("reception", "pages/entry/entry"),
+    "reception_cancelled": ("reception", "pages/entry/entry"),
 }
 
 # The citizen's templates, asked for together at each tap (WeChat shows at most three in one
@@ -207,4 +221,4 @@ def official_attr(kind: str) -> str | None:
     """The official account's template for a kind (WECHAT_OA: reply, new_item, reminder), None
     when it has none (the rating prompt and progress go by subscribe message only)."""
     attr = template_attr(kind)
-    return attr if attr in ("reply", "new_item", "reminder") else None
+    return attr if attr in ("reply", "new_item", "reminder", "reception") else None

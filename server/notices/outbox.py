@@ -186,7 +186,8 @@ def _choose_channel(notice: Written, recipient_id: int, kind: str, values: dict 
         return notice.openid is not None
 
     oa_attr = official_attr(kind)
-    probes = {"mp": credit, "oa": follows if account is not None and oa_attr else None}
+    has_oa = account is not None and oa_attr is not None and bool(getattr(account, oa_attr))
+    probes = {"mp": credit, "oa": follows if has_oa else None}
     channel = channels.choose(probes)
     if channel == "mp":
         if mp_template == notice.template_id:
@@ -223,7 +224,7 @@ def reached_by(citizen_id: int | None, kind: str = "reply") -> str | None:
         {
             "mp": lambda: any(t and consent.available(citizen_id, t) for t in ids),
             "oa": (lambda: followers.oa_openid_of(citizen_id) is not None)
-            if account and official_attr(kind)
+            if account and official_attr(kind) and getattr(account, official_attr(kind))
             else None,
         }
     )

@@ -23,6 +23,7 @@ _app = None
 PERIODIC = (
     ("sweep", "server.tasks.sweep", "SWEEP_INTERVAL"),
     ("clean_exports", "server.tasks.exports.clean_exports", "EXPORT_CLEAN_INTERVAL"),
+    ("receptions", "server.tasks.receptions.remind_receptions", "RECEPTION_REMIND_INTERVAL"),
 )
 
 

@@ -31,6 +31,16 @@ def plain_qr_png(scene: str, box_size: int = 12) -> bytes:
     return out.getvalue()
 
 
+def plain_qr_svg(scene: str) -> str:
+    """The plain QR as one SVG path: scales to any size without blur."""
+    from qrcode.image.svg import SvgPathImage
+
+    image = qrcode.make(
+        landing_url(scene), error_correction=ERROR_CORRECT_M, image_factory=SvgPathImage
+    )
+    return image.to_string(encoding="unicode")
+
+
 def miniprogram_code_png(scene: str, width: int = 430) -> bytes:
     return wxacode_unlimited(scene, current_app.config["WECHAT_ENTRY_PAGE"], width)
 

@@ -25,6 +25,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import unquote, urlsplit
 
 import openpyxl
@@ -268,6 +269,19 @@ def form(**values) -> Callable:
 
 def ids(key: str) -> Callable:
     return lambda world, who: world.ids[key]
+
+
+def free_day(world: World, who: str) -> str:
+    """A day for a new reception that is no holiday and, per caller, not taken."""
+    from server.routing import workdays
+
+    with world.app.app_context():
+        holidays = workdays.current().holidays
+        db.session.remove()
+    day = local_today() + timedelta(days=20 + sorted(IDENTITIES).index(who))
+    while day in holidays:
+        day += timedelta(days=1)
+    return day.isoformat()
 
 
 def own_station(world: World, who: str) -> int:
@@ -539,6 +553,32 @@ API_ROWS = [
         body=lambda world, who: {
             "json": {"accepted": [world.app.config["WECHAT_TEMPLATES"].reply]}
         },
+    ),
+    Row(
+        "GET",
+        "/api/v1/stations/<code>/receptions",
+        cases(Ok(json={"station.name": STATION_A}, has=("教育专题接待",))),
+        args={"code": lambda world, who: world.station_scene().removeprefix("s.")},
+    ),
+    Row(
+        "GET",
+        "/api/v1/stations/<code>/receptions",
+        cases(404),
+        args={"code": lambda w, who: "zzzz9999"},
+        variant="unknown code",
+    ),
+    Row(
+        "POST",
+        "/api/v1/receptions/<int:reception_id>/reminder",
+        bearer(Ok(has=("channel",))),
+        args={"reception_id": "reception_a"},
+        body=lambda world, who: {"json": {"accepted": []}},
+    ),
+    Row(
+        "DELETE",
+        "/api/v1/receptions/<int:reception_id>/reminder",
+        bearer(Ok(204)),
+        args={"reception_id": "reception_a"},
     ),
     Row("POST", "/api/v1/uploads", bearer(Ok(201, has=("upload_id",))), body=upload_body),
     # A signed photo URL is a capability: it opens the one photo for whoever holds it (an
@@ -1154,6 +1194,42 @@ DASHBOARD_ROWS = [
         station_a(Ok(kind="pdf")),
         args={"station_id": "station_a", "fmt": lambda w, who: "pdf"},
         variant="pdf",
+    ),
+    Row(
+        "GET",
+        "/admin/posters/qr/<kind>/<int:target_id>.<fmt>",
+        station_a(Ok(kind="png")),
+        args={
+            "kind": lambda w, who: "station",
+            "target_id": "station_a",
+            "fmt": lambda w, who: "png",
+        },
+    ),
+    Row(
+        "GET",
+        "/admin/stations/<int:station_id>/receptions",
+        station_a(Ok(has=(STATION_A, "教育专题接待"))),
+        args={"station_id": "station_a"},
+    ),
+    Row(
+        "POST",
+        "/admin/stations/<int:station_id>/receptions",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}/receptions"))),
+        args={"station_id": "station_a"},
+        body=form(
+            day=lambda world, who: free_day(world, who),
+            starts="14:00",
+            ends="16:00",
+            topic="矩阵接待",
+            deputy_ids=ids("d1"),
+        ),
+    ),
+    Row(
+        "POST",
+        "/admin/receptions/<int:reception_id>/cancel",
+        station_a(Ok(302, location=to("/admin/stations/{station_a}/receptions"))),
+        args={"reception_id": spare("spare_receptions", "reception_a")},
+        body=form(reason="矩阵取消"),
     ),
     Row("GET", "/admin/queue", admin_only(Ok(see=("m1.tracking",), may=("m1",)))),
     Row(

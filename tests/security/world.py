@@ -27,6 +27,7 @@ from server.models import (
     Deputy,
     Message,
     Notification,
+    Reception,
     StaffUser,
     Station,
     WalkIn,
@@ -229,6 +230,33 @@ def _rows(live: Live) -> dict:
             who: factories.shift(a, d2, "dates", [f"2031-0{i + 1}-06"]).id
             for i, who in enumerate(STATION_A_STAFF)
         }
+        # 接待预告: a published day at A, and a spare one per allowed caller to cancel.
+        reception_a = Reception(
+            station_id=a.id,
+            day=local_today() + timedelta(days=7),
+            starts="09:00",
+            ends="11:30",
+            topic="教育专题接待",
+            place="金竹社区",
+            deputy_ids=[d1.id],
+            status="published",
+        )
+        db.session.add(reception_a)
+        spare_receptions = {}
+        for i, who in enumerate(STATION_A_STAFF):
+            row = Reception(
+                station_id=a.id,
+                day=local_today() + timedelta(days=8 + i),
+                starts="09:00",
+                ends="11:30",
+                topic="备用接待日",
+                place="金竹社区",
+                deputy_ids=[d1.id],
+                status="published",
+            )
+            db.session.add(row)
+            db.session.flush()
+            spare_receptions[who] = row.id
         invites = {
             "d1": factories.invite(d1).code,
             "d1_again": factories.invite(d1).code,  # for the matrix's own bind
@@ -265,6 +293,8 @@ def _rows(live: Live) -> dict:
             "shift_a": shift_a.id,
             "spare_members": spare_members,
             "spare_shifts": spare_shifts,
+            "reception_a": reception_a.id,
+            "spare_receptions": spare_receptions,
             "invite": invite.id,
             "invite_code": invite.code,
             "invites": invites,
