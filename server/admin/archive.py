@@ -31,6 +31,7 @@ from sqlalchemy import update
 from server.admin import bp, scope
 from server.admin.fonts import find_font
 from server.admin.points import period_or_400, station_deputies
+from server.admin.register_exports import export_state, own_export_or_404
 from server.admin.registers import XLSX_MIMETYPE
 from server.models import (
     RATING_LABELS,
@@ -415,29 +416,6 @@ def archive_file(deputy_id: int, fmt: str):
     )
 
 
-def _own_archive_or_404(export_id: int) -> RegisterExport:
-    export = db.session.get(RegisterExport, export_id)
-    if export is None or export.staff_id != g.staff.id or export.kind != "archive":
-        abort(404)
-    return export
-
-
-def _status(export: RegisterExport) -> dict:
-    return {
-        "status": export.status,
-        "label": export.status_label,
-        "done": export.done_rows,
-        "total": export.total,
-        "percent": export.percent,
-        "error": export.error,
-        "download_url": (
-            url_for("admin.archive_export_file", export_id=export.id)
-            if export.status == "done"
-            else None
-        ),
-    }
-
-
 @bp.post("/stations/<int:station_id>/archive")
 def archive_station_start(station_id: int):
     from server.platform.queue import after_commit, enqueue_archive
@@ -461,18 +439,24 @@ def archive_station_start(station_id: int):
 
 @bp.get("/archives/<int:export_id>")
 def archive_export_page(export_id: int):
-    export = _own_archive_or_404(export_id)
-    return render_template("admin/archive_export.html", export=export, state=_status(export))
+    export = own_export_or_404(export_id, ("archive",))
+    return render_template(
+        "admin/archive_export.html",
+        export=export,
+        state=export_state(export, "admin.archive_export_file"),
+    )
 
 
 @bp.get("/archives/<int:export_id>.json")
 def archive_export_status(export_id: int):
-    return jsonify(_status(_own_archive_or_404(export_id)))
+    return jsonify(
+        export_state(own_export_or_404(export_id, ("archive",)), "admin.archive_export_file")
+    )
 
 
 @bp.get("/archives/<int:export_id>/file")
 def archive_export_file(export_id: int):
-    export = _own_archive_or_404(export_id)
+    export = own_export_or_404(export_id, ("archive",))
     path = exports.export_dir() / (export.file_name or "-")
     if export.status != "done" or not export.file_name or not path.is_file():
         abort(404)

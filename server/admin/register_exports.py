@@ -21,15 +21,18 @@ from server.platform.db import db
 CHUNK = 1000  # items loaded (with their answers and ratings) and written at a time
 
 
-def _own_export_or_404(export_id: int) -> RegisterExport:
+def own_export_or_404(
+    export_id: int, kinds: tuple[str, ...] = tuple(registers.KINDS)
+) -> RegisterExport:
     """Only the account that asked sees an export: a file of a whole scope's items is theirs."""
     export = db.session.get(RegisterExport, export_id)
-    if export is None or export.staff_id != g.staff.id:
+    if export is None or export.staff_id != g.staff.id or export.kind not in kinds:
         abort(404)
     return export
 
 
-def _status(export: RegisterExport) -> dict:
+def export_state(export: RegisterExport, file_endpoint: str = "admin.register_export_file") -> dict:
+    """What the progress bar polls: the same for registers and archives."""
     return {
         "status": export.status,
         "label": export.status_label,
@@ -38,27 +41,25 @@ def _status(export: RegisterExport) -> dict:
         "percent": export.percent,
         "error": export.error,
         "download_url": (
-            url_for("admin.register_export_file", export_id=export.id)
-            if export.status == "done"
-            else None
+            url_for(file_endpoint, export_id=export.id) if export.status == "done" else None
         ),
     }
 
 
 @bp.get("/registers/exports/<int:export_id>")
 def register_export_page(export_id: int):
-    export = _own_export_or_404(export_id)
-    return render_template("admin/register_export.html", export=export, state=_status(export))
+    export = own_export_or_404(export_id)
+    return render_template("admin/register_export.html", export=export, state=export_state(export))
 
 
 @bp.get("/registers/exports/<int:export_id>.json")
 def register_export_status(export_id: int):
-    return jsonify(_status(_own_export_or_404(export_id)))
+    return jsonify(export_state(own_export_or_404(export_id)))
 
 
 @bp.get("/registers/exports/<int:export_id>/file")
 def register_export_file(export_id: int):
-    export = _own_export_or_404(export_id)
+    export = own_export_or_404(export_id)
     path = exports.export_dir() / (export.file_name or "-")
     if export.status != "done" or not export.file_name or not path.is_file():
         abort(404)

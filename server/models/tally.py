@@ -60,55 +60,43 @@ DAILY_COUNTERS = (
 NONE = 0  # the key's stand-in for "no station" / "no deputy"
 
 
-class DailyCount(db.Model):
+class FlowCounters:
+    """The counters every flow table keeps (DAILY_COUNTERS), under one key or another."""
+
+    received: Mapped[int] = mapped_column(Integer, default=0)
+    routed: Mapped[int] = mapped_column(Integer, default=0)
+    replied: Mapped[int] = mapped_column(Integer, default=0)
+    closed: Mapped[int] = mapped_column(Integer, default=0)
+    rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
+    rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
+    # Added to daily_counts after it held rows: a server default for those.
+    solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DailyCount(FlowCounters, db.Model):
     __tablename__ = "daily_counts"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     deputy_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    routed: Mapped[int] = mapped_column(Integer, default=0)
-    replied: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
-    solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    not_solved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class MonthCount(db.Model):
+class MonthCount(FlowCounters, db.Model):
     __tablename__ = "month_counts"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # the month's first day
     station_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     deputy_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    routed: Mapped[int] = mapped_column(Integer, default=0)
-    replied: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
-    solved: Mapped[int] = mapped_column(Integer, default=0)
-    not_solved: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class DayTotal(db.Model):
+class DayTotal(FlowCounters, db.Model):
     __tablename__ = "day_totals"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    received: Mapped[int] = mapped_column(Integer, default=0)
-    routed: Mapped[int] = mapped_column(Integer, default=0)
-    replied: Mapped[int] = mapped_column(Integer, default=0)
-    closed: Mapped[int] = mapped_column(Integer, default=0)
-    rated_satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rated_basically_satisfied: Mapped[int] = mapped_column(Integer, default=0)
-    rated_unsatisfied: Mapped[int] = mapped_column(Integer, default=0)
-    solved: Mapped[int] = mapped_column(Integer, default=0)
-    not_solved: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StatusCount(db.Model):
