@@ -461,6 +461,16 @@ const api = {
     return request('POST', '/messages/' + encodeURIComponent(id) + '/revisit', { data: { solved: !!solved } })
   },
 
+  /**
+   * 接待预告 「提醒我」: `accepted` is what the tap's subscribe dialog accepted (may be empty: the
+   * server then says whether the official account can still remind, or nobody can).
+   */
+  remindReception(id, accepted) {
+    return request('POST', '/receptions/' + encodeURIComponent(id) + '/reminder', {
+      data: { accepted: accepted || [] },
+    })
+  },
+
   /** 「附近已有类似反映」: open items at this station like what is being written. */
   similarNearby(scene, content, category) {
     const data = { scene, content }

@@ -24,6 +24,14 @@ const { charCount, megabytes } = require('../../utils/format')
 const { limitsFrom, validate, buildBody, fieldErrors } = require('../../utils/form')
 const { requestSubscribe, citizenTemplates } = require('../../utils/subscribe')
 
+/** 接待预告 of a station's code: the published days to come (a deputy's card has none). */
+function receptionsOf(info) {
+  const rows = (info.kind === 'station' && info.station && info.station.receptions) || []
+  return rows
+    .filter((r) => r.status === 'published')
+    .map((r) => Object.assign({}, r, { who: (r.deputies || []).join('、') }))
+}
+
 let photoSeq = 0
 // Fewer characters than this say too little to find anything like it.
 const NEARBY_MIN_CHARS = 6
@@ -37,6 +45,7 @@ Component({
     target: '',
     categories: [],
     categoryIndex: -1,
+    receptions: [], // 接待预告 of the scanned station: [{id, when, topic, place, who, subscribed}]
     scope: [], // 「不在受理范围」: [{topic, where}] from the scan, shown before writing
     content: '',
     count: 0,
@@ -110,6 +119,7 @@ Component({
         target,
         categories: info.categories || [],
         scope: info.scope || [],
+        receptions: receptionsOf(info),
         maxChars: this.limits.content_max_chars,
         maxPhotos: this.limits.max_photos,
         maxUploadText: megabytes(this.limits.max_upload_bytes),
@@ -370,6 +380,24 @@ Component({
         wx.setNavigationBarTitle({ title: '提交成功' })
       } catch (err) {
         this.setData({ submitting: false, errors: fieldErrors(err.fields) })
+        notify.showError(err)
+      }
+    },
+
+    /**
+     * 「提醒我」 on a coming reception day: the 接待提醒 dialog first thing in the tap (WeChat shows
+     * it only then), then the server; what it answers is said in the page, whatever the channel.
+     */
+    async remindMe(e) {
+      const id = Number(e.currentTarget.dataset.id)
+      const templates = (this.scanInfo && this.scanInfo.subscribe_templates) || {}
+      const accepted = await requestSubscribe([templates.reception])
+      try {
+        const answer = await api.remindReception(id, accepted)
+        const receptions = this.data.receptions.map((r) => (r.id === id ? Object.assign({}, r, { subscribed: true }) : r))
+        this.setData({ receptions })
+        notify.flash(answer.notice || '已设置提醒')
+      } catch (err) {
         notify.showError(err)
       }
     },
