@@ -24,7 +24,22 @@ BACKEND = os.environ.get("LZ_TEST_BACKEND", "embedded")
 def _clean_database() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # TRUNCATE makes new files for every table and index it names (about a second for the
+        # fifty tables, per test); a test writes to a few. So: find those in one statement,
+        # DELETE their rows (children first), and start every sequence again at 1 — also those
+        # of empty tables that a rolled-back insert moved on.
+        probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM {n})" for n in tables)
+        used = set(db.session.scalars(text(probe)))
+        for name in tables:
+            if name in used:
+                db.session.execute(text(f"DELETE FROM {name}"))
+        db.session.execute(
+            text(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
+        )
     else:
         for name in tables:
             db.session.execute(text(f"DELETE FROM {name}"))
