@@ -20,6 +20,7 @@ PAGES = (
     "pages/deputy/item/item",
     "pages/deputy/suggestions/suggestions",
     "pages/deputy/suggest/suggest",
+    "pages/staff/bind/bind",
 )
 
 TEMPLATE_REPLY = "sbx-reply-tmpl-4Yh2kL9qW3xN7pR5tV8zB1cD"

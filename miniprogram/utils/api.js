@@ -491,6 +491,11 @@ const api = {
     return request('POST', '/subscriptions', { data: { accepted: accepted || [] } })
   },
 
+  /** A staff member's WeChat receives their dashboard account's overdue and 督办 notices. */
+  bindStaff(code) {
+    return request('POST', '/staff/bind', { data: { code } })
+  },
+
   async bindDeputy(inviteCode) {
     const answer = await request('POST', '/deputy/bind', { data: { invite_code: inviteCode } })
     saveSession(answer)

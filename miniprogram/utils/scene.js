@@ -85,7 +85,22 @@ function inviteFromText(text) {
   return INVITE.test(value) ? value : null
 }
 
+// A staff member's one-time code from the dashboard's 「绑定微信」: S + 8 letters or digits; its
+// QR holds "lzstaff:<code>" (server/identity/staff_wechat.py).
+const STAFF_CODE = /^S[A-Z0-9]{8}$/
+
+/** The staff binding code in what was typed or scanned, or null. */
+function staffCodeFromText(text) {
+  const value = fullyDecode(text || '')
+    .trim()
+    .replace(/^lzstaff:/i, '')
+    .replace(/[\s-]/g, '')
+    .toUpperCase()
+  return STAFF_CODE.test(value) ? value : null
+}
+
 module.exports = {
+  staffCodeFromText,
   sceneFromOptions,
   sceneFromUrl,
   sceneFromScanResult,

@@ -114,5 +114,10 @@ Component({
       const url = api.session().isDeputy ? '/pages/deputy/inbox/inbox' : '/pages/deputy/bind/bind'
       wx.navigateTo({ url })
     },
+
+    /** Station staff, the 代表工委 and unit clerks bind WeChat for their overdue notices. */
+    openStaff() {
+      wx.navigateTo({ url: '/pages/staff/bind/bind' })
+    },
   },
 })
