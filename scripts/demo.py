@@ -22,7 +22,9 @@ import re
 import sys
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -515,7 +517,8 @@ def act_three(demo, api, sandbox_call, login, station, deputy_token, templates) 
         "POST",
         f"{api}/unit/suggestions/{drafted['id']}/meetings",
         key,
-        json={"date": time.strftime("%Y-%m-%d"), "form": "visit",
+        # The day in Beijing, as the server reckons dates (not this machine's zone).
+        json={"date": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(), "form": "visit",
               "summary": "与领衔代表现场查看金竹东路，商定分两段整修"},
     )  # fmt: skip
     step(f"{unit['name']}签收，并与领衔代表面商（走访）")

@@ -9,7 +9,9 @@ the project's own files, and `install`, which installs from the folder alone:
 pip evaluates a lock's environment markers for the machine it runs on, not for the target of
 `pip download --platform`, so the lines are chosen here, for the target, and pip downloads them
 without their markers. Only wheels: the target may have no compiler, and a wheel built there
-would not match the locked hash anyway.
+would not match the locked hash anyway. A pure-Python package published only as source
+(BUILT_HERE: jieba) is built into a py3-none-any wheel here, from the source archive whose hash
+the lock holds; the folder's requirements.txt then names that wheel's hash instead.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ SETS = ("runtime", "embedded", "dev", "bench")
 # Left out of the project's files when this is not a git checkout (a release tarball).
 NOT_SHIPPED = {".git", ".venv", "instance", "wheelhouse", "node_modules", "__pycache__"}
 NOT_SHIPPED |= {".pytest_cache", ".ruff_cache", "bench-out"}
+# Pure-Python packages PyPI has only as source: built here (pip checks the source's hash).
+BUILT_HERE = {"jieba"}
 
 INSTALL = """#!/bin/sh
 # Installs 码上联络站 from this folder alone, with no network: ./install [DIR]
@@ -127,6 +131,24 @@ def pip_download(lines: list[str], dest: Path, python: str, arch: str, glibc: st
         for name in platforms:
             command += ["--platform", name]
         subprocess.run(command, check=True)
+
+
+def build_wheel(line: str, dest: Path) -> Path:
+    """A wheel of a BUILT_HERE package from its hash-checked source; it must be pure Python."""
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        tempfile.NamedTemporaryFile("w", suffix=".txt") as wanted,
+    ):
+        wanted.write(line + "\n")
+        wanted.flush()
+        command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"]
+        command += ["--no-binary", line.split("=")[0], "--require-hashes", "-r", wanted.name]
+        command += ["--wheel-dir", scratch]
+        subprocess.run(command, check=True)
+        (built,) = Path(scratch).glob("*.whl")
+        if not built.name.endswith("-py3-none-any.whl"):
+            raise SystemExit(f"{built.name}: 不是纯 Python 的 wheel，不能在这里代为构建")
+        return Path(shutil.copy2(built, dest))
 
 
 def project_files() -> list[Path]:
@@ -225,10 +247,16 @@ def main(argv: list[str] | None = None) -> None:
     # pip refuses one name twice in a file: a package split by a patch-level marker is
     # downloaded in a second round.
     rounds: list[list[str]] = []
-    for requirement, hashes, _ in chosen:
+    texts = []
+    for requirement, hashes, text in chosen:
         line = f"{requirement.name}{requirement.specifier} " + " ".join(
             f"--hash={h}" for h in hashes
         )
+        if requirement.name in BUILT_HERE:
+            wheel = build_wheel(line, out / "wheels")
+            texts.append(f"{requirement.name}{requirement.specifier} --hash=sha256:{sha256(wheel)}")
+            continue
+        texts.append(text)
         for batch in rounds:
             if not any(item.split("==")[0] == requirement.name for item in batch):
                 batch.append(line)
@@ -245,7 +273,7 @@ def main(argv: list[str] | None = None) -> None:
 
     (out / "requirements.txt").write_text(
         f"# requirements/{args.set}.txt, the packages that apply to CPython {python_minor} "
-        f"on Linux {args.arch}\n" + "\n".join(text for _, _, text in chosen) + "\n"
+        f"on Linux {args.arch}\n" + "\n".join(texts) + "\n"
     )
     source = write_source(out)
     (out / "install").write_text(INSTALL)
