@@ -265,6 +265,9 @@ def test_bad_public_pages_and_params(live, browser, path, status):
         ("/api/v1/public/items?page=5", 404, "page"),
         ("/api/v1/public/items?station=abc", 400, "station"),
         ("/api/v1/public/suggestions?year=20x6", 400, "year"),
+        # Empty is 「全部」 only on the pages (their filter form sends it); the feeds want a number.
+        ("/api/v1/public/suggestions?page=&year=2000", 400, "page"),
+        ("/api/v1/public/items?station=", 400, "station"),
     ],
 )
 def test_bad_feed_params(live, browser, path, status, field):

@@ -57,7 +57,8 @@ class BadParam(Exception):
 
 def _int_arg(name: str, label: str, minimum: int = 1, maximum: int = 10**9) -> int | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    # The pages' filter form sends 「全部」 as an empty value; the JSON feeds take integers only.
+    if raw is None or (raw == "" and not request.path.startswith("/api/")):
         return None
     if not raw.isdigit() or not (minimum <= int(raw) <= maximum):
         raise BadParam(400, f"参数 {name}（{label}）应为 {minimum} 以上的整数", name)
