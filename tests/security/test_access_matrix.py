@@ -1731,8 +1731,79 @@ DASHBOARD_ROWS = [
     ),
 ]
 
+
+# 代表建议: this world holds none, so an id is one that is nobody's (999999): whoever may use a
+# route is told there is no such suggestion (404), whoever may not is refused first. The
+# suggestion's own rules (附议, 背靠背, the unit's steps): tests/units/test_suggestions.py.
+NO_SUGGESTION = {"suggestion_id": lambda w, who: 999999}
+SUGGESTION_API_ROWS = [
+    # An empty draft: a deputy is told what is missing (422), a citizen may not draft (403).
+    Row("POST", "/api/v1/deputy/suggestions", bearer(403, deputy=422, other_deputy=422),
+        body=lambda world, who: {"json": {}}),
+    Row("GET", "/api/v1/deputy/suggestions",
+        bearer(403, **dict.fromkeys((DEPUTY, OTHER_DEPUTY), Ok(json={"suggestions": []})))),
+    Row("GET", "/api/v1/deputy/suggestions/colleagues",
+        bearer(403, deputy=Ok(), other_deputy=Ok())),
+    Row("GET", "/api/v1/deputy/suggestions/<int:suggestion_id>",
+        bearer(403, deputy=404, other_deputy=404), args=NO_SUGGESTION),
+    Row("POST", "/api/v1/deputy/suggestions/<int:suggestion_id>/confirm",
+        bearer(403, deputy=404, other_deputy=404), args=NO_SUGGESTION,
+        body=lambda world, who: {"json": {"confirm": True}}),
+    Row("POST", "/api/v1/deputy/suggestions/<int:suggestion_id>/submit",
+        bearer(403, deputy=404, other_deputy=404), args=NO_SUGGESTION),
+    Row("POST", "/api/v1/deputy/suggestions/<int:suggestion_id>/evaluation",
+        bearer(403, deputy=404, other_deputy=404), args=NO_SUGGESTION,
+        body=lambda world, who: {"json": {"score": "satisfied"}}),
+    Row("GET", "/api/v1/unit/suggestions",
+        unit_api(Ok(json={"suggestions": []}), Ok(json={"suggestions": []}))),
+    Row("GET", "/api/v1/unit/suggestions/<int:suggestion_id>", unit_api(404, 404),
+        args=NO_SUGGESTION),
+    Row("POST", "/api/v1/unit/suggestions/<int:suggestion_id>/sign", unit_api(404, 404),
+        args=NO_SUGGESTION),
+    Row("POST", "/api/v1/unit/suggestions/<int:suggestion_id>/meetings", unit_api(404, 404),
+        args=NO_SUGGESTION,
+        body=lambda world, who: {"json": {"date": "2026-12-01", "form": "visit",
+                                          "summary": "面商"}}),
+    Row("POST", "/api/v1/unit/suggestions/<int:suggestion_id>/interim", unit_api(404, 404),
+        args=NO_SUGGESTION, body=lambda world, who: {"json": {"content": "阶段性答复"}}),
+    Row("POST", "/api/v1/unit/suggestions/<int:suggestion_id>/opinion", unit_api(404, 404),
+        args=NO_SUGGESTION, body=lambda world, who: {"json": {"opinion": "协办意见"}}),
+    Row("POST", "/api/v1/unit/suggestions/<int:suggestion_id>/documents", unit_api(404, 404),
+        args=NO_SUGGESTION,
+        body=lambda world, who: {"files": {"file": ("答复.pdf", b"%PDF-1.4", "application/pdf")}}),
+    Row("POST", "/api/v1/unit/suggestions/<int:suggestion_id>/answer", unit_api(404, 404),
+        args=NO_SUGGESTION,
+        body=lambda world, who: {"json": {"content": "答复", "grade": "A"}}),
+    Row("POST", "/api/v1/unit/suggestions/<int:suggestion_id>/lookback", unit_api(404, 404),
+        args=NO_SUGGESTION, body=lambda world, who: {"json": {"content": "落实情况"}}),
+]  # fmt: skip
+
+# 代表建议 on the dashboard: station staff read their stations' (`suggest`), the 代表工委 and
+# administrators also review, number and hand them on (`suggest_manage`).
+SUGGESTION_DASHBOARD_ROWS = [
+    Row("GET", "/admin/suggestions",
+        dashboard(Ok(may=A_ITEMS), Ok(may=B_ITEMS), Ok(may=A_ITEMS + B_ITEMS))),
+    Row("GET", "/admin/suggestions/units",
+        dashboard(Ok(may=A_ITEMS), Ok(may=B_ITEMS), Ok(may=A_ITEMS + B_ITEMS))),
+    Row("GET", "/admin/suggestions/register.xlsx",
+        dashboard(Ok(kind="xlsx"), Ok(kind="xlsx"), Ok(kind="xlsx"))),
+    Row("GET", "/admin/suggestions/<int:suggestion_id>", dashboard(404, 404, 404),
+        args=NO_SUGGESTION),
+    Row("GET", "/admin/suggestions/<int:suggestion_id>/document", dashboard(404, 404, 404),
+        args=NO_SUGGESTION),
+    *(
+        Row("POST", f"/admin/suggestions/<int:suggestion_id>/{action}",
+            {**dashboard(403, 403, 404), COMMITTEE: 404}, args=NO_SUGGESTION,
+            body=lambda world, who: {"data": {"remarks": "请补充", "unit_id": "1"}})
+        for action in ("return", "accept", "assign", "priority", "close")
+    ),
+]  # fmt: skip
+
 # Reads first, then writes (each in table order): what a write changes never decides a read.
-ROWS = sorted(API_ROWS + PUBLIC_ROWS + DASHBOARD_ROWS, key=lambda row: row.method != "GET")
+ROWS = sorted(
+    API_ROWS + PUBLIC_ROWS + DASHBOARD_ROWS + SUGGESTION_API_ROWS + SUGGESTION_DASHBOARD_ROWS,
+    key=lambda row: row.method != "GET",
+)
 CASES = [pytest.param(row, who, id=f"{row.id} [{who}]") for row in ROWS for who in IDENTITIES]
 
 
