@@ -470,7 +470,8 @@ def overview(now: datetime | None = None) -> dict:
 
 def per_unit(since: datetime) -> list[dict]:
     """Each handling unit's month: items handed to it, signed and answered on time (by the
-    transfer's own deadlines), and the share of 满意 + 基本满意 among ratings of its answers."""
+    transfer's own deadlines), the share of 满意 + 基本满意 among ratings of its answers, and
+    the 回访's 解决了 / 没解决 of its items (counted apart from closed: closed is not solved)."""
     handed = (
         db.select(
             Unit.id,
@@ -479,6 +480,8 @@ def per_unit(since: datetime) -> list[dict]:
             _count_if(Transfer.signed_at <= Transfer.sign_due_at),
             _count_if(Transfer.answered_at <= Transfer.due_at),
             func.count(Transfer.answered_at),
+            _count_if(Message.revisit_solved.is_(True)),
+            _count_if(Message.revisit_solved.is_(False)),
         )
         .join(Transfer, Transfer.unit_id == Unit.id)
         .join(Message, Message.id == Transfer.message_id)
@@ -498,7 +501,7 @@ def per_unit(since: datetime) -> list[dict]:
     )
     ratings = {k: (int(n), int(g)) for k, n, g in db.session.execute(scope.scope_messages(rated))}
     out = []
-    for unit_id, name, n, signed, on_time, answered in rows:
+    for unit_id, name, n, signed, on_time, answered, solved, not_solved in rows:
         n_rated, n_good = ratings.get(unit_id, (0, 0))
         out.append(
             {
@@ -510,6 +513,8 @@ def per_unit(since: datetime) -> list[dict]:
                 "answered_on_time": int(on_time),
                 "rated": n_rated,
                 "satisfied_pct": round(100 * n_good / n_rated) if n_rated else None,
+                "solved": int(solved),
+                "not_solved": int(not_solved),
             }
         )
     return out
