@@ -10,7 +10,7 @@ import io
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from server.admin import bp
+from server.admin import bp, scope
 from server.admin.auth import requires
 from server.admin.forms import parse_int
 from server.admin.scope import deputy_query, station_ids
@@ -21,6 +21,7 @@ from server.models.suggestion import MEETING_FORMS
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
 from server.platform.errors import ApiError
+from server.publish import service as publish
 from server.routing import workdays
 from server.routing.stages import COLOUR_LABELS, colour
 from server.suggestions import documents, service, stats
@@ -97,6 +98,9 @@ def _page(row: Suggestion, status: int = 200, refusal: str | None = None):
         SCORES=SCORES,
         MEETING_FORMS=MEETING_FORMS,
         refusal=refusal,
+        publication=publish.publication_of("suggestion", row.id),
+        may_publish=scope.may("publish"),
+        publishable=row.status in publish.PUBLISHABLE_SUGGESTION_STATUSES and bool(row.answer),
     ), status
 
 
@@ -203,6 +207,25 @@ def suggestion_close(suggestion_id: int):
     )
 
 
+@bp.post("/suggestions/<int:suggestion_id>/publish")
+@requires("publish")
+def suggestion_publish(suggestion_id: int):
+    """双公开: propose the suggestion with its final answer; it goes through 公开审核 (redacted
+    text beside the original, approval) like an item, and is public only once approved."""
+    row = _or_404(suggestion_id)
+    try:
+        publication = publish.propose_suggestion(row, g.staff.id)
+    except ApiError as refused:
+        db.session.rollback()
+        return _page(_or_404(suggestion_id), refused.status, refused.message)
+    audit("publication_proposed", f"suggestion_publication:{publication.id}", mode="whole",
+          publication_id=publication.id, suggestion_id=row.id,
+          found=len(publication.findings))  # fmt: skip
+    db.session.commit()
+    flash("已提交公开审核：请在「公开审核」核对脱敏后的文字并批准", "success")
+    return redirect(url_for("admin.publication", publication_id=publication.id))
+
+
 @bp.get("/suggestions/units")
 @requires("suggest")
 def suggestion_units():
@@ -279,3 +302,4 @@ def suggestion_register():
         as_attachment=True,
         download_name=f"代表建议登记簿-{year}.xlsx",
     )
+
