@@ -28,10 +28,15 @@ from server.platform.db import db
 from server.platform.errors import ApiError
 from server.platform.queue import after_commit, enqueue_analysis
 
+
 # The draft 代表建议 made from a cluster: a function (cluster, staff) -> url of the new draft
 # (prefilled title, the cluster's items linked; server/admin/suggestions.py). None: the button
 # says 待接入 (kept as a hook so the analysis runs without the suggestions feature).
-SUGGESTION_DRAFT_HOOK: Callable | None = draft_from_cluster
+def _draft_suggestion(cluster: Cluster, staff) -> str:
+    return draft_from_cluster(cluster, staff, draft_of(cluster))
+
+
+SUGGESTION_DRAFT_HOOK: Callable | None = _draft_suggestion
 
 
 def _bad(message: str, code: int = 400):

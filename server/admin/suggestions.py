@@ -321,13 +321,12 @@ def cluster_deputies(cluster) -> list[tuple[Deputy, int]]:
     return sorted(((d, n) for d, n in held.values()), key=lambda r: (-r[1], r[0].name, r[0].id))
 
 
-def draft_from_cluster(cluster, staff) -> str:
-    """A staff-drafted 代表建议 from the cluster: prefilled title and summary, its items linked
-    (the first MAX_ITEMS), led by the deputy staff chose among those holding its items (form
-    field `deputy_id`), else by the one holding most. Commits; returns the draft's page.
-    Refusals are ApiErrors with nothing written."""
-    from server.admin.analysis import draft_of
-
+def draft_from_cluster(cluster, staff, prefill: dict) -> str:
+    """A staff-drafted 代表建议 from the cluster: `prefill` (server/admin/analysis.py:
+    draft_of — title, summary, message_ids), its items linked (the first MAX_ITEMS), led by
+    the deputy staff chose among those holding its items (form field `deputy_id`), else by the
+    one holding most. Commits; returns the draft's page. Refusals are ApiErrors with nothing
+    written."""
     choices = cluster_deputies(cluster)
     if not choices:
         raise ApiError(409, "no_deputy", "这些反映都没有交办给代表，无法确定领衔代表")
@@ -339,7 +338,6 @@ def draft_from_cluster(cluster, staff) -> str:
             raise validation_error({"deputy_id": "领衔代表应为办理这些反映的代表之一"})
     else:
         lead = choices[0][0]
-    prefill = draft_of(cluster)
     ids = prefill["message_ids"][: service.MAX_ITEMS]
     content = prefill["summary"]
     if len(prefill["message_ids"]) > len(ids):
