@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         "代表绑定微信，群众扫码提交，系统交办并通知代表，代表答复，群众收到通知并评价；"
         "第二幕：代表转交承办单位，单位用接口密钥签收、答复，群众收到通知并评价；"
         "第三幕：两位群众反映同一条路，代表把它们写成一条代表建议，代表工委审查、编号、交办，"
-        "单位面商、上传答复文件（PDF）并答复，代表评价。",
+        "单位面商、上传答复文件（PDF）并答复，代表评价，联络站审核后把建议和答复脱敏公开。",
         epilog=f"演示数据读自 {DEMO}（由 ./scripts/run 生成；INSTANCE_PATH 可改目录）。",
     )
     parser.add_argument("-h", "--help", action="help", help="显示本说明，不运行演示")
@@ -412,12 +412,14 @@ def _pdf() -> bytes:
     return out.getvalue()
 
 
-def _dashboard(demo) -> tuple[requests.Session, str]:
-    """The 代表工委 signs in to the dashboard as a browser does (the form's CSRF token)."""
+def _dashboard(demo, who: str = "committee") -> tuple[requests.Session, str]:
+    """The 代表工委 (or 金竹's clerk, `who="clerk"`) signs in to the dashboard as a browser
+    does (the form's CSRF token)."""
     admin = demo["urls"]["admin"].rstrip("/")
-    account = demo.get("committee") or {}
+    account = demo.get(who) or {}
+    label = {"committee": "代表工委", "clerk": "联络站工作人员"}[who]
     if not account.get("password"):
-        fail("demo.json 里没有代表工委账号的密码：请删除 instance 目录后重新运行 ./scripts/run")
+        fail(f"demo.json 里没有{label}账号的密码：请删除 instance 目录后重新运行 ./scripts/run")
     browser = requests.Session()
     page = browser.get(f"{admin}/login", timeout=15).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -429,21 +431,27 @@ def _dashboard(demo) -> tuple[requests.Session, str]:
         timeout=15,
     )  # fmt: skip
     if signed.status_code != 302:
-        fail(f"代表工委登录工作台失败：{signed.status_code}")
+        fail(f"{label}登录工作台失败：{signed.status_code}")
     return browser, admin
 
 
-def _press(browser: requests.Session, admin: str, sid: int, action: str, **form) -> None:
-    page = browser.get(f"{admin}/suggestions/{sid}", timeout=15).text
+def _press(browser: requests.Session, admin: str, sid: int, action: str, **form) -> str:
+    """Press a button on the suggestion's page; where it led (the redirect's Location)."""
+    return _post(browser, admin, f"/suggestions/{sid}", f"/suggestions/{sid}/{action}", **form)
+
+
+def _post(browser: requests.Session, admin: str, page_path: str, path: str, **form) -> str:
+    page = browser.get(f"{admin}{page_path}", timeout=15).text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     answer = browser.post(
-        f"{admin}/suggestions/{sid}/{action}",
+        f"{admin}{path}",
         data={"csrf_token": token, **form},
         allow_redirects=False,
         timeout=15,
     )
     if answer.status_code != 302:
-        fail(f"工作台 {action} -> {answer.status_code}")
+        fail(f"工作台 {path} -> {answer.status_code}")
+    return answer.headers.get("Location", "")
 
 
 def act_three(demo, api, sandbox_call, login, station, deputy_token, templates) -> None:
@@ -487,8 +495,8 @@ def act_three(demo, api, sandbox_call, login, station, deputy_token, templates) 
         deputy_token,
         json={
             "title": "关于整修金竹东路路面的建议",
-            "content": "金竹东路 5 号至 40 号路段路面破损、雨天积水，群众多次反映。"
-            "建议区城市管理局尽快整修，并完善排水设施。",
+            "content": "金竹东路 5 号至 40 号路段路面破损、雨天积水，群众多次反映"
+            "（居民联系电话 139 8512 4466）。建议区城市管理局尽快整修，并完善排水设施。",
             "message_ids": ids,
         },
     )["suggestion"]
@@ -517,7 +525,7 @@ def act_three(demo, api, sandbox_call, login, station, deputy_token, templates) 
         "POST",
         f"{api}/unit/suggestions/{drafted['id']}/meetings",
         key,
-        # The day in Beijing, as the server reckons dates (not this machine's zone).
+        # Beijing's date, as the server counts days (the machine's may be a day behind).
         json={"date": datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat(), "form": "visit",
               "summary": "与领衔代表现场查看金竹东路，商定分两段整修"},
     )  # fmt: skip
@@ -549,6 +557,26 @@ def act_three(demo, api, sandbox_call, login, station, deputy_token, templates) 
         f"领衔代表评价“满意”（{rated['status_label']}）；评价期内单位看到："
         f"{hidden.get('evaluation_note') or '评价'}"
     )
+
+    # 双公开: the station's clerk proposes it, checks the redacted text and approves it.
+    clerk, admin = _dashboard(demo, "clerk")
+    review = _press(clerk, admin, drafted["id"], "publish")
+    found = re.search(r"/publications/(\d+)", review)
+    if not found:
+        fail(f"公开审核页面不对：{review}")
+    pub = int(found.group(1))
+    side_by_side = clerk.get(f"{admin}/publications/{pub}", timeout=15).text
+    if "139 8512 4466" not in side_by_side or "〔电话〕" not in side_by_side:
+        fail("公开审核页面没有并排显示原文和脱敏后的文字")
+    step("联络站工作人员提交公开：审核页并排显示原文和脱敏后的文字（电话号码已隐去）")
+    public_url = f"{demo['urls']['public'].rstrip('/')}/suggestions/{pub}"
+    if http.get(public_url, timeout=15).status_code != 404:
+        fail("未经批准的建议已出现在公开页面上")
+    _post(clerk, admin, f"/publications/{pub}", f"/publications/{pub}/approve")
+    public = http.get(public_url, timeout=15)
+    if public.status_code != 200 or "139 8512 4466" in public.text or "〔电话〕" not in public.text:
+        fail(f"公开页面不对：{public.status_code}")
+    step(f"批准公开：{public_url}（建议与答复一并公开，电话号码已隐去）")
 
 
 if __name__ == "__main__":

@@ -194,6 +194,13 @@ class Supervisor:
                     f"  承办单位 {u['name']}  工作台登录：{login['username']} / "
                     f"{login.get('password') or '（见上次启动时的输出）'}"
                 )
+        for key, label in (("clerk", "联络站工作人员"), ("committee", "代表工委")):
+            account = demo.get(key) or {}
+            if account.get("username"):
+                print(
+                    f"  {label}  工作台登录：{account['username']} / "
+                    f"{account.get('password') or '（见上次启动时的输出）'}"
+                )
         print(f"  演示数据：{self.demo_file} · 走一遍闭环：./scripts/demo")
         print(flush=True)
 

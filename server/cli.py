@@ -85,6 +85,8 @@ def seed_demo_command(out: str | None) -> None:
             unit["login"]["password"] = printed.get(unit["login"]["username"])
     if demo["committee"]["password"] is None:
         demo["committee"]["password"] = previous.get("committee", {}).get("password")
+    if demo["clerk"]["password"] is None:
+        demo["clerk"]["password"] = previous.get("clerk", {}).get("password")
     config = current_app.config
     templates = config["WECHAT_TEMPLATES"]
     demo["templates"] = {

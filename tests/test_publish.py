@@ -4,6 +4,7 @@ the public pages and feeds show nothing else; a citizen may refuse publication."
 from __future__ import annotations
 
 import re
+from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -335,18 +336,27 @@ def test_the_demo_holds_published_history_without_the_phone_numbers(live, browse
 
     with live.app.app_context():
         seed_demo()
-        rows = list(db.session.scalars(db.select(Publication)))
-        assert len(rows) >= 3 and {r.status for r in rows} == {"approved"}
+        every = list(db.session.scalars(db.select(Publication)))
+        rows = [r for r in every if r.subject_kind == "item"]
+        assert len(rows) >= 3 and {r.status for r in every} == {"approved"}
         originals = " ".join(" ".join(r.original.values()) for r in rows)
         assert PHONE_SHAPE.search(originals) and "520102194801011235" in originals
         assert {r.mode for r in rows} == {"whole", "summary"}
+        # A suggestion with its answer, its original holding a citizen's phone and ID number.
+        (suggestion,) = [r for r in every if r.subject_kind == "suggestion"]
+        original = suggestion.original["content"]
+        assert "139 8511 2233" in original and "52010219520315103X" in original
+        assert suggestion.original["answer"] and suggestion.facts["number"]
     pages = crawl(browser, live)
     items = browser.get(f"{live.url}/api/v1/public/items").json()
     assert items["total"] == len(rows)
     assert "楼道灯坏了半年" in pages["/public/"] or "楼道灯坏了半年" in pages["/public/items"]
+    shown = pages[f"/public/suggestions/{suggestion.id}"]
+    assert "金竹西路沿线路灯" in shown and "已对金竹西路沿线 126 盏路灯" in shown
+    assert "区城市管理局" in shown and "A 类" in shown and "〔电话〕" in shown
     assert_nothing_private(
         pages, "520102194801011235", "6217 0012", "孙桂芳", "郑晓东", "何建平", "0851-85123456",
-        "贵A·D12345", "402 室",
+        "贵A·D12345", "402 室", "52010219520315103X", "139 8511 2233",
     )  # fmt: skip
 
 
@@ -397,3 +407,94 @@ def test_the_feeds_are_in_the_openapi_document(live):
     items = spec["paths"]["/api/v1/public/items"]["get"]
     assert {p["name"] for p in items["parameters"]} == {"station", "category", "page"}
     assert "/api/v1/public/suggestions" in spec["paths"]
+
+
+SUGGESTION_TEXT = (
+    f"金竹西路路灯老化，群众周海燕（电话 {MOBILE}，身份证 {ID_NUMBER}）多次反映，"
+    "建议列入明年道路照明改造计划。"
+)
+
+
+def answered_suggestion(live, signed_in, stations, status: str = "evaluated") -> int:
+    """A real 代表建议 of 王建国 from an answered item at 金竹: staff draft, accept and hand it
+    to a unit, which answers (grade B); the deputy rates it unless `status` is "answered"."""
+    from server.models import Deputy, Suggestion
+    from server.suggestions import service as suggestions
+    from tests import factories
+
+    message_id = answered_item(live, signed_in, stations)
+    with live.app.app_context():
+        unit = factories.unit("区城市管理局")
+        lead = db.session.get(Deputy, stations["ids"]["王建国"])
+        row = suggestions.draft(lead, "关于金竹西路路灯改造的建议", SUGGESTION_TEXT, [message_id],
+                                actor="staff", actor_id=1)  # fmt: skip
+        suggestions.submit(row, "staff", 1)
+        suggestions.accept(row, 1)
+        suggestions.assign(row, 1, unit.id)
+        row = db.session.get(Suggestion, row.id)
+        suggestions.answer(row, row.lead_unit, f"已列入明年计划，联系电话 {MOBILE}。", "B",
+                           promised_on=date(2099, 1, 1))  # fmt: skip
+        if status != "answered":
+            suggestions.evaluate(row, lead.id, "satisfied")
+        db.session.commit()
+        sid = row.id
+        db.session.remove()
+    return sid
+
+
+def test_a_real_suggestion_is_public_only_after_approval_and_redacted(
+    live, signed_in, stations, browser
+):
+    sid = answered_suggestion(live, signed_in, stations)
+    clerk, other = signed_in("jinzhu"), signed_in("chengdong")
+    page = clerk.get(f"/admin/suggestions/{sid}").get_data(as_text=True)
+    assert "公开（提交公开审核）" in page
+    # Another station's clerk cannot see it, let alone publish it.
+    assert other.post(f"/admin/suggestions/{sid}/publish").status_code == 404
+    assert clerk.post("/admin/suggestions/999999/publish").status_code == 404
+
+    proposed = clerk.post(f"/admin/suggestions/{sid}/publish")
+    assert proposed.status_code == 302, proposed.get_data(as_text=True)
+    with live.app.app_context():
+        pub = service.publication_of("suggestion", sid)
+        assert pub.status == "proposed" and pub.station_id == stations["stations"]["金竹"]
+        assert pub.facts["number"].endswith("第 0001 号") and pub.facts["unit"] == "区城市管理局"
+        assert pub.facts["grade"].startswith("B 类") and pub.facts["deputy"] == "王建国"
+        pub_id = pub.id
+    again = clerk.post(f"/admin/suggestions/{sid}/publish")
+    assert again.status_code == 302  # proposed again: the same row, a fresh snapshot
+    review = clerk.get(f"/admin/publications/{pub_id}").get_data(as_text=True)
+    assert MOBILE in review and ID_NUMBER in review  # the original, for staff only
+    assert "〔电话〕" in review and "〔身份证号〕" in review
+
+    pages = crawl(browser, live)  # proposed is not public
+    assert f"/public/suggestions/{pub_id}" not in pages
+    assert "金竹西路路灯改造" not in "".join(pages.values())
+    assert browser.get(f"{live.url}/public/suggestions/{pub_id}").status_code == 404
+
+    assert clerk.post(f"/admin/publications/{pub_id}/approve").status_code == 302
+    assert clerk.post(f"/admin/suggestions/{sid}/publish").status_code == 409  # already public
+    pages = crawl(browser, live)
+    assert f"/public/suggestions/{pub_id}" in pages
+    shown = pages[f"/public/suggestions/{pub_id}"]
+    assert "关于金竹西路路灯改造的建议" in shown and "第 0001 号" in shown
+    assert "区城市管理局" in shown and "B 类" in shown and "已列入明年计划" in shown
+    assert "王建国" in shown and "〔电话〕" in shown
+    assert_nothing_private(pages, "周海燕", "18号3栋")
+    data = browser.get(f"{live.url}/api/v1/public/suggestions").json()
+    assert [s["id"] for s in data["suggestions"]] == [pub_id]
+
+
+def test_a_suggestion_without_a_standing_answer_cannot_be_published(live, signed_in, stations):
+    sid = answered_suggestion(live, signed_in, stations, status="answered")
+    clerk = signed_in("jinzhu")
+    assert "答复经代表评价或办结后才能公开" in clerk.get(f"/admin/suggestions/{sid}").get_data(
+        as_text=True
+    )
+    refused = clerk.post(f"/admin/suggestions/{sid}/publish")
+    assert refused.status_code == 409
+    assert "只有已答复并经代表评价" in refused.get_data(as_text=True)
+    with live.app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Publication)) == 0
+    # Only accounts with `publish`: the 审计管理员 may not.
+    assert signed_in("auditor").post(f"/admin/suggestions/{sid}/publish").status_code == 403

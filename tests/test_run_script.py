@@ -194,6 +194,8 @@ def test_run_restarts_what_dies_and_ctrl_c_stops_everything(tmp_path):
         # Act 2: handed to a unit, which answers through its integration key; rated.
         assert "第二幕" in first.stdout and "签收" in first.stdout
         assert "群众对单位的答复评价“满意”" in first.stdout, first.stdout
+        # Act 3 ends with the suggestion published, its phone number gone.
+        assert "第三幕" in first.stdout and "批准公开" in first.stdout, first.stdout
 
         # A killed worker comes back, and the loop still closes through the new one.
         mark = console.mark()

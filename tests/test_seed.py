@@ -21,6 +21,7 @@ from server.models import (
     Reply,
     StaffUser,
     Station,
+    SuggestionItem,
     Transfer,
     WalkIn,
 )
@@ -137,6 +138,7 @@ def test_history_is_not_written_into_a_station_that_already_has_items(ctx):
     db.session.execute(db.delete(Rating))
     db.session.execute(db.delete(Reply))
     db.session.execute(db.delete(Assignment))
+    db.session.execute(db.delete(SuggestionItem))  # the demo's suggestion links two items
     keep = db.session.scalar(db.select(Message.id).limit(1))
     db.session.execute(db.delete(Message).where(Message.id != keep))
     db.session.commit()
@@ -157,6 +159,9 @@ def test_seed_demo_is_repeatable(live, tmp_path):
     again = json.loads(out.read_text())
     assert again["stations"] == demo["stations"]
     assert again["admin"]["password"] == demo["admin"]["password"]
+    # 金竹's clerk (the third act publishes with it): made once, its password kept.
+    assert demo["clerk"]["username"] == "jinzhu" and demo["clerk"]["password"]
+    assert again["clerk"]["password"] == demo["clerk"]["password"]
     assert again["deputies"][0]["invite_code"] != demo["deputies"][0]["invite_code"]
     # At least two handling units, each with a working key; a second run issues fresh keys and
     # the earlier ones stop working (only their hashes were kept).

@@ -184,3 +184,43 @@ def test_the_deputy_sees_similar_answered_items_with_their_answers(live, world):
     assert past["id"] == old["id"] and past["answer"] == "已联系街道城管科，路灯三天内修好。"
     assert past["status"] == "closed" and past["rating_label"] == "满意"
     assert 0.45 <= past["score"] <= 1
+
+
+PRIVATE = (
+    "我叫周海燕，电话 139-8511-2233，身份证 52010219800101118X，"
+    "幸福小区门口的路灯坏了好几天，晚上特别黑，贵A·D12345 天天停在幸福路 8 号 2 栋 301 室楼下"
+)
+SECRETS = ("周海燕", "139", "8511", "2233", "52010219800101118X", "0101", "D12345", "301")
+
+
+def test_nearby_excerpts_show_nothing_personal_of_another_citizen(live, world):
+    """「附近已有类似反映」 shows the start of someone else's item: through the 双公开 redaction,
+    so no phone, ID number, name, plate or house number of theirs reaches another citizen —
+    neither in the list nor once they joined it."""
+    from server.publish.redact import _id_checksum_ok
+
+    assert _id_checksum_ok("52010219800101118X")  # a real ID shape, ending in X
+    _, token = live.citizen("周海燕")
+    first = submit(live, token, world["scene"], content=PRIVATE)
+    live.work()
+    _, other = live.citizen("李阿姨")
+    found = live.api(
+        "POST", "/messages/similar", other, json={"scene": world["scene"], "content": SAME}
+    )
+    assert found.status_code == 200, found.text
+    (nearby,) = found.json()["items"]
+    assert nearby["id"] == first["id"]
+    shown = nearby["excerpt"]
+    assert shown.startswith("我叫某某，电话 〔电话〕，身份证 〔身份证号〕，幸福小区门口的路灯")
+    assert len(shown) <= 61 and shown.endswith("幸福路…")  # not half a placeholder
+    for secret in SECRETS:
+        assert secret not in shown, secret
+    body = {"scene": world["scene"], "content": SAME}
+    assert live.api("POST", f"/messages/{first['id']}/join", other, json=body).status_code == 200
+    view = live.api("GET", f"/messages/{first['id']}", other).json()
+    assert "〔车牌号〕" in view["content"] and "〔门牌号〕" in view["content"]
+    for secret in SECRETS:
+        assert secret not in view["content"], secret
+    # the citizen who wrote it still sees their own words whole
+    own = live.api("GET", f"/messages/{first['id']}", token).json()
+    assert own["content"] == PRIVATE

@@ -17,6 +17,7 @@ from flask import abort, current_app, g, redirect, render_template, request, sen
 from sqlalchemy import select
 
 from server.admin import bp, scope
+from server.admin.suggestions import cluster_deputies, draft_from_cluster
 from server.insight import analysis as runs
 from server.insight import fairness, quarterly
 from server.insight.periods import Quarter, recent
@@ -24,12 +25,18 @@ from server.models import Cluster, ClusterRun, Message
 from server.models.audit import audit
 from server.platform.clock import local_today
 from server.platform.db import db
+from server.platform.errors import ApiError
 from server.platform.queue import after_commit, enqueue_analysis
 
-# The draft 代表建议 made from a cluster. The suggestions feature (issue 15) is built on another
-# branch: after both are merged, set this to a function (cluster, staff) -> url of the new
-# draft (prefilled title, the cluster's items linked); until then the button says 待接入.
-SUGGESTION_DRAFT_HOOK: Callable | None = None
+
+# The draft 代表建议 made from a cluster: a function (cluster, staff) -> url of the new draft
+# (prefilled title, the cluster's items linked; server/admin/suggestions.py). None: the button
+# says 待接入 (kept as a hook so the analysis runs without the suggestions feature).
+def _draft_suggestion(cluster: Cluster, staff) -> str:
+    return draft_from_cluster(cluster, staff, draft_of(cluster))
+
+
+SUGGESTION_DRAFT_HOOK: Callable | None = _draft_suggestion
 
 
 def _bad(message: str, code: int = 400):
@@ -176,6 +183,7 @@ def cluster_page(cluster_id: int):
         items=items,
         year=int(cluster.quarter[:4]),
         draft_ready=SUGGESTION_DRAFT_HOOK is not None,
+        deputies=cluster_deputies(cluster) if SUGGESTION_DRAFT_HOOK is not None else [],
     )
 
 
@@ -199,7 +207,12 @@ def cluster_draft(cluster_id: int):
     cluster = _cluster_or_404(cluster_id)
     if SUGGESTION_DRAFT_HOOK is None:
         return _bad("代表建议功能尚未接入，暂不能生成建议草稿", 409)
-    return redirect(SUGGESTION_DRAFT_HOOK(cluster, g.staff))
+    try:
+        return redirect(SUGGESTION_DRAFT_HOOK(cluster, g.staff))
+    except ApiError as refused:
+        db.session.rollback()
+        detail = "".join(f"（{v}）" for v in (refused.fields or {}).values())
+        return _bad(f"{refused.message}{detail}，没有生成草稿", refused.status)
 
 
 def draft_of(cluster: Cluster) -> dict:

@@ -10,7 +10,7 @@ import io
 
 from flask import abort, flash, g, redirect, render_template, request, send_file, url_for
 
-from server.admin import bp
+from server.admin import bp, scope
 from server.admin.auth import requires
 from server.admin.forms import parse_int
 from server.admin.scope import deputy_query, station_ids
@@ -20,7 +20,8 @@ from server.models.audit import audit
 from server.models.suggestion import MEETING_FORMS
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
-from server.platform.errors import ApiError
+from server.platform.errors import ApiError, validation_error
+from server.publish import service as publish
 from server.routing import workdays
 from server.routing.stages import COLOUR_LABELS, colour
 from server.suggestions import documents, service, stats
@@ -97,6 +98,9 @@ def _page(row: Suggestion, status: int = 200, refusal: str | None = None):
         SCORES=SCORES,
         MEETING_FORMS=MEETING_FORMS,
         refusal=refusal,
+        publication=publish.publication_of("suggestion", row.id),
+        may_publish=scope.may("publish"),
+        publishable=row.status in publish.PUBLISHABLE_SUGGESTION_STATUSES and bool(row.answer),
     ), status
 
 
@@ -203,6 +207,25 @@ def suggestion_close(suggestion_id: int):
     )
 
 
+@bp.post("/suggestions/<int:suggestion_id>/publish")
+@requires("publish")
+def suggestion_publish(suggestion_id: int):
+    """双公开: propose the suggestion with its final answer; it goes through 公开审核 (redacted
+    text beside the original, approval) like an item, and is public only once approved."""
+    row = _or_404(suggestion_id)
+    try:
+        publication = publish.propose_suggestion(row, g.staff.id)
+    except ApiError as refused:
+        db.session.rollback()
+        return _page(_or_404(suggestion_id), refused.status, refused.message)
+    audit("publication_proposed", f"suggestion_publication:{publication.id}", mode="whole",
+          publication_id=publication.id, suggestion_id=row.id,
+          found=len(publication.findings))  # fmt: skip
+    db.session.commit()
+    flash("已提交公开审核：请在「公开审核」核对脱敏后的文字并批准", "success")
+    return redirect(url_for("admin.publication", publication_id=publication.id))
+
+
 @bp.get("/suggestions/units")
 @requires("suggest")
 def suggestion_units():
@@ -279,3 +302,50 @@ def suggestion_register():
         as_attachment=True,
         download_name=f"代表建议登记簿-{year}.xlsx",
     )
+
+
+# -- from a 季度分析 cluster (server/admin/analysis.py: SUGGESTION_DRAFT_HOOK) -------------------
+
+
+def cluster_deputies(cluster) -> list[tuple[Deputy, int]]:
+    """The deputies who hold the cluster's items (the latest hand-over of each), most items
+    first: who may lead the suggestion drafted from it."""
+    held: dict[int, list] = {}
+    for member in cluster.members:
+        assignments = member.message.assignments
+        if not assignments:
+            continue
+        latest = max(assignments, key=lambda a: a.id)
+        if latest.deputy is not None and latest.deputy.active:
+            held.setdefault(latest.deputy_id, [latest.deputy, 0])[1] += 1
+    return sorted(((d, n) for d, n in held.values()), key=lambda r: (-r[1], r[0].name, r[0].id))
+
+
+def draft_from_cluster(cluster, staff, prefill: dict) -> str:
+    """A staff-drafted 代表建议 from the cluster: `prefill` (server/admin/analysis.py:
+    draft_of — title, summary, message_ids), its items linked (the first MAX_ITEMS), led by
+    the deputy staff chose among those holding its items (form field `deputy_id`), else by the
+    one holding most. Commits; returns the draft's page. Refusals are ApiErrors with nothing
+    written."""
+    choices = cluster_deputies(cluster)
+    if not choices:
+        raise ApiError(409, "no_deputy", "这些反映都没有交办给代表，无法确定领衔代表")
+    raw = request.form.get("deputy_id", "")
+    if raw:
+        chosen = parse_int(raw)
+        lead = next((d for d, _ in choices if d.id == chosen), None)
+        if lead is None:
+            raise validation_error({"deputy_id": "领衔代表应为办理这些反映的代表之一"})
+    else:
+        lead = choices[0][0]
+    ids = prefill["message_ids"][: service.MAX_ITEMS]
+    content = prefill["summary"]
+    if len(prefill["message_ids"]) > len(ids):
+        content += f"（关联其中 {len(ids)} 件）"
+    content += "。请领衔代表补充问题分析和具体建议后提交。"
+    row = service.draft(lead, prefill["title"], content, ids, actor="staff", actor_id=staff.id)
+    audit("suggestion_drafted", f"suggestion:{row.id}", cluster_id=cluster.id,
+          deputy=lead.name, items=len(ids))  # fmt: skip
+    db.session.commit()
+    flash(f"已生成代表建议草稿，领衔代表：{lead.name}；请代表在小程序中修改并提交", "success")
+    return url_for("admin.suggestion_page", suggestion_id=row.id)

@@ -367,7 +367,9 @@ def supporter_detail(message: Message) -> dict:
     out = detail(message, viewer="citizen")
     out.update(
         {
-            "content": similar.excerpt(message.content, 200),
+            "content": similar.excerpt(
+                message.content, 200, names=similar.recorded_names(message.id)
+            ),
             "photos": [],
             "location": None,
             "contact_phone": None,
@@ -388,7 +390,7 @@ def nearby_view(message: Message) -> dict:
     """One of 「附近已有类似反映」: enough to recognise the matter, nothing of who raised it."""
     return {
         "id": message.id,
-        "excerpt": similar.excerpt(message.content),
+        "excerpt": similar.excerpt(message.content, names=similar.recorded_names(message.id)),
         "status": message.status,
         "status_label": message.status_label,
         "category": message.category.name,

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from server.demo.attendance import seed_attendance
 from server.demo.history import seed_history
+from server.demo.suggestion import seed_published_suggestion
 from server.identity import passwords
 from server.identity.binding import issue_invite
 from server.models import (
@@ -133,11 +134,16 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
         passwords.set_password(admin, password)
         db.session.add(admin)
     committee_password = _demo_committee()
+    clerk_password = _demo_station_clerk(station)
     db.session.flush()
-    if seed_history(now, admin):
+    history = seed_history(now, admin)
+    if history:
         _analyse_history(admin)
     seed_attendance(now, admin)
     unit_keys = _demo_units()
+    if history:  # needs the units: handed to 区城市管理局
+        db.session.flush()
+        seed_published_suggestion(now, admin)
     deputies = list(db.session.scalars(db.select(Deputy).order_by(Deputy.id)))
     # The operator's invites, like `flask invite create`: good for moving a bound deputy too
     # (the demo binds again whenever the sandbox was restarted with its users).
@@ -165,6 +171,9 @@ def seed_demo(admin_password: str | None = None, now: datetime | None = None) ->
         # The 代表工委's account (no second factor by default): the demo's third act reviews,
         # numbers and hands on a 代表建议 with it on the dashboard.
         "committee": {"username": COMMITTEE_USER, "password": committee_password},
+        # 金竹's station clerk (role station_staff, no second factor by default): the third act
+        # publishes the answered suggestion (双公开) with it.
+        "clerk": {"username": CLERK_USER, "password": clerk_password},
     }
 
 
@@ -177,6 +186,22 @@ def _demo_committee() -> str | None:
         return None
     password = _demo_password()
     user = StaffUser(username=COMMITTEE_USER, display_name="代表工委", role="committee")
+    passwords.set_password(user, password)
+    db.session.add(user)
+    return password
+
+
+CLERK_USER = "jinzhu"
+
+
+def _demo_station_clerk(station: Station) -> str | None:
+    """金竹's station clerk, made once with a random password (None when it exists)."""
+    if db.session.scalar(db.select(StaffUser).where(StaffUser.username == CLERK_USER)):
+        return None
+    password = _demo_password()
+    user = StaffUser(
+        username=CLERK_USER, display_name="金竹联络员", role="station_staff", stations=[station]
+    )
     passwords.set_password(user, password)
     db.session.add(user)
     return password

@@ -10,6 +10,7 @@ a county.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,9 +18,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from server.insight import similarity
-from server.models import Message, Reply, Supporter
+from server.models import Message, Reply, Supporter, WalkIn
 from server.platform.clock import utcnow
 from server.platform.db import db
+from server.publish.redact import redact
 
 POOL = 400  # newest answered candidates scored per lookup
 # Looser than a cluster's SAME: "like this" is enough to be worth a look.
@@ -40,11 +42,27 @@ class Found:
     answer: str | None
 
 
-def excerpt(text: str, length: int = 60) -> str:
-    """What a citizen may see of someone else's item: the start, long numbers (a phone, an ID
-    card) hidden."""
-    text = _DIGITS.sub(lambda m: "*" * len(m.group()), text or "")
-    return text if len(text) <= length else text[:length] + "…"
+def excerpt(text: str, length: int = 60, names: Iterable[str] = ()) -> str:
+    """What a citizen may see of someone else's item: the start, with what 双公开 takes out of
+    a published text taken out here too (server/publish/redact.py: phones, ID numbers, bank
+    cards, plates, names the citizen wrote, house numbers; `names`: recorded ones), and any
+    other long number hidden. Redacted before it is cut, so no pattern is split at the cut
+    and half left behind."""
+    text = redact(text or "", names).text
+    text = _DIGITS.sub(lambda m: "*" * len(m.group()), text)
+    if len(text) <= length:
+        return text
+    cut = text[:length]
+    if cut.rfind("〔") > cut.rfind("〕"):  # not half a placeholder (〔门…)
+        cut = cut[: cut.rfind("〔")]
+    return cut + "…"
+
+
+def recorded_names(message_id: int) -> list[str]:
+    """The walk-in visitor's name staff recorded for the item, if any (taken out of excerpts
+    wherever the text repeats it)."""
+    name = db.session.scalar(select(WalkIn.visitor_name).where(WalkIn.message_id == message_id))
+    return [name] if name else []
 
 
 def _answer(message: Message) -> str | None:

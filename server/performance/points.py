@@ -169,8 +169,12 @@ def facts_from_events(events: Iterable[EventRow], answer_hours: float) -> list[F
             title = f"建议《{data.get('title') or suggestion}》"
             if e.kind == "suggestion.answered":
                 item = SUGGESTION_GRADES.get(str(data.get("grade", "")).upper())
+                key = f"grade-{suggestion}-{deputy}"
+                # A second answer (after 不满意) replaces the first one's grade: the grade
+                # that stands is the last answer's, C (no points) included.
+                facts.pop(key, None)
                 if item:
-                    add(Fact(deputy, item, e.created_at, f"grade-{suggestion}-{deputy}", title))
+                    add(Fact(deputy, item, e.created_at, key, title))
             else:
                 item = "suggestion_led" if e.kind == "suggestion.led" else "suggestion_seconded"
                 add(Fact(deputy, item, e.created_at, f"{item}-{suggestion}-{deputy}", title))

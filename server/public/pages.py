@@ -41,6 +41,10 @@ FACT_LABELS = {
     "deputy": "领衔代表",
     "co_deputies": "附议代表",
     "unit": "主办单位",
+    "co_units": "协办单位",
+    "submitted_on": "提出日期",
+    "assigned_on": "交办日期",
+    "answered_on": "答复日期",
     "grade": "办理结果",
     "answered_by": "答复",
     "rating": "群众评价",
@@ -170,7 +174,11 @@ def suggestion_view(row: Publication) -> dict:
         "published_at": iso(row.published_at),
         "published_text": local_text(row.published_at, "%Y-%m-%d"),
         "fields": [(FIELD_LABELS.get(k, k), v) for k, v in text.items() if k != "title" and v],
-        "facts": [(FACT_LABELS.get(k, k), v) for k, v in facts.items() if v not in (None, "", [])],
+        "facts": [
+            (FACT_LABELS.get(k, k), "、".join(map(str, v)) if isinstance(v, list) else v)
+            for k, v in facts.items()
+            if v not in (None, "", [])
+        ],
     }
 
 

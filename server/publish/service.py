@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from server.models import Category, Message, Publication, Station, WalkIn
+from server.models import GRADES, Category, Message, Publication, Station, Suggestion, WalkIn
 from server.models.publication import MODES, PUBLICATION_MOVES, SUBJECT_KINDS
 from server.platform.clock import local_today, utcnow
 from server.platform.db import db
@@ -22,6 +22,9 @@ from server.publish.redact import redact
 
 # An item can be published once someone answered it, and not after it was refused or merged.
 PUBLISHABLE_ITEM_STATUSES = ("replied", "closed", "followed_up", "reopened")
+# A suggestion once its answer stands: rated by the 领衔 deputy or its evaluation period closed
+# (not while 不满意 waits for a second answer, nor before the deputy had the chance to rate).
+PUBLISHABLE_SUGGESTION_STATUSES = ("evaluated", "closed", "lookback")
 SUMMARY_CHARS = 80
 FIELD_MAX_CHARS = 5000
 
@@ -148,6 +151,71 @@ def propose_item(
         station_id=message.station_id, category_id=message.category_id,
         year=local_today(message.created_at).year, names=names, staff_id=staff_id,
     )  # fmt: skip
+
+
+def suggestion_fields(row: Suggestion) -> dict[str, str]:
+    """What the public suggestion page shows as text (each redacted): title, body, answer."""
+    return {"title": row.title or "", "content": row.content or "", "answer": row.answer or ""}
+
+
+def suggestion_facts(row: Suggestion) -> dict:
+    """The suggestion's facts as the public page lists them: public officials' and units'
+    names, the number, the grade and the dates (Beijing days)."""
+
+    def day(at) -> str:
+        return local_today(at).isoformat() if at else ""
+
+    lead = row.lead_unit
+    return {
+        "number": row.number or "",
+        "deputy": row.lead_deputy.name if row.lead_deputy else "",
+        "co_deputies": [d.deputy.name for d in row.co_deputies if d.state == "confirmed"],
+        "unit": lead.unit.name if lead else "",
+        "co_units": [u.unit.name for u in row.co_units],
+        "grade": f"{row.grade} 类 {GRADES[row.grade]}" if row.grade in GRADES else "",
+        "submitted_on": day(row.submitted_at),
+        "assigned_on": day(row.assigned_at),
+        "answered_on": day(row.answered_at),
+    }
+
+
+def _suggestion_station(row: Suggestion) -> int | None:
+    """Whose station staff review it: the station of its first linked item, else the 领衔
+    deputy's first station."""
+    for link in row.links:
+        if link.message.station_id:
+            return link.message.station_id
+    memberships = row.lead_deputy.memberships if row.lead_deputy else []
+    return memberships[0].station_id if memberships else None
+
+
+def propose_suggestion(row: Suggestion, staff_id: int | None) -> Publication:
+    """Propose a suggestion with its final answer for 双公开 (always whole: the public page is
+    the suggestion and its answer). Refused (409) before its answer stands."""
+    if row.status not in PUBLISHABLE_SUGGESTION_STATUSES or not row.answer:
+        raise _conflict("只有已答复并经代表评价（或已办结）的建议才能公开")
+    return propose(
+        "suggestion", row.id, suggestion_fields(row), "whole", facts=suggestion_facts(row),
+        station_id=_suggestion_station(row), year=row.year or local_today(row.created_at).year,
+        names=citizen_names(row), staff_id=staff_id,
+    )  # fmt: skip
+
+
+def citizen_names(row: Suggestion) -> list[str]:
+    """The names of the linked items' citizens, wherever the suggestion repeats them: those
+    they wrote in their own items (「我叫…」, 「联系人…」) and walk-in visitors' recorded names.
+    A deputy drafting 「群众周海燕反映…」 writes the name in no form the patterns know."""
+    names: set[str] = set()
+    ids = row.message_ids
+    if ids:
+        names.update(
+            db.session.scalars(db.select(WalkIn.visitor_name).where(WalkIn.message_id.in_(ids)))
+        )
+    for link in row.links:
+        names.update(
+            s.original for s in redact(link.message.content or "").spans if s.kind == "name"
+        )
+    return sorted(n for n in names if n and len(n) >= 2)
 
 
 def _move(row: Publication, name: str, **values) -> None:

@@ -290,10 +290,22 @@ def accept(row: Suggestion, staff_id: int) -> str:
                  values={"year": year, "seq": seq, "accepted_at": utcnow(),
                          "review_remarks": ""},
                  number=f"〔{year}〕第 {seq:04d} 号")  # fmt: skip
+            record_deputies(row, staff_id)
     except IntegrityError:
         # Another clerk took this number at the same moment: nothing of this move was kept.
         raise ApiError(409, "number_taken", "编号刚刚被另一条建议占用，请重试") from None
     return row.number
+
+
+def record_deputies(row: Suggestion, staff_id: int | None) -> None:
+    """履职积分 reads the shared `events` table, not SuggestionEvent: the 领衔 deputy and every
+    附议 deputy who confirmed are credited when staff accept (number) the suggestion — the
+    moment it becomes a suggestion of record. Unconfirmed or declined 附议 earn nothing."""
+    common = {"suggestion_id": row.id, "title": row.title}
+    record("suggestion.led", None, STAFF, staff_id, deputy_id=row.lead_deputy_id, **common)
+    for co in row.co_deputies:
+        if co.confirmed_at is not None:
+            record("suggestion.seconded", None, STAFF, staff_id, deputy_id=co.deputy_id, **common)
 
 
 def _unit(unit_id, field: str) -> Unit:
@@ -441,6 +453,10 @@ def answer(
                  "document_id": document.id if document else row.document_id,
                  "evaluation_closes_at": closes},
          grade=grade, round=row.round)  # fmt: skip
+    # For 履职积分: the grade of this answer, credited to the 领衔 deputy (a second answer after
+    # 不满意 supersedes the first one's grade, see server/performance/points.py).
+    record("suggestion.answered", None, UNIT, mine.unit_id, deputy_id=row.lead_deputy_id,
+           suggestion_id=row.id, title=row.title, grade=grade, round=row.round)  # fmt: skip
 
 
 def check_answerable(row: Suggestion) -> None:

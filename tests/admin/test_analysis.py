@@ -24,6 +24,7 @@ from server.models import (
     DailyCount,
     Deputy,
     Message,
+    Suggestion,
     tally,
 )
 from server.platform.clock import local_today
@@ -196,7 +197,8 @@ def test_the_job_finds_topics_and_clusters_and_a_cluster_becomes_a_candidate(
     page = _text(admin.get(f"/admin/analysis/clusters/{cluster_id}"))
     assert quarter_items[0]["tracking_no"] in page and quarter_items[1]["tracking_no"] in page
     assert quarter_items[2]["tracking_no"] not in page
-    assert "生成代表建议草稿（待接入）" in page
+    assert "生成代表建议草稿" in page and "待接入" not in page
+    assert "王建国（办理其中 2 件）" in page  # who may lead it: the deputy holding its items
 
     year = int(quarter[:4])
     assert (
@@ -209,9 +211,50 @@ def test_the_job_finds_topics_and_clusters_and_a_cluster_becomes_a_candidate(
     assert f"/admin/analysis/clusters/{cluster_id}" in listing
     assert "还没有列入的候选" in _text(admin.get(f"/admin/analysis/candidates?year={year - 1}"))
     assert admin.get("/admin/analysis/candidates?year=abc").status_code == 400
-    # the draft suggestion waits for the suggestions feature: a clear refusal, nothing made
-    draft = admin.post(f"/admin/analysis/clusters/{cluster_id}/draft")
-    assert draft.status_code == 409 and "尚未接入" in _text(draft)
+    # one click: a draft 代表建议 of the deputy holding the items, the items linked
+    zhao = world["ids"]["赵丽华"]
+    for bad in (str(zhao), "abc", "999999"):  # not one of the cluster's deputies
+        refused = admin.post(f"/admin/analysis/clusters/{cluster_id}/draft", {"deputy_id": bad})
+        assert refused.status_code == 422, bad
+        assert "领衔代表应为办理这些反映的代表之一" in _text(refused) and "没有生成草稿" in _text(
+            refused
+        )
+    with live.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Suggestion)) == 0
+    draft = admin.post(
+        f"/admin/analysis/clusters/{cluster_id}/draft", {"deputy_id": str(world["ids"]["王建国"])}
+    )
+    assert draft.status_code == 302
+    with live.app.app_context():
+        (row,) = db.session.scalars(select(Suggestion))
+        assert draft.headers["Location"].endswith(f"/admin/suggestions/{row.id}")
+        assert row.status == "draft" and row.created_by == "staff"
+        assert row.lead_deputy_id == world["ids"]["王建国"]
+        assert sorted(row.message_ids) == sorted([quarter_items[0]["id"], quarter_items[1]["id"]])
+        title = db.session.get(Cluster, cluster_id).title
+        assert row.title == f"关于金竹社区人大代表联络站{title}问题的建议"
+        assert "共 2 件群众反映" in row.content
+        sid = row.id
+    shown = _text(admin.get(f"/admin/suggestions/{sid}"))
+    assert "草稿" in shown and quarter_items[0]["tracking_no"] in shown
+    # without a choice, the deputy holding most of the items leads; 城东's clerk sees nothing
+    assert admin.post(f"/admin/analysis/clusters/{cluster_id}/draft").status_code == 302
+    assert (
+        signed_in("chengdong").post(f"/admin/analysis/clusters/{cluster_id}/draft").status_code
+        == 404
+    )
+    with live.app.app_context():
+        leads = db.session.scalars(select(Suggestion.lead_deputy_id)).all()
+        assert leads == [world["ids"]["王建国"]] * 2
+        # nobody active holds the items: no lead deputy, a clear 409, nothing written
+        db.session.get(Deputy, world["ids"]["王建国"]).active = False
+        db.session.commit()
+    refused = admin.post(f"/admin/analysis/clusters/{cluster_id}/draft")
+    assert refused.status_code == 409 and "没有交办给代表" in _text(refused)
+    with live.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Suggestion)) == 2
+        db.session.get(Deputy, world["ids"]["王建国"]).active = True
+        db.session.commit()
 
     # a re-run keeps the candidate cluster and its items
     admin.post("/admin/analysis/run", {"quarter": quarter})

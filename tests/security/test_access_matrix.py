@@ -1498,8 +1498,8 @@ DASHBOARD_ROWS = [
     Row(
         "POST",
         "/admin/analysis/clusters/<int:cluster_id>/draft",
-        # The suggestions feature is not connected yet: a clear 409 for those who may ask.
-        station_a(409),
+        # A staff-drafted 代表建议 from the cluster (led by the deputy holding m1): its page.
+        station_a(Ok(302, location=to("/admin/suggestions/"))),
         args={"cluster_id": "cluster_a"},
     ),
     Row(

@@ -133,7 +133,7 @@ def test_staff_hand_on_a_unit_answers_on_its_own_page_and_sees_nothing_else(live
     assert 'data-metric="answered_on_time">1<' in row and 'data-metric="unit_satisfied">—<' in row
     assert 'data-metric="unit_solved">0<' in row and 'data-metric="unit_not_solved">0<' in row
     assert 'data-unit="区住房和城乡建设局"' not in overview  # nothing handed to it
-    # The citizen's 回访 answer 「没解决」 (its own flow: tests/test_revisits.py) counts for the unit.
+    # The 回访 answer 「没解决」 (its own flow: tests/test_revisits.py) counts for the unit.
     with live.app.app_context():
         db.session.get(Message, item).revisit_solved = False
         db.session.commit()
