@@ -1797,6 +1797,10 @@ SUGGESTION_DASHBOARD_ROWS = [
             body=lambda world, who: {"data": {"remarks": "请补充", "unit_id": "1"}})
         for action in ("return", "accept", "assign", "priority", "close")
     ),
+    # 双公开 of a suggestion: whoever may propose publications (`publish`: station staff and
+    # administrators, not the 代表工委).
+    Row("POST", "/admin/suggestions/<int:suggestion_id>/publish",
+        {**dashboard(404, 404, 404), COMMITTEE: 403}, args=NO_SUGGESTION),
 ]  # fmt: skip
 
 # Reads first, then writes (each in table order): what a write changes never decides a read.
