@@ -64,6 +64,7 @@ ACTION_LABELS = {
     "suggestion_assigned": "代表建议交办",
     "suggestion_priority": "代表建议重点督办",
     "suggestion_closed": "代表建议办结",
+    "suggestion_drafted": "由相似反映起草代表建议",
     "unit_updated": "修改承办单位",
     "unit_key_issued": "签发单位接口密钥",
     "unit_key_revoked": "停用单位接口密钥",

@@ -54,6 +54,7 @@ DATA_LABELS = {
     "station": "联络站",
     "background": "后台生成",
     "year": "年度",
+    "items": "关联事项数",
     "on": "重点督办",
     "format": "格式",
     "username": "用户名",
@@ -123,6 +124,8 @@ HIDDEN = {
     "transfer_id",
     "message_id",
     "publication_id",
+    "suggestion_id",
+    "cluster_id",
     "unit_id",
     "previous",  # the WeChat identity a deputy was bound to before
 }
