@@ -215,7 +215,9 @@ def test_a_refused_subscribe_message_goes_on_the_official_account(live, world, p
         assert (notice.channel, notice.status, notice.attempts) == ("oa", "sent", 1)
         outcomes = [
             (e.data["status"], e.data.get("errcode"))
-            for e in db.session.scalars(db.select(Event).where(Event.kind == "notified"))
+            for e in db.session.scalars(
+                db.select(Event).where(Event.kind == "notified").order_by(Event.id)
+            )
         ]
         assert outcomes == [("no_consent", 43101), ("sent", None)]  # every attempt on record
 

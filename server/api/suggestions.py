@@ -214,14 +214,13 @@ class ColleaguesOut(Schema):
 def colleagues():
     """可邀请附议的代表：与我同在一个联络站的其他代表"""
     mine = db.select(StationMember.station_id).where(StationMember.deputy_id == g.deputy.id)
+    # IN, not JOIN + DISTINCT: PostgreSQL cannot compare a deputy's json columns for DISTINCT.
+    colleagues = db.select(StationMember.deputy_id).where(StationMember.station_id.in_(mine))
     rows = db.session.scalars(
         db.select(Deputy)
-        .join(StationMember, StationMember.deputy_id == Deputy.id)
-        .where(StationMember.station_id.in_(mine), Deputy.id != g.deputy.id,
-               Deputy.active.is_(True))
-        .distinct()
+        .where(Deputy.id.in_(colleagues), Deputy.id != g.deputy.id, Deputy.active.is_(True))
         .order_by(Deputy.name, Deputy.id)
-    )  # fmt: skip
+    )
     return {"deputies": [{"id": d.id, "name": d.name, "level": d.level} for d in rows]}
 
 

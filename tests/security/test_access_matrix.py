@@ -1742,8 +1742,10 @@ SUGGESTION_API_ROWS = [
         body=lambda world, who: {"json": {}}),
     Row("GET", "/api/v1/deputy/suggestions",
         bearer(403, **dict.fromkeys((DEPUTY, OTHER_DEPUTY), Ok(json={"suggestions": []})))),
+    # Each deputy is offered the other, resident at the same station (A), never themselves.
     Row("GET", "/api/v1/deputy/suggestions/colleagues",
-        bearer(403, deputy=Ok(), other_deputy=Ok())),
+        bearer(403, deputy=Ok(has=("李秀兰",), lacks=("王建国",)),
+               other_deputy=Ok(has=("王建国",), lacks=("李秀兰",)))),
     Row("GET", "/api/v1/deputy/suggestions/<int:suggestion_id>",
         bearer(403, deputy=404, other_deputy=404), args=NO_SUGGESTION),
     Row("POST", "/api/v1/deputy/suggestions/<int:suggestion_id>/confirm",
