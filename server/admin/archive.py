@@ -493,10 +493,15 @@ def build_zip(export_id: int) -> None:
     partial = folder / f"{name}.part"
     try:
         with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+            stems: set[str] = set()
             for n, deputy in enumerate(deputies, start=1):
                 archive = collect(deputy, period, lines, station)
-                bundle.writestr(f"{archive.file_stem}.pdf", pdf_bytes(archive))
-                bundle.writestr(f"{archive.file_stem}.xlsx", xlsx_bytes(archive))
+                stem = archive.file_stem
+                if stem in stems:  # two deputies of one name: an unzip would keep only one
+                    stem = f"{stem}-{deputy.id}"
+                stems.add(stem)
+                bundle.writestr(f"{stem}.pdf", pdf_bytes(archive))
+                bundle.writestr(f"{stem}.xlsx", xlsx_bytes(archive))
                 _progress(export_id, done_rows=n)
     except BaseException:
         partial.unlink(missing_ok=True)

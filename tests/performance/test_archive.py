@@ -13,10 +13,11 @@ import zipfile
 import openpyxl
 import pytest
 
-from server.models import AuditLog, RegisterExport
+from server.models import AuditLog, RegisterExport, Station
 from server.performance import periods
 from server.platform.db import db
 from server.platform.exports import export_dir
+from tests import factories
 from tests.performance.test_points import next_morning, on_duty
 from tests.support.helpers import bind_deputy, count, submit
 
@@ -124,6 +125,9 @@ def test_a_stations_archive_is_a_zip_built_by_the_worker(live, world, signed_in,
     clerk = signed_in("jinzhu")
     station = world["stations"]["金竹"]
     period = history["period"]
+    with live.app.app_context():  # a namesake at the same station: each keeps their own files
+        namesake = factories.deputy("王建国", stations=[db.session.get(Station, station)]).id
+        db.session.commit()
     bad = clerk.post(f"/admin/stations/{station}/archive", {"period": "今年"})
     assert bad.status_code == 400
     started = clerk.post(f"/admin/stations/{station}/archive", {"period": period})
@@ -131,7 +135,7 @@ def test_a_stations_archive_is_a_zip_built_by_the_worker(live, world, signed_in,
     page = started.headers["Location"]
     export_id = int(page.rstrip("/").rsplit("/", 1)[1])
     html = clerk.get(page).get_data(as_text=True)
-    assert 'id="export-progress"' in html and "共 3 位代表" in html and "排队中" in html
+    assert 'id="export-progress"' in html and "共 4 位代表" in html and "排队中" in html
     queued = clerk.get(f"/admin/archives/{export_id}.json").get_json()
     assert queued["status"] == "queued" and queued["download_url"] is None
     assert clerk.get(f"/admin/archives/{export_id}/file").status_code == 404
@@ -141,14 +145,15 @@ def test_a_stations_archive_is_a_zip_built_by_the_worker(live, world, signed_in,
 
     live.work()
     done = clerk.get(f"/admin/archives/{export_id}.json").get_json()
-    assert done["status"] == "done" and done["percent"] == 100 and done["done"] == 3
+    assert done["status"] == "done" and done["percent"] == 100 and done["done"] == 4
     file = clerk.get(done["download_url"])
     assert file.status_code == 200 and file.mimetype == "application/zip"
     assert other.get(done["download_url"]).status_code == 404
     bundle = zipfile.ZipFile(io.BytesIO(file.data))
     names = sorted(bundle.namelist())
-    assert len(names) == 6 and all(n.startswith("履职档案-") for n in names)
-    wang_pdf = next(n for n in names if "王建国" in n and n.endswith(".pdf"))
+    assert len(names) == len(set(names)) == 8 and all(n.startswith("履职档案-") for n in names)
+    assert f"履职档案-王建国-{period}-{namesake}.pdf" in names  # the namesake, told apart
+    wang_pdf = f"履职档案-王建国-{period}.pdf"
     wang_xlsx = wang_pdf[:-4] + ".xlsx"
     assert "合计 13 分" in pdf_text(bundle.read(wang_pdf))
     assert summary(bundle.read(wang_xlsx))["履职积分"] == 13
