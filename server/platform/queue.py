@@ -56,20 +56,24 @@ def job_id(kind: str, row_id: int) -> str:
     return f"{kind}-{row_id}-{secrets.token_hex(3)}"
 
 
-def enqueue(func: str, *args, job_id: str, delay: float = 0) -> bool:
+def enqueue(func: str, *args, job_id: str, delay: float = 0, timeout: int | None = None) -> bool:
     """Enqueue the job at dotted path `func` with `args`; False (logged, not raised) when Redis
-    is unreachable."""
+    is unreachable. `timeout`: seconds a long job (an export, the analysis) may run."""
+    options = _options(job_id)
+    if timeout is not None:
+        options["job_timeout"] = timeout
     try:
         queue = get_queue()
         if delay > 0:
-            queue.enqueue_in(timedelta(seconds=delay), func, *args, **_options(job_id))
+            queue.enqueue_in(timedelta(seconds=delay), func, *args, **options)
             return True
         with queue.connection.pipeline() as pipe:  # one round trip for the whole enqueue
-            queue.enqueue(func, *args, pipeline=pipe, **_options(job_id))
+            queue.enqueue(func, *args, pipeline=pipe, **options)
             pipe.execute()
         return True
     except redis.RedisError as exc:
-        log.warning("could not enqueue %s (%s); the sweep will pick it up", job_id, exc)
+        # Routes and notices are picked up again by the sweep (server/tasks/sweeper.py).
+        log.warning("could not enqueue %s (%s)", job_id, exc)
         return False
 
 
@@ -109,44 +113,26 @@ def enqueue_notice(notification_id: int, delay: float = 0) -> bool:
 
 def enqueue_analysis(run_id: int, timeout: int) -> bool:
     """The quarterly analysis (topics and clusters of a quarter): one long job."""
-    try:
-        get_queue().enqueue(
-            f"{TASKS}.analyse_quarter",
-            run_id,
-            job_timeout=timeout,
-            **_options(job_id("analysis", run_id)),
-        )
-        return True
-    except redis.RedisError as exc:
-        log.warning("could not enqueue analysis %s (%s)", run_id, exc)
-        return False
+    return enqueue(
+        f"{TASKS}.analyse_quarter", run_id, job_id=job_id("analysis", run_id), timeout=timeout
+    )
 
 
 def enqueue_export(export_id: int, timeout: int) -> bool:
     """A register export: one long job (a province's quarter takes a minute), its own timeout."""
-    try:
-        get_queue().enqueue(
-            f"{TASKS}.exports.build_register",
-            export_id,
-            job_timeout=timeout,
-            **_options(job_id("export", export_id)),
-        )
-        return True
-    except redis.RedisError as exc:
-        log.warning("could not enqueue export %s (%s)", export_id, exc)
-        return False
+    return enqueue(
+        f"{TASKS}.exports.build_register",
+        export_id,
+        job_id=job_id("export", export_id),
+        timeout=timeout,
+    )
 
 
 def enqueue_archive(export_id: int, timeout: int) -> bool:
     """A station's 履职档案 zip (server/tasks/exports.py: build_archive)."""
-    try:
-        get_queue().enqueue(
-            f"{TASKS}.exports.build_archive",
-            export_id,
-            job_timeout=timeout,
-            **_options(job_id("archive", export_id)),
-        )
-        return True
-    except redis.RedisError as exc:
-        log.warning("could not enqueue archive %s (%s)", export_id, exc)
-        return False
+    return enqueue(
+        f"{TASKS}.exports.build_archive",
+        export_id,
+        job_id=job_id("archive", export_id),
+        timeout=timeout,
+    )
